@@ -1,0 +1,165 @@
+"""The workshop model: plain, frozen data passed between Harvest's stages.
+
+Nothing here talks to a database, a browser or Streamlit. The store returns these
+objects, the engine reads ``Document`` and ``Overrides`` and returns a ``Clustering``,
+the concept map reads a ``Clustering``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+KINDS: tuple[str, ...] = ("idea", "challenge", "demand", "question")
+"""The kinds a facilitator can give a statement (or none)."""
+
+LANGUAGES: tuple[str, ...] = ("de", "en")
+ORIGINS: tuple[str, ...] = ("typed", "imported")
+ROLES: tuple[str, ...] = ("moderator", "facilitator", "participant")
+
+Kind = Literal["idea", "challenge", "demand", "question"]
+Role = Literal["moderator", "facilitator", "participant"]
+StatementId = int
+
+DEFAULT_MAX_CHARS = 1000
+OTHER_THEME_ID = "other"
+"""Theme id of the "Sonstiges / Other" bucket for statements without usable keywords."""
+
+
+@dataclass(frozen=True)
+class Workshop:
+    """A workshop: one event with its tables and statements."""
+
+    id: int
+    slug: str
+    title: str
+    date: date | None
+    place: str
+    language: str
+    max_chars: int
+    revision: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Table:
+    """A theme table ("Thementisch") of a workshop."""
+
+    id: int
+    workshop_id: int
+    name: str
+    topic: str = ""
+    facilitator: str | None = None
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement as a facilitator wrote it down (or as it was imported)."""
+
+    id: StatementId
+    workshop_id: int
+    table_id: int | None
+    text: str
+    kind: str | None
+    author: str | None
+    created_at: datetime
+    updated_at: datetime
+    hidden: bool = False
+    origin: str = "typed"
+    table_name: str | None = None
+
+
+# --- engine input -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the keyword engine needs to know about one statement."""
+
+    id: StatementId
+    text: str
+    kind: str | None = None
+    table: str | None = None
+
+
+@dataclass(frozen=True)
+class Category:
+    """A theme set in advance by the moderator (guided mode), with seed keywords."""
+
+    id: str
+    name: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """Every moderator decision, fed into the engine so that a recompute keeps it.
+
+    Theme ids refer to ids of a previous ``Clustering`` (or of ``categories``,
+    or ids the moderator created by splitting, prefixed ``user-``).
+    """
+
+    renames: dict[str, str] = field(default_factory=dict)
+    """theme id -> label chosen by the moderator"""
+    merges: dict[str, str] = field(default_factory=dict)
+    """theme id -> theme id it was merged into"""
+    moves: dict[StatementId, str] = field(default_factory=dict)
+    """statement id -> theme id it was moved to (a split moves into a new ``user-`` id)"""
+    demand_marks: dict[StatementId, bool] = field(default_factory=dict)
+    """statement id -> marked (True) or unmarked (False) as a demand by the moderator"""
+    pinned_keywords: dict[str, str] = field(default_factory=dict)
+    """keyword (lemma) -> theme id it is pinned to"""
+    stopwords: frozenset[str] = frozenset()
+    synonyms: dict[str, str] = field(default_factory=dict)
+    """word -> canonical word it should count as"""
+    categories: tuple[Category, ...] = ()
+
+
+# --- engine output ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A theme found (or set, or curated) in a workshop."""
+
+    id: str
+    label: str
+    keywords: tuple[tuple[str, float], ...]
+    """top keywords with their weight in this theme, best first"""
+    statement_ids: tuple[StatementId, ...]
+    """statements whose primary theme this is"""
+    is_other: bool = False
+    origin: str = "detected"
+    """"detected", "category" (guided mode) or "user" (created by a split)"""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The engine's verdict on one statement."""
+
+    statement_id: StatementId
+    theme_id: str
+    secondary_theme_id: str | None
+    is_demand: bool
+    demand_reason: str | None
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Clustering:
+    """The result of one recompute of a workshop's themes."""
+
+    themes: tuple[Theme, ...]
+    assignments: dict[StatementId, Assignment]
+    keyword_edges: tuple[tuple[str, str, float], ...] = ()
+    """keyword co-occurrence edges (a, b, weight) for the concept map"""
+    vocabulary: dict[str, int] = field(default_factory=dict)
+    """keyword -> number of statements using it"""
+
+    def theme(self, theme_id: str) -> Theme | None:
+        """The theme with this id, or None."""
+        for theme in self.themes:
+            if theme.id == theme_id:
+                return theme
+        return None
