@@ -1,0 +1,1 @@
+"""Data that ships with Harvest: the demo workshop (``demo_workshop.json``)."""
