@@ -1,0 +1,1239 @@
+"""Persistence: workshops, tables, statements and curation, in SQLite or PostgreSQL.
+
+One code path (SQLAlchemy 2 Core) for both engines. SQLite is the embedded default, one
+file under ``sessions/``; PostgreSQL is used when ``HARVEST_DATABASE_URL`` names one, so
+that several app servers can share a database.
+
+Every change to a workshop bumps ``workshops.revision`` by one in the same transaction,
+and each statement row remembers the revision of its last change: a board asks
+``revision(w)`` every few seconds and ``statements_since(w, r)`` only when it moved.
+
+>>> store = Store("sqlite://")
+>>> w = store.create_workshop("Integration in Magdeburg", tables=["Sprache"])
+>>> s = store.add_statement(w.id, "Mehr Sprachkurse am Abend", table="Sprache", kind="Idee")
+>>> (w.slug, s.kind, s.table_name, store.revision(w.id))
+('integration-in-magdeburg', 'idea', 'Sprache', 1)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, Row
+from sqlalchemy.pool import StaticPool
+
+from harvest import migrations as schema
+from harvest.intake import clean_kind, clean_text
+from harvest.model import (
+    DEFAULT_MAX_CHARS,
+    LANGUAGES,
+    ORIGINS,
+    ROLES,
+    Statement,
+    Table,
+    Workshop,
+)
+
+__all__ = [
+    "Action",
+    "ActionNotFound",
+    "DatabaseUnavailable",
+    "Link",
+    "NewStatement",
+    "StatementNotFound",
+    "Store",
+    "StoreError",
+    "TableExists",
+    "TableNotFound",
+    "WorkshopNotFound",
+    "database_url",
+    "slugify",
+]
+
+SQLITE_BUSY_TIMEOUT_S = 10.0
+"""How long a SQLite writer waits for another one before giving up."""
+TITLE_MAX_CHARS = 200
+NAME_MAX_CHARS = 200
+"""Longest table name, author or facilitator."""
+SLUG_MAX_CHARS = 60
+
+
+# --- errors -------------------------------------------------------------------------
+
+
+class StoreError(Exception):
+    """Something the store cannot do."""
+
+
+class WorkshopNotFound(StoreError, LookupError):
+    """No workshop has this id or slug."""
+
+
+class TableNotFound(StoreError, LookupError):
+    """The workshop has no table with this name or id."""
+
+
+class TableExists(StoreError, ValueError):
+    """The workshop already has a table with this name."""
+
+
+class StatementNotFound(StoreError, LookupError):
+    """No statement has this id."""
+
+
+class ActionNotFound(StoreError, LookupError):
+    """No curation action has this id."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be reached right now: nothing was saved, try again."""
+
+
+# --- plain data that only the store knows -------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewStatement:
+    """One statement for ``Store.add_statements`` (a bulk import)."""
+
+    text: str
+    table: str | None = None
+    kind: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Action:
+    """One curation decision of the moderator (rename, merge, move, ...), undoable."""
+
+    id: int
+    workshop_id: int
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+    undone: bool = False
+    actor: str = "moderator"
+
+
+@dataclass(frozen=True)
+class Link:
+    """An access link: only the hash of its token is stored."""
+
+    id: int
+    workshop_id: int
+    role: str
+    table_id: int | None
+    created_at: datetime
+    revoked: bool = False
+    token_hash: str = ""
+
+
+# --- URLs ---------------------------------------------------------------------------
+
+_DEFAULT_SESSIONS_DIR = Path(__file__).resolve().parents[1] / "sessions"
+
+
+def database_url(explicit: str | None = None, sessions_dir: Path | None = None) -> str:
+    """The database to use: ``explicit``, else ``$HARVEST_DATABASE_URL``, else the SQLite
+    file ``harvest.db`` in ``sessions_dir`` (default ``$HARVEST_SESSIONS_DIR`` or the
+    repository's ``sessions/``), whose folder is created here.
+
+    ``postgresql://`` URLs are normalised to the psycopg 3 driver.
+    """
+    url = explicit or os.environ.get("HARVEST_DATABASE_URL", "").strip()
+    if not url:
+        folder = sessions_dir or Path(
+            os.environ.get("HARVEST_SESSIONS_DIR") or _DEFAULT_SESSIONS_DIR
+        )
+        folder.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{folder.resolve() / 'harvest.db'}"
+    return _normalise_url(url)
+
+
+def _normalise_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at psycopg 3 (SQLAlchemy would pick psycopg2)."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+# --- small helpers ------------------------------------------------------------------
+
+workshops_t = schema.workshops
+tables_t = schema.workshop_tables
+statements_t = schema.statements
+versions_t = schema.statement_versions
+events_t = schema.events
+actions_t = schema.actions
+links_t = schema.links
+meta_t = schema.meta
+
+_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
+
+
+def slugify(text: str) -> str:
+    """A lowercase ASCII slug: ``"Begegnung in Süd"`` -> ``"begegnung-in-sued"``."""
+    text = text.lower().translate(_TRANSLIT)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text).strip("-")
+    return slug[:SLUG_MAX_CHARS].rstrip("-") or "workshop"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _clean_name(name: str, max_chars: int = NAME_MAX_CHARS) -> str:
+    """A one-line name (table, title, author) by the input rules."""
+    return clean_text(name, max_chars).replace("\n", " ")
+
+
+def _clean_optional(value: str | None, max_chars: int = NAME_MAX_CHARS) -> str | None:
+    if value is None or not value.strip():
+        return None
+    return _clean_name(value, max_chars)
+
+
+def _to_json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _check_language(language: str) -> str:
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    return language
+
+
+def _check_max_chars(max_chars: int) -> int:
+    if not isinstance(max_chars, int) or max_chars < 1:
+        raise ValueError(f"max_chars must be a positive whole number, not {max_chars!r}")
+    return max_chars
+
+
+def _workshop(row: Row[Any]) -> Workshop:
+    return Workshop(
+        id=row.id,
+        slug=row.slug,
+        title=row.title,
+        date=row.date,
+        place=row.place,
+        language=row.language,
+        max_chars=row.max_chars,
+        revision=row.revision,
+        created_at=row.created_at,
+    )
+
+
+def _table(row: Row[Any]) -> Table:
+    return Table(
+        id=row.id,
+        workshop_id=row.workshop_id,
+        name=row.name,
+        topic=row.topic,
+        facilitator=row.facilitator,
+    )
+
+
+def _statement(row: Row[Any]) -> Statement:
+    return Statement(
+        id=row.id,
+        workshop_id=row.workshop_id,
+        table_id=row.table_id,
+        text=row.text,
+        kind=row.kind,
+        author=row.author,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        hidden=bool(row.hidden),
+        origin=row.origin,
+        table_name=row.table_name,
+    )
+
+
+def _action(row: Row[Any]) -> Action:
+    return Action(
+        id=row.id,
+        workshop_id=row.workshop_id,
+        kind=row.kind,
+        payload=json.loads(row.payload),
+        created_at=row.created_at,
+        undone=bool(row.undone),
+        actor=row.actor,
+    )
+
+
+def _link(row: Row[Any]) -> Link:
+    return Link(
+        id=row.id,
+        workshop_id=row.workshop_id,
+        role=row.role,
+        table_id=row.table_id,
+        created_at=row.created_at,
+        revoked=bool(row.revoked),
+        token_hash=row.token_hash,
+    )
+
+
+# Statements with their table's name, the shape every statement query returns.
+_STATEMENT_SELECT = sa.select(
+    *statements_t.c, tables_t.c.name.label("table_name")
+).select_from(statements_t.outerjoin(tables_t, statements_t.c.table_id == tables_t.c.id))
+
+_CONNECTION_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError)
+
+
+# --- the store ----------------------------------------------------------------------
+
+
+class Store:
+    """A Harvest database. Thread-safe; open one per process and share it.
+
+    ``Store(url)`` connects and applies missing migrations. Every public method runs in
+    its own transaction; a method that returned has committed (SQLite: synchronous=FULL).
+    Connection failures surface as ``DatabaseUnavailable``, never as SQLAlchemy errors.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = _normalise_url(url)
+        self._engine = _create_engine(self.url)
+        self.dialect: str = self._engine.dialect.name
+        try:
+            with self._write() as conn:
+                schema.migrate(conn)
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """The store at ``url``, or at ``database_url()`` (env or the default SQLite file)."""
+        return cls(database_url(url))
+
+    def close(self) -> None:
+        """Close every pooled connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        shown = sa.make_url(self.url).render_as_string(hide_password=True)
+        return f"Store({shown!r})"
+
+    # --- transactions ---------------------------------------------------------------
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        """A read-only transaction (SQLite: deferred, so it never waits for writers)."""
+        try:
+            with self._engine.connect() as conn:
+                yield conn
+        except _CONNECTION_ERRORS as exc:
+            raise _unavailable(exc) from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction, committed on exit (SQLite: BEGIN IMMEDIATE, so that
+        concurrent writers queue on the busy timeout instead of failing on upgrade)."""
+        try:
+            with self._engine.connect() as conn:
+                conn.execution_options(harvest_write=True)
+                with conn.begin():
+                    yield conn
+        except _CONNECTION_ERRORS as exc:
+            raise _unavailable(exc) from exc
+
+    def schema_version(self) -> int:
+        """The schema version of the database (``migrations.LATEST_VERSION`` once open)."""
+        with self._read() as conn:
+            return schema.current_version(conn)
+
+    # --- revision ---------------------------------------------------------------------
+
+    @staticmethod
+    def _bump(conn: Connection, workshop_id: int, by: int = 1) -> int:
+        """Raise the workshop's revision by ``by``; return the new one. On PostgreSQL the
+        row lock this takes also serialises writers of one workshop until commit."""
+        revision = conn.execute(
+            sa.update(workshops_t)
+            .where(workshops_t.c.id == workshop_id)
+            .values(revision=workshops_t.c.revision + by)
+            .returning(workshops_t.c.revision)
+        ).scalar_one_or_none()
+        if revision is None:
+            raise WorkshopNotFound(f"No workshop with id {workshop_id}.")
+        return int(revision)
+
+    def revision(self, workshop_id: int) -> int:
+        """The workshop's current revision: one indexed single-row query."""
+        with self._read() as conn:
+            revision = conn.execute(
+                sa.select(workshops_t.c.revision).where(workshops_t.c.id == workshop_id)
+            ).scalar_one_or_none()
+        if revision is None:
+            raise WorkshopNotFound(f"No workshop with id {workshop_id}.")
+        return int(revision)
+
+    # --- workshops --------------------------------------------------------------------
+
+    def create_workshop(
+        self,
+        title: str,
+        *,
+        date: date | None = None,
+        place: str = "",
+        language: str = "de",
+        max_chars: int = DEFAULT_MAX_CHARS,
+        tables: Sequence[str | tuple[str, str] | tuple[str, str, str | None]] = (),
+        slug: str | None = None,
+    ) -> Workshop:
+        """Create a workshop (revision 0) with its tables.
+
+        The slug comes from ``slug`` or the title (``slugify``) and is made unique with
+        ``-2``, ``-3``, ... Each table is a name, ``(name, topic)`` or
+        ``(name, topic, facilitator)``.
+        """
+        title = _clean_name(title, TITLE_MAX_CHARS)
+        place = "" if not place.strip() else _clean_name(place)
+        _check_language(language)
+        _check_max_chars(max_chars)
+        base = slugify(slug or title)
+        specs: list[tuple[str, str, str | None]] = []
+        for spec in tables:
+            if isinstance(spec, str):
+                specs.append((spec, "", None))
+            else:
+                specs.append((spec[0], spec[1], spec[2] if len(spec) > 2 else None))
+        for attempt in range(5):
+            try:
+                with self._write() as conn:
+                    taken = set(
+                        conn.execute(
+                            sa.select(workshops_t.c.slug).where(
+                                sa.or_(
+                                    workshops_t.c.slug == base,
+                                    workshops_t.c.slug.like(base + "-%"),
+                                )
+                            )
+                        ).scalars()
+                    )
+                    unique, n = base, 2
+                    while unique in taken:
+                        unique, n = f"{base}-{n}", n + 1
+                    workshop_id = conn.execute(
+                        workshops_t.insert()
+                        .values(
+                            slug=unique,
+                            title=title,
+                            date=date,
+                            place=place,
+                            language=language,
+                            max_chars=max_chars,
+                            revision=0,
+                            created_at=_now(),
+                        )
+                        .returning(workshops_t.c.id)
+                    ).scalar_one()
+                    for spec in specs:
+                        self._insert_table(conn, workshop_id, *spec)
+                    return self._get_workshop(conn, workshop_id)
+            except sa.exc.IntegrityError:
+                # Another server took the same slug between our SELECT and INSERT.
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _get_workshop(conn: Connection, workshop_id: int) -> Workshop:
+        row = conn.execute(
+            sa.select(workshops_t).where(workshops_t.c.id == workshop_id)
+        ).one_or_none()
+        if row is None:
+            raise WorkshopNotFound(f"No workshop with id {workshop_id}.")
+        return _workshop(row)
+
+    def find_workshop(self, ref: int | str) -> Workshop | None:
+        """The workshop with this id or slug, or None.
+
+        A string is tried as a slug, then as a numeric id, then as a title (case-
+        insensitive), then slugified: the CLI's ``add "Mein Workshop"`` finds the
+        workshop it created before.
+        """
+        with self._read() as conn:
+            if isinstance(ref, int):
+                clauses = [workshops_t.c.id == ref]
+            else:
+                ref = ref.strip()
+                clauses = [workshops_t.c.slug == ref]
+                if ref.isdigit():
+                    clauses.append(workshops_t.c.id == int(ref))
+                clauses.append(sa.func.lower(workshops_t.c.title) == ref.lower())
+                clauses.append(workshops_t.c.slug == slugify(ref))
+            for clause in clauses:
+                row = conn.execute(
+                    sa.select(workshops_t).where(clause).order_by(workshops_t.c.id).limit(1)
+                ).one_or_none()
+                if row is not None:
+                    return _workshop(row)
+        return None
+
+    def get_workshop(self, ref: int | str) -> Workshop:
+        """The workshop with this id or slug (see ``find_workshop``); else WorkshopNotFound."""
+        workshop = self.find_workshop(ref)
+        if workshop is None:
+            raise WorkshopNotFound(
+                f"No workshop {ref!r}. `python -m harvest workshops` lists them."
+            )
+        return workshop
+
+    def list_workshops(self) -> list[Workshop]:
+        """All workshops, newest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(workshops_t).order_by(
+                    workshops_t.c.created_at.desc(), workshops_t.c.id.desc()
+                )
+            )
+            return [_workshop(row) for row in rows]
+
+    _WORKSHOP_FIELDS = frozenset({"title", "date", "place", "language", "max_chars"})
+
+    def update_workshop(self, workshop_id: int, **fields: Any) -> Workshop:
+        """Change title, date, place, language or max_chars (the slug stays, so links do).
+
+        A smaller max_chars applies to new statements; stored ones are kept as they are.
+        """
+        unknown = set(fields) - self._WORKSHOP_FIELDS
+        if unknown:
+            raise TypeError(f"update_workshop() cannot change {', '.join(sorted(unknown))}")
+        values = dict(fields)
+        if "title" in values:
+            values["title"] = _clean_name(values["title"], TITLE_MAX_CHARS)
+        if "place" in values:
+            values["place"] = "" if not values["place"].strip() else _clean_name(values["place"])
+        if "language" in values:
+            _check_language(values["language"])
+        if "max_chars" in values:
+            _check_max_chars(values["max_chars"])
+        with self._write() as conn:
+            self._bump(conn, workshop_id)
+            if values:
+                conn.execute(
+                    sa.update(workshops_t).where(workshops_t.c.id == workshop_id).values(values)
+                )
+            return self._get_workshop(conn, workshop_id)
+
+    def delete_workshop(self, workshop_id: int) -> None:
+        """Delete the workshop and everything it holds, for good."""
+        with self._write() as conn:
+            self._get_workshop(conn, workshop_id)
+            own_statements = sa.select(statements_t.c.id).where(
+                statements_t.c.workshop_id == workshop_id
+            )
+            conn.execute(sa.delete(versions_t).where(versions_t.c.statement_id.in_(own_statements)))
+            for table in (meta_t, links_t, actions_t, events_t, statements_t, tables_t):
+                conn.execute(sa.delete(table).where(table.c.workshop_id == workshop_id))
+            conn.execute(sa.delete(workshops_t).where(workshops_t.c.id == workshop_id))
+
+    # --- tables -----------------------------------------------------------------------
+
+    @staticmethod
+    def _insert_table(
+        conn: Connection,
+        workshop_id: int,
+        name: str,
+        topic: str = "",
+        facilitator: str | None = None,
+    ) -> int:
+        name = _clean_name(name)
+        key = name.casefold()
+        exists = conn.execute(
+            sa.select(tables_t.c.id).where(
+                tables_t.c.workshop_id == workshop_id, tables_t.c.name_key == key
+            )
+        ).first()
+        if exists is not None:
+            raise TableExists(f"This workshop already has a table named {name!r}.")
+        return int(
+            conn.execute(
+                tables_t.insert()
+                .values(
+                    workshop_id=workshop_id,
+                    name=name,
+                    name_key=key,
+                    topic="" if not topic.strip() else clean_text(topic),
+                    facilitator=_clean_optional(facilitator),
+                    created_at=_now(),
+                )
+                .returning(tables_t.c.id)
+            ).scalar_one()
+        )
+
+    def add_table(
+        self, workshop_id: int, name: str, topic: str = "", facilitator: str | None = None
+    ) -> Table:
+        """Add a table; its name must be new to the workshop (case-insensitive)."""
+        with self._write() as conn:
+            self._bump(conn, workshop_id)
+            table_id = self._insert_table(conn, workshop_id, name, topic, facilitator)
+            row = conn.execute(sa.select(tables_t).where(tables_t.c.id == table_id)).one()
+            return _table(row)
+
+    def tables(self, workshop_id: int) -> list[Table]:
+        """The workshop's tables in the order they were added."""
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(tables_t)
+                .where(tables_t.c.workshop_id == workshop_id)
+                .order_by(tables_t.c.id)
+            )
+            return [_table(row) for row in rows]
+
+    @staticmethod
+    def _table_id(
+        conn: Connection, workshop_id: int, table: int | str | None, *, create: bool
+    ) -> int | None:
+        """Resolve a table given by id or name; create a named one if asked to."""
+        if table is None:
+            return None
+        if isinstance(table, int) and not isinstance(table, bool):
+            found = conn.execute(
+                sa.select(tables_t.c.id).where(
+                    tables_t.c.id == table, tables_t.c.workshop_id == workshop_id
+                )
+            ).scalar_one_or_none()
+            if found is None:
+                raise TableNotFound(f"Workshop {workshop_id} has no table with id {table}.")
+            return int(found)
+        if not isinstance(table, str):
+            raise TypeError(f"a table is an id or a name, not {table!r}")
+        name = _clean_name(table)
+        found = conn.execute(
+            sa.select(tables_t.c.id).where(
+                tables_t.c.workshop_id == workshop_id, tables_t.c.name_key == name.casefold()
+            )
+        ).scalar_one_or_none()
+        if found is not None:
+            return int(found)
+        if not create:
+            raise TableNotFound(f"This workshop has no table named {name!r}.")
+        return Store._insert_table(conn, workshop_id, name)
+
+    def get_table(self, workshop_id: int, name_or_id: int | str, *, create: bool = False) -> Table:
+        """The table with this id or name (case-insensitive); ``create`` adds a missing
+        named one (bumping the revision). Else TableNotFound."""
+        if create and isinstance(name_or_id, str):
+            with self._write() as conn:
+                if not self._has_table(conn, workshop_id, name_or_id):
+                    self._bump(conn, workshop_id)
+                table_id = self._table_id(conn, workshop_id, name_or_id, create=True)
+                row = conn.execute(sa.select(tables_t).where(tables_t.c.id == table_id)).one()
+                return _table(row)
+        with self._read() as conn:
+            table_id = self._table_id(conn, workshop_id, name_or_id, create=False)
+            row = conn.execute(sa.select(tables_t).where(tables_t.c.id == table_id)).one()
+            return _table(row)
+
+    @staticmethod
+    def _has_table(conn: Connection, workshop_id: int, name: str) -> bool:
+        return (
+            conn.execute(
+                sa.select(tables_t.c.id).where(
+                    tables_t.c.workshop_id == workshop_id,
+                    tables_t.c.name_key == _clean_name(name).casefold(),
+                )
+            ).first()
+            is not None
+        )
+
+    # --- statements -------------------------------------------------------------------
+
+    @staticmethod
+    def _max_chars(conn: Connection, workshop_id: int) -> int:
+        max_chars = conn.execute(
+            sa.select(workshops_t.c.max_chars).where(workshops_t.c.id == workshop_id)
+        ).scalar_one_or_none()
+        if max_chars is None:
+            raise WorkshopNotFound(f"No workshop with id {workshop_id}.")
+        return int(max_chars)
+
+    @staticmethod
+    def _get_statement(conn: Connection, statement_id: int) -> Statement:
+        row = conn.execute(
+            _STATEMENT_SELECT.where(statements_t.c.id == statement_id)
+        ).one_or_none()
+        if row is None:
+            raise StatementNotFound(f"No statement with id {statement_id}.")
+        return _statement(row)
+
+    def _find_submission(self, workshop_id: int, submission_id: str) -> Statement | None:
+        with self._read() as conn:
+            row = conn.execute(
+                _STATEMENT_SELECT.where(
+                    statements_t.c.workshop_id == workshop_id,
+                    statements_t.c.submission_id == submission_id,
+                )
+            ).one_or_none()
+            return None if row is None else _statement(row)
+
+    def add_statement(
+        self,
+        workshop_id: int,
+        text: str,
+        *,
+        table: int | str | None = None,
+        kind: str | None = None,
+        author: str | None = None,
+        origin: str = "typed",
+        submission_id: str | None = None,
+    ) -> Statement:
+        """Store one statement and bump the revision once.
+
+        ``text`` passes the input rules with the workshop's limit (``InvalidInput``
+        otherwise); ``kind`` may be English or German; a table named here is created if
+        missing. With ``submission_id``, submitting again (a double click, a retry after
+        a timeout) returns the statement stored the first time instead of a duplicate.
+        """
+        if origin not in ORIGINS:
+            raise ValueError(f"origin must be one of {', '.join(ORIGINS)}, not {origin!r}")
+        kind = clean_kind(kind)
+        author = _clean_optional(author)
+        try:
+            with self._write() as conn:
+                text = clean_text(text, self._max_chars(conn, workshop_id))
+                if submission_id is not None:
+                    existing = conn.execute(
+                        sa.select(statements_t.c.id).where(
+                            statements_t.c.workshop_id == workshop_id,
+                            statements_t.c.submission_id == submission_id,
+                        )
+                    ).scalar_one_or_none()
+                    if existing is not None:
+                        return self._get_statement(conn, existing)
+                # Bump first: on PostgreSQL the row lock orders concurrent writers, so
+                # a table created by one of them is seen by the next.
+                revision = self._bump(conn, workshop_id)
+                table_id = self._table_id(conn, workshop_id, table, create=True)
+                now = _now()
+                statement_id = conn.execute(
+                    statements_t.insert()
+                    .values(
+                        workshop_id=workshop_id,
+                        table_id=table_id,
+                        text=text,
+                        kind=kind,
+                        author=author,
+                        origin=origin,
+                        hidden=False,
+                        submission_id=submission_id,
+                        revision=revision,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .returning(statements_t.c.id)
+                ).scalar_one()
+                return self._get_statement(conn, statement_id)
+        except sa.exc.IntegrityError:
+            # PostgreSQL: a concurrent submit with the same id committed first.
+            if submission_id is not None:
+                existing_statement = self._find_submission(workshop_id, submission_id)
+                if existing_statement is not None:
+                    return existing_statement
+            raise
+
+    def add_statements(
+        self, workshop_id: int, items: Iterable[NewStatement], *, origin: str = "imported"
+    ) -> list[int]:
+        """Store many statements in one transaction; return their ids in input order.
+
+        All or nothing: an invalid item raises its ``InvalidInput`` (with
+        ``params["index"]``, 0-based) and nothing is stored. The revision rises by one per
+        statement, in one update, and each statement gets its own revision.
+        """
+        if origin not in ORIGINS:
+            raise ValueError(f"origin must be one of {', '.join(ORIGINS)}, not {origin!r}")
+        items = list(items)
+        if not items:
+            return []
+        with self._write() as conn:
+            max_chars = self._max_chars(conn, workshop_id)
+            cleaned = []
+            for index, item in enumerate(items):
+                try:
+                    cleaned.append(
+                        (
+                            clean_text(item.text, max_chars),
+                            None if item.table is None else _clean_name(item.table),
+                            clean_kind(item.kind),
+                            _clean_optional(item.author),
+                        )
+                    )
+                except ValueError as exc:
+                    if hasattr(exc, "params"):
+                        exc.params["index"] = index
+                    exc.add_note(f"in statement {index + 1} of {len(items)}")
+                    raise
+            last = self._bump(conn, workshop_id, len(items))
+            first = last - len(items) + 1
+            table_ids: dict[str, int | None] = {}
+            for _, name, _, _ in cleaned:
+                if name is not None and name.casefold() not in table_ids:
+                    table_ids[name.casefold()] = self._table_id(
+                        conn, workshop_id, name, create=True
+                    )
+            now = _now()
+            rows = [
+                {
+                    "workshop_id": workshop_id,
+                    "table_id": None if name is None else table_ids[name.casefold()],
+                    "text": text,
+                    "kind": kind,
+                    "author": author,
+                    "origin": origin,
+                    "hidden": False,
+                    "submission_id": None,
+                    "revision": first + offset,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for offset, (text, name, kind, author) in enumerate(cleaned)
+            ]
+            result = conn.execute(
+                statements_t.insert().returning(
+                    statements_t.c.id, sort_by_parameter_order=True
+                ),
+                rows,
+            )
+            return [int(statement_id) for statement_id in result.scalars()]
+
+    def get_statement(self, statement_id: int) -> Statement:
+        """The statement with this id (hidden or not); else StatementNotFound."""
+        with self._read() as conn:
+            return self._get_statement(conn, statement_id)
+
+    def statements(
+        self, workshop_id: int, *, include_hidden: bool = False, table_id: int | None = None
+    ) -> list[Statement]:
+        """The workshop's statements by id, with ``table_name`` filled."""
+        query = _STATEMENT_SELECT.where(statements_t.c.workshop_id == workshop_id)
+        if not include_hidden:
+            query = query.where(statements_t.c.hidden == sa.false())
+        if table_id is not None:
+            query = query.where(statements_t.c.table_id == table_id)
+        with self._read() as conn:
+            return [_statement(row) for row in conn.execute(query.order_by(statements_t.c.id))]
+
+    def statements_since(self, workshop_id: int, revision: int) -> list[Statement]:
+        """Statements added or changed after ``revision`` (hidden ones too, so a board
+        sees them go), by id. Deleted ones are simply absent: reload on any change."""
+        with self._read() as conn:
+            rows = conn.execute(
+                _STATEMENT_SELECT.where(
+                    statements_t.c.workshop_id == workshop_id,
+                    statements_t.c.revision > revision,
+                ).order_by(statements_t.c.id)
+            )
+            return [_statement(row) for row in rows]
+
+    def _change_statement(
+        self, statement_id: int, values: Mapping[str, Any], event: tuple[str, dict[str, Any]]
+    ) -> Statement:
+        """Apply ``values`` to a statement unless they change nothing; record ``event``."""
+        with self._write() as conn:
+            current = self._get_statement(conn, statement_id)
+            if all(getattr(current, key) == value for key, value in values.items()):
+                return current
+            revision = self._bump(conn, current.workshop_id)
+            conn.execute(
+                sa.update(statements_t)
+                .where(statements_t.c.id == statement_id)
+                .values(**values, revision=revision, updated_at=_now())
+            )
+            self._record_event(conn, current.workshop_id, statement_id, *event)
+            return self._get_statement(conn, statement_id)
+
+    @staticmethod
+    def _record_event(
+        conn: Connection,
+        workshop_id: int,
+        statement_id: int | None,
+        kind: str,
+        detail: dict[str, Any],
+    ) -> None:
+        conn.execute(
+            events_t.insert().values(
+                workshop_id=workshop_id,
+                statement_id=statement_id,
+                kind=kind,
+                detail=_to_json(detail),
+                at=_now(),
+            )
+        )
+
+    def edit_statement(self, statement_id: int, text: str) -> Statement:
+        """Replace a statement's text (input rules apply); the previous text is kept in
+        its history. Returns the statement; an identical text changes nothing."""
+        with self._write() as conn:
+            current = self._get_statement(conn, statement_id)
+            text = clean_text(text, self._max_chars(conn, current.workshop_id))
+            if text == current.text:
+                return current
+            revision = self._bump(conn, current.workshop_id)
+            now = _now()
+            conn.execute(
+                versions_t.insert().values(
+                    statement_id=statement_id,
+                    text=current.text,
+                    written_at=current.updated_at,
+                    replaced_at=now,
+                )
+            )
+            conn.execute(
+                sa.update(statements_t)
+                .where(statements_t.c.id == statement_id)
+                .values(text=text, revision=revision, updated_at=now)
+            )
+            self._record_event(conn, current.workshop_id, statement_id, "edited", {})
+            return self._get_statement(conn, statement_id)
+
+    def statement_history(self, statement_id: int) -> list[tuple[str, datetime]]:
+        """The earlier texts of a statement, oldest first, each with the time it was
+        written. The current text is not in it (it is ``Statement.text``)."""
+        with self._read() as conn:
+            self._get_statement(conn, statement_id)
+            rows = conn.execute(
+                sa.select(versions_t.c.text, versions_t.c.written_at)
+                .where(versions_t.c.statement_id == statement_id)
+                .order_by(versions_t.c.id)
+            )
+            return [(row.text, row.written_at) for row in rows]
+
+    def set_kind(self, statement_id: int, kind: str | None) -> Statement:
+        """Give a statement a kind (English or German name) or none."""
+        kind = clean_kind(kind)
+        return self._change_statement(statement_id, {"kind": kind}, ("kind", {"kind": kind}))
+
+    def set_table(self, statement_id: int, table: int | str | None) -> Statement:
+        """Move a statement to another table (by id or name; a new name creates it)."""
+        with self._write() as conn:
+            current = self._get_statement(conn, statement_id)
+            if not isinstance(table, int) and table is not None and not self._has_table(
+                conn, current.workshop_id, table
+            ):
+                revision = self._bump(conn, current.workshop_id)
+                table_id = self._table_id(conn, current.workshop_id, table, create=True)
+            else:
+                table_id = self._table_id(conn, current.workshop_id, table, create=False)
+                if table_id == current.table_id:
+                    return current
+                revision = self._bump(conn, current.workshop_id)
+            conn.execute(
+                sa.update(statements_t)
+                .where(statements_t.c.id == statement_id)
+                .values(table_id=table_id, revision=revision, updated_at=_now())
+            )
+            self._record_event(
+                conn, current.workshop_id, statement_id, "table", {"table_id": table_id}
+            )
+            return self._get_statement(conn, statement_id)
+
+    def set_hidden(self, statement_id: int, hidden: bool, *, actor: str = "moderator") -> Statement:
+        """Hide a statement from the board or show it again; recorded as an event."""
+        hidden = bool(hidden)
+        return self._change_statement(
+            statement_id,
+            {"hidden": hidden},
+            ("hidden" if hidden else "shown", {"actor": actor}),
+        )
+
+    def events(self, workshop_id: int, statement_id: int | None = None) -> list[dict[str, Any]]:
+        """The workshop's recorded events (oldest first) as dicts with ``id``,
+        ``statement_id``, ``kind``, ``detail`` (a dict) and ``at``."""
+        query = sa.select(events_t).where(events_t.c.workshop_id == workshop_id)
+        if statement_id is not None:
+            query = query.where(events_t.c.statement_id == statement_id)
+        with self._read() as conn:
+            return [
+                {
+                    "id": row.id,
+                    "statement_id": row.statement_id,
+                    "kind": row.kind,
+                    "detail": json.loads(row.detail),
+                    "at": row.at,
+                }
+                for row in conn.execute(query.order_by(events_t.c.id))
+            ]
+
+    def delete_statement(self, statement_id: int) -> None:
+        """Erase a statement for good, with its history and the events naming it
+        (personal data must be erasable). Use ``set_hidden`` to take it off the board."""
+        with self._write() as conn:
+            current = self._get_statement(conn, statement_id)
+            self._bump(conn, current.workshop_id)
+            conn.execute(sa.delete(versions_t).where(versions_t.c.statement_id == statement_id))
+            conn.execute(sa.delete(events_t).where(events_t.c.statement_id == statement_id))
+            conn.execute(sa.delete(statements_t).where(statements_t.c.id == statement_id))
+
+    # --- curation actions -------------------------------------------------------------
+
+    def record_action(
+        self, workshop_id: int, kind: str, payload: dict[str, Any], *, actor: str = "moderator"
+    ) -> int:
+        """Record a moderator decision (payload must be JSON-serialisable); return its id."""
+        if not kind or len(kind) > 40:
+            raise ValueError(f"action kind must be 1 to 40 characters, not {kind!r}")
+        encoded = _to_json(payload)
+        with self._write() as conn:
+            self._bump(conn, workshop_id)
+            return int(
+                conn.execute(
+                    actions_t.insert()
+                    .values(
+                        workshop_id=workshop_id,
+                        kind=kind,
+                        payload=encoded,
+                        actor=actor[:80],
+                        created_at=_now(),
+                        undone=False,
+                    )
+                    .returning(actions_t.c.id)
+                ).scalar_one()
+            )
+
+    def actions(self, workshop_id: int, *, include_undone: bool = False) -> list[Action]:
+        """The workshop's actions in the order they were taken."""
+        query = sa.select(actions_t).where(actions_t.c.workshop_id == workshop_id)
+        if not include_undone:
+            query = query.where(actions_t.c.undone == sa.false())
+        with self._read() as conn:
+            return [_action(row) for row in conn.execute(query.order_by(actions_t.c.id))]
+
+    def _set_undone(self, conn: Connection, action_id: int, undone: bool) -> Action:
+        row = conn.execute(sa.select(actions_t).where(actions_t.c.id == action_id)).one_or_none()
+        if row is None:
+            raise ActionNotFound(f"No action with id {action_id}.")
+        if bool(row.undone) == undone:
+            return _action(row)
+        self._bump(conn, row.workshop_id)
+        conn.execute(
+            sa.update(actions_t)
+            .where(actions_t.c.id == action_id)
+            .values(undone=undone, undone_at=_now() if undone else None)
+        )
+        return _action(conn.execute(sa.select(actions_t).where(actions_t.c.id == action_id)).one())
+
+    def undo_action(self, action_id: int) -> Action:
+        """Mark an action undone (no change if it already is)."""
+        with self._write() as conn:
+            return self._set_undone(conn, action_id, True)
+
+    def redo_action(self, action_id: int) -> Action:
+        """Make an undone action count again (no change if it already does)."""
+        with self._write() as conn:
+            return self._set_undone(conn, action_id, False)
+
+    def undo_last_action(self, workshop_id: int) -> Action | None:
+        """Undo the latest action that still counts; None if there is none."""
+        with self._write() as conn:
+            action_id = conn.execute(
+                sa.select(sa.func.max(actions_t.c.id)).where(
+                    actions_t.c.workshop_id == workshop_id, actions_t.c.undone == sa.false()
+                )
+            ).scalar()
+            if action_id is None:
+                return None
+            return self._set_undone(conn, action_id, True)
+
+    def redo_last_action(self, workshop_id: int) -> Action | None:
+        """Redo the most recently undone action; None if there is none."""
+        with self._write() as conn:
+            row = conn.execute(
+                sa.select(actions_t.c.id)
+                .where(actions_t.c.workshop_id == workshop_id, actions_t.c.undone == sa.true())
+                .order_by(actions_t.c.undone_at.desc(), actions_t.c.id.desc())
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            return self._set_undone(conn, row.id, False)
+
+    # --- links ------------------------------------------------------------------------
+
+    def save_link(
+        self, workshop_id: int, role: str, token_hash: str, *, table_id: int | None = None
+    ) -> Link:
+        """Store an access link's token hash (unique). Links do not bump the revision:
+        they change who may see the board, not what it shows."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        with self._write() as conn:
+            self._get_workshop(conn, workshop_id)
+            if table_id is not None:
+                self._table_id(conn, workshop_id, table_id, create=False)
+            link_id = conn.execute(
+                links_t.insert()
+                .values(
+                    workshop_id=workshop_id,
+                    role=role,
+                    table_id=table_id,
+                    token_hash=token_hash,
+                    created_at=_now(),
+                    revoked=False,
+                )
+                .returning(links_t.c.id)
+            ).scalar_one()
+            return _link(conn.execute(sa.select(links_t).where(links_t.c.id == link_id)).one())
+
+    def find_link(self, token_hash: str) -> Link | None:
+        """The link with this token hash, revoked or not (check ``revoked``), or None."""
+        with self._read() as conn:
+            row = conn.execute(
+                sa.select(links_t).where(links_t.c.token_hash == token_hash)
+            ).one_or_none()
+            return None if row is None else _link(row)
+
+    def revoke_links(self, workshop_id: int, role: str | None = None) -> int:
+        """Revoke the workshop's links (of one role, or all); return how many."""
+        query = sa.update(links_t).where(
+            links_t.c.workshop_id == workshop_id, links_t.c.revoked == sa.false()
+        )
+        if role is not None:
+            query = query.where(links_t.c.role == role)
+        with self._write() as conn:
+            return int(conn.execute(query.values(revoked=True)).rowcount)
+
+    def links(self, workshop_id: int) -> list[Link]:
+        """The workshop's links, revoked ones too, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                sa.select(links_t).where(links_t.c.workshop_id == workshop_id).order_by(
+                    links_t.c.id
+                )
+            )
+            return [_link(row) for row in rows]
+
+    # --- meta -------------------------------------------------------------------------
+
+    def set_meta(
+        self, workshop_id: int, key: str, value: object, *, bump_revision: bool = False
+    ) -> None:
+        """Store a small JSON value under ``key`` for the workshop.
+
+        By default this does not bump the revision: layout positions are written often
+        and do not change what the board shows. Pass ``bump_revision=True`` for values
+        the board's content depends on (e.g. guided-mode categories).
+        """
+        encoded = _to_json(value)
+        with self._write() as conn:
+            if bump_revision:
+                self._bump(conn, workshop_id)
+            else:
+                # Lock the workshop row (PostgreSQL) so two writers do not both insert.
+                found = conn.execute(
+                    sa.select(workshops_t.c.id)
+                    .where(workshops_t.c.id == workshop_id)
+                    .with_for_update()
+                ).first()
+                if found is None:
+                    raise WorkshopNotFound(f"No workshop with id {workshop_id}.")
+            where = (meta_t.c.workshop_id == workshop_id, meta_t.c.key == key)
+            updated = conn.execute(
+                sa.update(meta_t).where(*where).values(value=encoded, updated_at=_now())
+            ).rowcount
+            if not updated:
+                conn.execute(
+                    meta_t.insert().values(
+                        workshop_id=workshop_id, key=key, value=encoded, updated_at=_now()
+                    )
+                )
+
+    def get_meta(self, workshop_id: int, key: str, default: Any = None) -> Any:
+        """The value stored under ``key``, or ``default``."""
+        with self._read() as conn:
+            value = conn.execute(
+                sa.select(meta_t.c.value).where(
+                    meta_t.c.workshop_id == workshop_id, meta_t.c.key == key
+                )
+            ).scalar_one_or_none()
+        return default if value is None else json.loads(value)
+
+
+# --- engines ------------------------------------------------------------------------
+
+
+def _create_engine(url: str) -> Engine:
+    """An engine set up for Harvest's transactions on SQLite or PostgreSQL."""
+    parsed = sa.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(parsed)
+    return sa.create_engine(
+        parsed,
+        pool_pre_ping=True,  # a restarted server must not cost the next user an error
+        pool_size=5,
+        max_overflow=10,
+        pool_recycle=1800,
+        connect_args={"connect_timeout": 5},
+    )
+
+
+def _create_sqlite_engine(url: sa.URL) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
+    if in_memory:
+        # One shared connection, or every pooled connection would see its own database.
+        engine = sa.create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}
+        )
+    else:
+        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+        )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite (SQLAlchemy's documented recipe), so
+        # that writes can start with BEGIN IMMEDIATE in the "begin" hook below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA synchronous=FULL")  # acknowledged means on disk
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        # A deferred transaction that later writes can fail at once with "database is
+        # locked" (the busy handler cannot help it); IMMEDIATE queues writers instead.
+        write = conn.get_execution_options().get("harvest_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _unavailable(exc: Exception) -> DatabaseUnavailable:
+    """Wrap a driver-level failure in a message a person can act on."""
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0:1]
+    detail = f" ({reason[0]})" if reason else ""
+    return DatabaseUnavailable(
+        f"The database is not reachable right now; nothing was saved. Try again.{detail}"
+    )
+
