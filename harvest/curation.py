@@ -1,0 +1,231 @@
+"""The moderator's curation: recorded actions that become the engine's ``Overrides``.
+
+Every decision (rename, merge, split, move, demand mark, stopword, synonym, pinned keyword,
+guided categories) is stored as an action row; the engine receives all active actions as
+``Overrides`` on every recompute, so no recompute can undo a decision, and undoing one is
+just marking its row undone.
+
+Action kinds and their payloads:
+
+======================  =====================================================
+``rename``              ``{"theme_id": str, "label": str}``
+``merge``               ``{"source": str, "target": str}``
+``split``               ``{"theme_id": str, "label": str, "statement_ids": [int]}``
+``move``                ``{"statement_id": int, "theme_id": str}``
+``demand``              ``{"statement_id": int, "value": bool}``
+``stopword``            ``{"word": str}``
+``synonym``             ``{"word": str, "canonical": str}``
+``pin``                 ``{"keyword": str, "theme_id": str}``
+``categories``          ``{"categories": [{"id", "name", "keywords": [str]}]}``
+``hide``                ``{"statement_id": int, "hidden": bool}`` (applied to the store)
+======================  =====================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from harvest.model import Category, Overrides
+
+ACTION_KINDS: tuple[str, ...] = (
+    "rename", "merge", "split", "move", "demand", "stopword", "synonym", "pin", "categories",
+    "hide",
+)
+MAX_LABEL_CHARS = 80
+MAX_WORD_CHARS = 60
+
+
+class InvalidAction(ValueError):
+    """A curation action is of an unknown kind or its payload is malformed."""
+
+
+class ActionLike(Protocol):
+    """What ``overrides_from_actions`` needs of a stored action."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def payload(self) -> dict[str, Any]: ...
+    @property
+    def undone(self) -> bool: ...
+
+
+def split_theme_id(action_id: int) -> str:
+    """The id of the theme a split action creates (stable: derived from the action)."""
+    return f"user-{action_id}"
+
+
+def _text(payload: Mapping[str, Any], key: str, limit: int) -> str:
+    value = payload.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidAction(f"{key!r} must be a non-empty text")
+    value = " ".join(value.split())
+    if len(value) > limit:
+        raise InvalidAction(f"{key!r} is longer than {limit} characters")
+    return value
+
+
+def _int(payload: Mapping[str, Any], key: str) -> int:
+    value = payload.get(key)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidAction(f"{key!r} must be a statement id")
+    return value
+
+
+def validate_action(kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
+    """A cleaned copy of an action's payload; raises ``InvalidAction`` if it is malformed."""
+    if kind not in ACTION_KINDS:
+        raise InvalidAction(f"unknown action {kind!r}")
+    if kind == "rename":
+        return {"theme_id": _text(payload, "theme_id", 64),
+                "label": _text(payload, "label", MAX_LABEL_CHARS)}
+    if kind == "merge":
+        source, target = _text(payload, "source", 64), _text(payload, "target", 64)
+        if source == target:
+            raise InvalidAction("a theme cannot be merged into itself")
+        return {"source": source, "target": target}
+    if kind == "split":
+        ids = payload.get("statement_ids")
+        if not isinstance(ids, list) or not ids or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in ids
+        ):
+            raise InvalidAction("'statement_ids' must be a non-empty list of statement ids")
+        return {"theme_id": _text(payload, "theme_id", 64),
+                "label": _text(payload, "label", MAX_LABEL_CHARS),
+                "statement_ids": sorted(set(ids))}
+    if kind == "move":
+        return {"statement_id": _int(payload, "statement_id"),
+                "theme_id": _text(payload, "theme_id", 64)}
+    if kind == "demand":
+        return {"statement_id": _int(payload, "statement_id"),
+                "value": bool(payload.get("value", True))}
+    if kind == "hide":
+        return {"statement_id": _int(payload, "statement_id"),
+                "hidden": bool(payload.get("hidden", True))}
+    if kind == "stopword":
+        return {"word": _text(payload, "word", MAX_WORD_CHARS).lower()}
+    if kind == "synonym":
+        word = _text(payload, "word", MAX_WORD_CHARS).lower()
+        canonical = _text(payload, "canonical", MAX_WORD_CHARS).lower()
+        if word == canonical:
+            raise InvalidAction("a word cannot be its own synonym")
+        return {"word": word, "canonical": canonical}
+    if kind == "pin":
+        return {"keyword": _text(payload, "keyword", MAX_WORD_CHARS).lower(),
+                "theme_id": _text(payload, "theme_id", 64)}
+    # categories
+    raw = payload.get("categories")
+    if not isinstance(raw, list):
+        raise InvalidAction("'categories' must be a list")
+    categories = []
+    for index, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            raise InvalidAction("each category needs a name and keywords")
+        name = _text(item, "name", MAX_LABEL_CHARS)
+        words = item.get("keywords", [])
+        if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+            raise InvalidAction("a category's keywords must be a list of words")
+        keywords = [w.strip().lower() for w in words if w.strip()][:20]
+        category_id = str(item.get("id") or f"cat-{index + 1}")
+        categories.append({"id": category_id, "name": name, "keywords": keywords})
+    return {"categories": categories}
+
+
+def overrides_from_actions(actions: Iterable[ActionLike]) -> Overrides:
+    """Fold the active actions, oldest first, into the engine's ``Overrides``.
+
+    Later actions win over earlier ones (a second rename replaces the first; a move after
+    a split takes the statement elsewhere). Undone actions are ignored. Hide actions are
+    not overrides: hidden statements never reach the engine.
+    """
+    renames: dict[str, str] = {}
+    merges: dict[str, str] = {}
+    moves: dict[int, str] = {}
+    marks: dict[int, bool] = {}
+    pins: dict[str, str] = {}
+    stopwords: set[str] = set()
+    synonyms: dict[str, str] = {}
+    categories: tuple[Category, ...] = ()
+    for action in sorted(actions, key=lambda a: a.id):
+        if action.undone:
+            continue
+        try:
+            payload = validate_action(action.kind, action.payload)
+        except InvalidAction:
+            continue  # a row written by an older version: skip rather than break the board
+        kind = action.kind
+        if kind == "rename":
+            renames[payload["theme_id"]] = payload["label"]
+        elif kind == "merge":
+            merges[payload["source"]] = payload["target"]
+        elif kind == "split":
+            new_id = split_theme_id(action.id)
+            renames[new_id] = payload["label"]
+            for statement_id in payload["statement_ids"]:
+                moves[statement_id] = new_id
+        elif kind == "move":
+            moves[payload["statement_id"]] = payload["theme_id"]
+        elif kind == "demand":
+            marks[payload["statement_id"]] = payload["value"]
+        elif kind == "stopword":
+            stopwords.add(payload["word"])
+        elif kind == "synonym":
+            synonyms[payload["word"]] = payload["canonical"]
+        elif kind == "pin":
+            pins[payload["keyword"]] = payload["theme_id"]
+        elif kind == "categories":
+            categories = tuple(
+                Category(id=c["id"], name=c["name"], keywords=tuple(c["keywords"]))
+                for c in payload["categories"]
+            )
+    # A merge chain a->b, b->c resolves to c; a cycle is broken by dropping its last link.
+    resolved: dict[str, str] = {}
+    for source in merges:
+        seen = {source}
+        target = merges[source]
+        while target in merges and target not in seen:
+            seen.add(target)
+            target = merges[target]
+        if target not in seen:
+            resolved[source] = target
+    return Overrides(
+        renames=renames, merges=resolved, moves=moves, demand_marks=marks,
+        pinned_keywords=pins, stopwords=frozenset(stopwords), synonyms=synonyms,
+        categories=categories,
+    )
+
+
+class CurationStore(Protocol):
+    """The part of ``harvest.store.Store`` that curation writes to."""
+
+    def record_action(
+        self, workshop_id: int, kind: str, payload: dict[str, Any], *, actor: str = ...
+    ) -> int: ...
+    def set_hidden(self, statement_id: int, hidden: bool, *, actor: str = ...) -> None: ...
+    def undo_last_action(self, workshop_id: int) -> Any: ...
+
+
+def apply_action(
+    store: CurationStore, workshop_id: int, kind: str, payload: Mapping[str, Any],
+    *, actor: str = "moderator",
+) -> int:
+    """Validate and record one curation action; returns its id.
+
+    A hide action also hides (or shows) the statement in the store; the action row is
+    what makes it undoable like every other decision.
+    """
+    clean = validate_action(kind, payload)
+    if kind == "hide":
+        store.set_hidden(clean["statement_id"], clean["hidden"], actor=actor)
+    return store.record_action(workshop_id, kind, clean, actor=actor)
+
+
+def undo_last(store: CurationStore, workshop_id: int, *, actor: str = "moderator") -> Any:
+    """Undo the newest active action (and reverse a hide); returns it, or None."""
+    action = store.undo_last_action(workshop_id)
+    if action is not None and action.kind == "hide":
+        store.set_hidden(action.payload["statement_id"], not action.payload["hidden"], actor=actor)
+    return action

@@ -1,0 +1,300 @@
+"""Every string the app shows, in German (default) and English: one catalogue.
+
+``translate(key, lang, **params)`` looks a key up and fills ``{placeholders}``; a missing
+English text falls back to German, a missing key shows the key itself (so a gap is visible
+in review, never a crash).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGUAGES: tuple[str, ...] = ("de", "en")
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # key: (Deutsch, English)
+    "language": ("Sprache", "Language"),
+    "language.de": ("Deutsch", "Deutsch"),
+    "language.en": ("English", "English"),
+    "nav.start": ("Start", "Start"),
+    "nav.board": ("Board", "Board"),
+    "nav.entry": ("Erfassen", "Entry"),
+    "nav.curate": ("Kuratieren", "Curate"),
+    "nav.summary": ("Zusammenfassung", "Summary"),
+    "nav.export": ("Export", "Export"),
+    "role.moderator": ("Moderation", "Moderator"),
+    "role.facilitator": ("Tischmoderation", "Facilitator"),
+    "role.participant": ("Teilnehmende", "Participant"),
+    "role.moderator.hint": (
+        "alles: Board, Erfassen, Kuratieren, Export. Nicht weitergeben.",
+        "everything: board, entry, curation, export. Keep it to yourself.",
+    ),
+    "role.facilitator.hint": (
+        "für die Tische: Aussagen erfassen, Board ansehen.",
+        "for the tables: enter statements, view the board.",
+    ),
+    "role.participant.hint": (
+        "nur lesen: Board und Zusammenfassung. Darf geteilt werden (QR-Code auf dem Board).",
+        "read-only: board and summary. Share it freely (QR code on the board).",
+    ),
+    "theme.other": ("Sonstiges", "Other"),
+    "kind.idea": ("Idee", "Idea"),
+    "kind.challenge": ("Herausforderung", "Challenge"),
+    "kind.demand": ("Forderung", "Demand"),
+    "kind.question": ("Frage", "Question"),
+    "kind.none": ("ohne Art", "no kind"),
+    # start
+    "start.title": ("Harvest – Ergebnisse live ernten", "Harvest – live results board"),
+    "start.lead": (
+        "Legen Sie eine Werkstatt an, öffnen Sie eine mit Ihrem Link oder importieren Sie eine Datei.",
+        "Create a workshop, open one with your link, or import a file.",
+    ),
+    "start.create": ("Neue Werkstatt", "New workshop"),
+    "start.field_title": ("Titel", "Title"),
+    "start.field_date": ("Datum", "Date"),
+    "start.field_place": ("Ort", "Place"),
+    "start.field_language": ("Sprache", "Language"),
+    "start.field_tables": ("Thementische (einer pro Zeile)", "Theme tables (one per line)"),
+    "start.tables_placeholder": (
+        "Sprache & Bildung\nArbeit & Ausbildung\nNachbarschaft & Begegnung",
+        "Language & education\nWork & training\nNeighbourhood & encounter",
+    ),
+    "start.create_button": ("Werkstatt anlegen", "Create workshop"),
+    "start.title_missing": ("Bitte geben Sie einen Titel ein.", "Please enter a title."),
+    "start.created": (
+        "„{title}“ ist angelegt. Hier sind die drei Links – bewahren Sie den Moderationslink gut auf.",
+        "“{title}” is ready. Here are its three links – keep the moderator link safe.",
+    ),
+    "start.open_created": ("Als Moderation öffnen", "Open as moderator"),
+    "start.open": ("Werkstatt öffnen", "Open a workshop"),
+    "start.paste_link": ("Link oder Zugangscode einfügen", "Paste your link or access code"),
+    "start.open_button": ("Öffnen", "Open"),
+    "start.open_short": ("Öffnen", "Open"),
+    "start.local_workshops": ("Werkstätten auf diesem Rechner", "Workshops on this computer"),
+    "start.local_hint": (
+        "Sichtbar, weil Harvest lokal gestartet wurde (make run).",
+        "Shown because Harvest runs locally (make run).",
+    ),
+    # links
+    "links.title": ("Links für „{title}“", "Links for “{title}”"),
+    "links.per_table": ("Links für einzelne Tische", "Links for single tables"),
+    "links.reissue": ("{role}-Link neu ausstellen", "Re-issue {role} link"),
+    "links.reissued": (
+        "Neuer Link ausgestellt; der alte funktioniert ab sofort nicht mehr.",
+        "New link issued; the old one stopped working.",
+    ),
+    # import
+    "import.title": ("Datei importieren", "Import a file"),
+    "import.hint": (
+        "CSV (Komma oder Semikolon, UTF-8 oder Windows-1252), Excel (XLSX) oder Text mit einer "
+        "Aussage pro Zeile. Spalten: Aussage/Text, Tisch, Art, Autor.",
+        "CSV (comma or semicolon, UTF-8 or Windows-1252), Excel (XLSX) or text with one "
+        "statement per line. Columns: text, table, kind, author.",
+    ),
+    "import.workshop": ("Name der neuen Werkstatt", "Name of the new workshop"),
+    "import.file": ("Datei", "File"),
+    "import.file_error": (
+        "Die Datei kann nicht gelesen werden: {reason}", "The file cannot be read: {reason}",
+    ),
+    "import.summary": (
+        "{ok} Aussagen erkannt, {bad} fehlerhafte Zeilen.",
+        "{ok} statements found, {bad} bad rows.",
+    ),
+    "import.confirm": ("Importieren", "Import"),
+    "import.confirm_with_errors": (
+        "Trotzdem importieren (fehlerhafte Zeilen auslassen)",
+        "Import anyway (skip the bad rows)",
+    ),
+    "import.exists": (
+        "Eine Werkstatt mit diesem Namen gibt es schon. Öffnen Sie sie mit ihrem "
+        "Moderationslink und importieren Sie dort.",
+        "A workshop with this name exists. Open it with its moderator link and import there.",
+    ),
+    "import.done": ("{n} Aussagen in „{title}“ importiert.", "Imported {n} statements into “{title}”."),
+    # board
+    "board.view": ("Ansicht", "View"),
+    "board.filter_tables": ("Nur Tische", "Only tables"),
+    "board.filter_kinds": ("Nur Arten", "Only kinds"),
+    "board.search": ("Wort hervorheben", "Highlight a word"),
+    "board.dark": ("Dunkel", "Dark"),
+    "board.present": ("Präsentieren", "Present"),
+    "board.present_off": ("Präsentation beenden", "Leave presentation"),
+    "board.themes": ("Themen", "Themes"),
+    "board.empty": (
+        "Noch keine Aussagen. Sobald an den Tischen erfasst wird, wächst hier die Karte.",
+        "No statements yet. As soon as the tables start typing, the map grows here.",
+    ),
+    "board.counts": ("{statements} Aussagen · {demands} Forderungen", "{statements} statements · {demands} demands"),
+    "board.scan": ("Board aufs Handy: scannen", "Board on your phone: scan"),
+    "board.reconnecting": (
+        "Verbindung zur Datenbank unterbrochen – das Board versucht es weiter.",
+        "Lost the database connection – the board keeps trying.",
+    ),
+    # entry
+    "entry.title": ("Aussagen erfassen", "Enter statements"),
+    "entry.table": ("Tisch", "Table"),
+    "entry.kind": ("Art", "Kind"),
+    "entry.placeholder": ("Aussage eingeben und Enter drücken …", "Type a statement and press Enter …"),
+    "entry.saved": ("Gespeichert (Nr. {id})", "Saved (no. {id})"),
+    "entry.duplicate": (
+        "Diese Aussage ist schon gespeichert – nichts doppelt.",
+        "This statement is already saved – nothing doubled.",
+    ),
+    "entry.recent": ("Meine letzten Aussagen", "My recent statements"),
+    "entry.edit": ("Bearbeiten", "Edit"),
+    "entry.save": ("Speichern", "Save"),
+    "entry.undo": ("Zurücknehmen (ausblenden)", "Undo (hide)"),
+    "entry.redo": ("Wieder einblenden", "Show again"),
+    "entry.retry": ("Erneut senden", "Send again"),
+    # curate
+    "curate.title": ("Kuratieren", "Curate"),
+    "curate.tab_themes": ("Themen", "Themes"),
+    "curate.tab_statements": ("Aussagen", "Statements"),
+    "curate.tab_words": ("Wörter", "Words"),
+    "curate.tab_guided": ("Handlungsfelder", "Categories"),
+    "curate.tab_log": ("Verlauf", "History"),
+    "curate.theme": ("Thema", "Theme"),
+    "curate.rename_to": ("Neuer Name", "New name"),
+    "curate.rename": ("Umbenennen", "Rename"),
+    "curate.merge_into": ("Zusammenführen mit", "Merge into"),
+    "curate.merge": ("Zusammenführen", "Merge"),
+    "curate.split": ("Thema teilen", "Split the theme"),
+    "curate.split_pick": ("Aussagen für das neue Thema", "Statements for the new theme"),
+    "curate.split_label": ("Name des neuen Themas", "Name of the new theme"),
+    "curate.split_button": ("Teilen", "Split"),
+    "curate.new_theme": ("Neues Thema", "New theme"),
+    "curate.find": ("Aussage suchen", "Find a statement"),
+    "curate.statement": ("Aussage", "Statement"),
+    "curate.in_theme": ("Thema", "Theme"),
+    "curate.demand_reason": ("Forderung, weil", "Demand because"),
+    "curate.move_to": ("Verschieben nach", "Move to"),
+    "curate.move": ("Verschieben", "Move"),
+    "curate.mark": ("Als Forderung markieren", "Mark as demand"),
+    "curate.unmark": ("Keine Forderung", "Not a demand"),
+    "curate.hide": ("Ausblenden", "Hide"),
+    "curate.show": ("Wieder einblenden", "Show again"),
+    "curate.delete_forever": ("Endgültig löschen (Datenschutz)", "Delete for good (privacy)"),
+    "curate.delete_warning": (
+        "Löscht die Aussage mit allen früheren Fassungen unwiderruflich.",
+        "Deletes the statement and all earlier versions; this cannot be undone.",
+    ),
+    "curate.delete_button": ("Endgültig löschen", "Delete for good"),
+    "curate.stopword": ("Füllwort ausblenden", "Ignore a word"),
+    "curate.add_stopword": ("Hinzufügen", "Add"),
+    "curate.synonym_word": ("Wort", "Word"),
+    "curate.synonym_canonical": ("zählt als", "counts as"),
+    "curate.add_synonym": ("Synonym hinzufügen", "Add synonym"),
+    "curate.pin_keyword": ("Schlagwort", "Keyword"),
+    "curate.pin_theme": ("fest zu Thema", "pinned to theme"),
+    "curate.pin": ("Anheften", "Pin"),
+    "curate.guided_hint": (
+        "Vorab festgelegte Handlungsfelder, eins pro Zeile: „Name: Stichwort, Stichwort“. "
+        "Aussagen werden ihnen zugeordnet; was nirgends passt, bildet eigene Themen.",
+        "Categories set in advance, one per line: “Name: keyword, keyword”. Statements are "
+        "assigned to them; what fits none still forms its own themes.",
+    ),
+    "curate.guided_field": ("Handlungsfelder", "Categories"),
+    "curate.guided_save": ("Übernehmen", "Apply"),
+    "curate.undo_last": ("Letzte Entscheidung zurücknehmen", "Undo the last decision"),
+    "curate.undone": ("Zurückgenommen.", "Undone."),
+    "curate.nothing_to_undo": ("Nichts zurückzunehmen.", "Nothing to undo."),
+    "curate.done": ("Übernommen – bleibt bei jeder Neuberechnung erhalten.", "Done – kept on every recompute."),
+    "curate.log_kind": ("Entscheidung", "Decision"),
+    "curate.log_detail": ("Details", "Details"),
+    "curate.log_undone": ("zurückgenommen", "undone"),
+    "action.rename": ("Umbenannt", "Renamed"),
+    "action.merge": ("Zusammengeführt", "Merged"),
+    "action.split": ("Geteilt", "Split"),
+    "action.move": ("Verschoben", "Moved"),
+    "action.demand": ("Forderung markiert", "Demand mark"),
+    "action.stopword": ("Füllwort", "Stopword"),
+    "action.synonym": ("Synonym", "Synonym"),
+    "action.pin": ("Angeheftet", "Pinned"),
+    "action.categories": ("Handlungsfelder", "Categories"),
+    "action.hide": ("Ausgeblendet", "Hidden"),
+    # summary / export
+    "summary.md": ("Markdown herunterladen", "Download Markdown"),
+    "summary.html": ("Druckfassung (HTML)", "Printable HTML"),
+    "summary.pdf": ("PDF herunterladen", "Download PDF"),
+    "summary.as_text": ("Als Text", "As text"),
+    "export.title": ("Export", "Export"),
+    "export.map": ("Karte", "Map"),
+    "export.statements": ("Aussagen (Daten)", "Statements (data)"),
+    "export.png_poster": ("PNG Poster", "PNG poster"),
+    "export.png_screen": ("PNG Bildschirm", "PNG screen"),
+    "export.pdf": ("PDF Poster", "PDF poster"),
+    "export.html": ("Interaktives HTML", "Interactive HTML"),
+    "export.delete_workshop": ("Werkstatt endgültig löschen", "Delete the workshop for good"),
+    "export.delete_warning": (
+        "Löscht „{title}“ mit allen Tischen, Aussagen, Entscheidungen und Links unwiderruflich.",
+        "Deletes “{title}” with all tables, statements, decisions and links; this cannot be undone.",
+    ),
+    "export.delete_confirm": (
+        "Zur Bestätigung das Kürzel der Werkstatt eintippen (steht im Link der Dateien)",
+        "Type the workshop's short name to confirm (as in the file names)",
+    ),
+    "export.delete_button": ("Endgültig löschen", "Delete for good"),
+    # errors
+    "error.not_allowed": (
+        "Dieser Link erlaubt diese Seite nicht.", "This link does not allow this page.",
+    ),
+    "error.bad_link": (
+        "Dieser Link ist ungültig oder wurde zurückgezogen. Bitten Sie die Moderation um einen neuen.",
+        "This link is invalid or was revoked. Ask the moderator for a new one.",
+    ),
+    "error.too_many": (
+        "Zu viele falsche Links von diesem Gerät. Bitte in {seconds} Sekunden erneut versuchen.",
+        "Too many wrong links from this device. Try again in {seconds} seconds.",
+    ),
+    "error.db_unavailable": (
+        "Nicht gespeichert – die Datenbank ist gerade nicht erreichbar. Bitte gleich erneut senden.",
+        "Not saved – the database cannot be reached right now. Please send it again in a moment.",
+    ),
+    "denied.title": ("Kein Zugang", "No access"),
+    "denied.body": (
+        "Dieser Link ist ungültig oder wurde zurückgezogen. Bitten Sie die Moderation um einen "
+        "neuen Link oder öffnen Sie die Startseite.",
+        "This link is invalid or was revoked. Ask the moderator for a new link or go to the "
+        "start page.",
+    ),
+    "denied.start": ("Zur Startseite", "Go to the start page"),
+    "input.empty": (
+        "Die Aussage ist leer. Bitte mindestens ein Wort schreiben.",
+        "The statement is empty. Write at least one word.",
+    ),
+    "input.too_long": (
+        "Die Aussage hat {length} Zeichen; erlaubt sind höchstens {limit}. Bitte kürzen oder in "
+        "zwei Aussagen teilen.",
+        "The statement has {length} characters; at most {limit} are allowed. Shorten it or "
+        "split it into two.",
+    ),
+    "input.binary": (
+        "Das sieht nicht nach Text aus (Inhalt einer Binärdatei?). Bitte als einfachen Text "
+        "eingeben.",
+        "This does not look like text (the content of a binary file?). Type it as plain text.",
+    ),
+    "input.unknown_kind": (
+        "Unbekannte Art. Erlaubt: Idee, Herausforderung, Forderung, Frage.",
+        "Unknown kind. Allowed: idea, challenge, demand, question.",
+    ),
+    "input.invalid": ("Ungültige Eingabe.", "Invalid input."),
+}
+
+
+def translate(key: str, lang: str = "de", **params: Any) -> str:
+    """The text for ``key`` in ``lang`` with ``{placeholders}`` filled from ``params``."""
+    entry = CATALOGUE.get(key)
+    if entry is None:
+        return key
+    text = entry[1] if lang == "en" and entry[1] else entry[0]
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def kind_label(kind: str | None, lang: str = "de") -> str:
+    """A statement kind as the UI names it ("none" or None: no kind)."""
+    return translate(f"kind.{kind or 'none'}", lang)
