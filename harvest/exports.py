@@ -1,0 +1,176 @@
+"""Statements -> spreadsheet files (CSV and XLSX) as bytes, safe to open in Excel.
+
+Every text cell that a spreadsheet would run as a formula is neutralised with a leading
+quote (OWASP's advice on CSV injection); ``imports.strip_neutraliser`` removes exactly
+that quote again, so export -> import gives back the same statements.
+
+>>> neutralise_cell("=HYPERLINK(\\"http://x\\")")
+'\\'=HYPERLINK("http://x")'
+>>> neutralise_cell("Mehr Radwege")
+'Mehr Radwege'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from harvest.model import Statement, Table, Workshop
+
+__all__ = [
+    "COLUMNS",
+    "export_statements_csv",
+    "export_statements_xlsx",
+    "neutralise_cell",
+    "sheet_title",
+]
+
+COLUMNS: tuple[str, ...] = (
+    "id", "table", "kind", "text", "author", "created_at", "hidden", "origin",
+)
+"""The header of every statement export, in this order."""
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet run a cell as a formula."""
+
+# Column widths in Excel's units (about one character each); the text column wraps.
+_WIDTHS = {"id": 7, "table": 24, "kind": 11, "text": 80, "author": 18, "created_at": 20,
+           "hidden": 8, "origin": 10}
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
+# XML 1.0 cannot hold these at all; openpyxl refuses them rather than write a broken file.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def neutralise_cell(value: str) -> str:
+    """``value`` with a leading ``'`` if a spreadsheet would otherwise run it as a formula.
+
+    Text that already starts with a quote followed by a trigger gets one more quote, so
+    that the import can always remove exactly one and round-trip every text.
+
+    >>> [neutralise_cell(v) for v in ("-5 Grad", "@alle", "'=x", "it's")]
+    ["'-5 Grad", "'@alle", "''=x", "it's"]
+    """
+    if value.startswith(FORMULA_TRIGGERS) or (
+        value.startswith("'") and value.lstrip("'").startswith(FORMULA_TRIGGERS)
+    ):
+        return "'" + value
+    return value
+
+
+def _table_names(statements: Sequence[Statement], tables: Sequence[Table]) -> dict[int, str]:
+    names = {table.id: table.name for table in tables}
+    for statement in statements:
+        if statement.table_id is not None and statement.table_name:
+            names.setdefault(statement.table_id, statement.table_name)
+    return names
+
+
+def _utc(moment: datetime) -> datetime:
+    """``moment`` in UTC without tzinfo (naive times are taken to be UTC already)."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.replace(microsecond=0)
+
+
+def _records(
+    statements: Sequence[Statement], tables: Sequence[Table]
+) -> list[tuple[int, str, str, str, str, datetime, bool, str]]:
+    names = _table_names(statements, tables)
+    return [
+        (
+            statement.id,
+            neutralise_cell(
+                names.get(statement.table_id, "") if statement.table_id is not None else ""
+            ),
+            statement.kind or "",
+            neutralise_cell(statement.text),
+            neutralise_cell(statement.author or ""),
+            _utc(statement.created_at),
+            statement.hidden,
+            statement.origin,
+        )
+        for statement in statements
+    ]
+
+
+def export_statements_csv(
+    workshop: Workshop, statements: Sequence[Statement], tables: Sequence[Table]
+) -> bytes:
+    """All ``statements`` as CSV: UTF-8 with BOM (so Excel shows umlauts), comma, CRLF.
+
+    Header ``id,table,kind,text,author,created_at,hidden,origin``; times are UTC in ISO
+    8601, ``hidden`` is ``true``/``false``, kinds are the English codes (``demand``).
+    """
+    del workshop  # part of the signature so both exports read the same; CSV has no title
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for id_, table, kind, text, author, created, hidden, origin in _records(statements, tables):
+        writer.writerow(
+            (id_, table, kind, text, author, created.isoformat() + "Z",
+             "true" if hidden else "false", origin)
+        )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def sheet_title(title: str) -> str:
+    """``title`` made into a valid Excel sheet name (at most 31 characters, no []:*?/\\).
+
+    Characters Excel forbids become ``-``; an unusable result falls back to "Statements".
+
+    >>> sheet_title("Workshop: Integration [2024] / Magdeburg")
+    'Workshop- Integration -2024- -'
+    >>> sheet_title("'")
+    'Statements'
+    """
+    name = _SHEET_FORBIDDEN.sub("-", title).strip()
+    # Excel refuses a name that starts or ends with an apostrophe, and "History" is reserved.
+    # 31 characters as Excel counts them: UTF-16 code units, so an emoji counts twice.
+    while len(name.encode("utf-16-le")) > 62:
+        name = name[:-1]
+    name = name.strip().strip("'").strip()
+    if not name or name.casefold() == "history":
+        return "Statements"
+    return name
+
+
+def export_statements_xlsx(
+    workshop: Workshop, statements: Sequence[Statement], tables: Sequence[Table]
+) -> bytes:
+    """All ``statements`` as an Excel workbook: one sheet named after the workshop.
+
+    Same columns as the CSV; a bold, frozen header row with a filter, the text column
+    wide and wrapping, times as real (UTC) date cells, ``hidden`` as TRUE/FALSE.
+    """
+    from openpyxl import Workbook  # deferred: loading openpyxl costs a CLI start 0.2 s
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # a new Workbook always has one sheet
+    sheet.title = sheet_title(workshop.title)
+    sheet.append(COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for record in _records(statements, tables):
+        sheet.append(
+            [_XML_ILLEGAL.sub("", value) if isinstance(value, str) else value for value in record]
+        )
+    wrap = Alignment(wrap_text=True, vertical="top")
+    top = Alignment(vertical="top")
+    text_column = COLUMNS.index("text") + 1
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = wrap if cell.column == text_column else top
+        row[COLUMNS.index("created_at")].number_format = "yyyy-mm-dd hh:mm:ss"
+    for index, name in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[name]
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
