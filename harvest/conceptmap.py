@@ -1,0 +1,587 @@
+"""Themes become a concept map: a networkx graph that every renderer reads.
+
+``build_concept_map`` turns a ``Clustering`` (plus the statements' texts) into an
+undirected ``nx.Graph`` whose nodes carry everything a picture needs: kind, label,
+hover text, size, colour, shape, theme id and count. The pyvis view (``view.py``), the
+poster export (``render.py``) and the data exports below all read these attributes, so
+they cannot disagree about what the map shows.
+
+Node ids are stable strings, so positions can be carried from one recompute to the
+next (see ``layout.py``)::
+
+    theme:t3        a theme
+    kw:sprachkurs   a keyword
+    demand:42       a statement that is a demand
+    table:Arbeit    a theme table (optional)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from harvest.model import OTHER_THEME_ID, Assignment, Clustering, Document, Theme
+
+# Okabe & Ito (2008), without black, then Paul Tol's "muted" scheme: both are designed to
+# stay distinguishable for the common colour-vision deficiencies. Order matters: the
+# first themes get the most distinct colours.
+PALETTE: tuple[str, ...] = (
+    "#E69F00",  # orange
+    "#56B4E9",  # sky blue
+    "#009E73",  # bluish green
+    "#0072B2",  # blue
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#F0E442",  # yellow
+    "#332288",  # indigo
+    "#117733",  # green
+    "#882255",  # wine
+    "#44AA99",  # teal
+    "#999933",  # olive
+    "#AA4499",  # purple
+    "#CC6677",  # rose
+    "#88CCEE",  # cyan
+    "#DDCC77",  # sand
+)
+OTHER_COLOR = "#B0B0B0"
+"""The "Sonstiges / Other" theme is drawn in grey so it does not compete for attention."""
+
+KINDS: tuple[str, ...] = ("theme", "keyword", "demand", "table")
+SHAPES: dict[str, str] = {"theme": "dot", "keyword": "dot", "demand": "diamond", "table": "square"}
+"""vis-network shape per node kind; ``render.py`` maps the same names to matplotlib."""
+
+# Sizes are radii in pixels on the reference canvas (see ``layout.canvas_extent``).
+THEME_SIZE = (28.0, 60.0)
+KEYWORD_SIZE = (10.0, 26.0)
+DEMAND_SIZE = 16.0
+TABLE_SIZE = 18.0
+# Label font sizes in pixels on the same canvas: big enough to read from the back row.
+FONT_SIZE: dict[str, float] = {"theme": 48.0, "keyword": 30.0, "demand": 24.0, "table": 28.0}
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "de": {
+        "statements": "Aussagen",
+        "statement": "Aussage",
+        "theme": "Thema",
+        "keywords": "Schlagwörter",
+        "demand": "Forderung",
+        "reason": "Grund",
+        "table": "Thementisch",
+        "other": "Sonstiges",
+        "untitled": "Ohne Titel",
+    },
+    "en": {
+        "statements": "statements",
+        "statement": "statement",
+        "theme": "Theme",
+        "keywords": "Keywords",
+        "demand": "Demand",
+        "reason": "Reason",
+        "table": "Theme table",
+        "other": "Other",
+        "untitled": "Untitled",
+    },
+}
+
+
+def texts(language: str) -> dict[str, str]:
+    """The UI words for ``language`` (German unless English is asked for)."""
+    return _TEXTS.get(language, _TEXTS["de"])
+
+
+class ConceptMapError(ValueError):
+    """The concept map cannot be built or read back from the given data."""
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    """What the concept map shows; defaults read well on a projector."""
+
+    max_keywords_per_theme: int = 8
+    max_nodes: int = 250
+    max_demands: int = 40
+    show_tables: bool = False
+    show_demands: bool = True
+    min_cooccurrence: float = 2.0
+    """keyword-keyword edges need at least this weight (statements sharing both)"""
+    demand_label_chars: int = 30
+    show_other: bool = True
+    """draw the "Sonstiges / Other" theme (grey) when it holds statements"""
+
+    def __post_init__(self) -> None:
+        if self.max_nodes < 1:
+            raise ConceptMapError("max_nodes must be at least 1")
+        if self.max_keywords_per_theme < 0 or self.max_demands < 0:
+            raise ConceptMapError("limits cannot be negative")
+        if self.demand_label_chars < 4:
+            raise ConceptMapError("demand_label_chars must be at least 4")
+
+
+def theme_node(theme_id: str) -> str:
+    """The node id of a theme."""
+    return f"theme:{theme_id}"
+
+
+def keyword_node(keyword: str) -> str:
+    """The node id of a keyword."""
+    return f"kw:{keyword}"
+
+
+def demand_node(statement_id: int) -> str:
+    """The node id of a demand statement."""
+    return f"demand:{statement_id}"
+
+
+def table_node(name: str) -> str:
+    """The node id of a theme table."""
+    return f"table:{name}"
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary to at most ``limit`` characters.
+
+    >>> shorten("Mehr Sprachkurse am Abend für Berufstätige", 20)
+    'Mehr Sprachkurse am…'
+    """
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if space >= limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,.;:-") + "…"
+
+
+def _natural_key(text: str) -> tuple[Any, ...]:
+    # "t10" after "t9", so colours follow the order in which themes were found.
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+def assign_theme_colors(
+    theme_ids: Sequence[str], previous: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """A palette colour per theme id, keeping every colour a theme had before.
+
+    Themes seen before keep their colour (``previous`` maps theme id -> colour, e.g.
+    from ``theme_colors(previous_graph)``); new themes take the least used palette
+    colours in palette order, so six themes get six different colours. The other theme
+    is always grey.
+
+    >>> assign_theme_colors(["t2", "t1"])
+    {'t1': '#E69F00', 't2': '#56B4E9'}
+    """
+    previous = previous or {}
+    colors: dict[str, str] = {}
+    used: Counter[str] = Counter()
+    ordered = sorted(set(theme_ids), key=_natural_key)
+    for theme_id in ordered:
+        if theme_id == OTHER_THEME_ID:
+            colors[theme_id] = OTHER_COLOR
+        elif previous.get(theme_id) in PALETTE:
+            colors[theme_id] = previous[theme_id]
+            used[previous[theme_id]] += 1
+    for theme_id in ordered:
+        if theme_id in colors:
+            continue
+        color = min(PALETTE, key=lambda c: (used[c], PALETTE.index(c)))
+        colors[theme_id] = color
+        used[color] += 1
+    return dict(sorted(colors.items(), key=lambda item: _natural_key(item[0])))
+
+
+def theme_colors(graph: nx.Graph) -> dict[str, str]:
+    """Theme id -> colour of the theme nodes of a built map (to pass to the next build)."""
+    return {
+        str(data["theme"]): str(data["color"])
+        for _, data in graph.nodes(data=True)
+        if data.get("kind") == "theme"
+    }
+
+
+def _scale(value: float, high: float, bounds: tuple[float, float]) -> float:
+    """Radius for ``value`` when ``high`` gets the largest radius.
+
+    Square-root scaling: a node's area, not its radius, grows with its count, and
+    20 against 22 statements look nearly alike, as they should.
+    """
+    if high <= 0:
+        return bounds[0]
+    share = math.sqrt(max(min(value, high), 0.0) / high)
+    return round(bounds[0] + share * (bounds[1] - bounds[0]), 3)
+
+
+def _theme_label(theme: Theme, words: Mapping[str, str]) -> str:
+    label = " ".join(theme.label.split())
+    if label:
+        return label
+    return words["other"] if theme.is_other or theme.id == OTHER_THEME_ID else words["untitled"]
+
+
+def build_concept_map(
+    clustering: Clustering,
+    documents: Sequence[Document],
+    *,
+    settings: DisplaySettings = DisplaySettings(),  # noqa: B008 (frozen, so safe to share)
+    language: str = "de",
+    previous_colors: Mapping[str, str] | None = None,
+) -> nx.Graph:
+    """The concept map of ``clustering`` as an undirected graph.
+
+    Node attributes: ``kind`` (theme/keyword/demand/table), ``label`` (one line, shown on
+    the map), ``title`` (plain hover text, never HTML), ``size`` (radius in px on the
+    reference canvas), ``font_size``, ``color`` (hex), ``shape`` (vis-network name),
+    ``theme`` (theme id, "" for tables), ``count`` (statements), ``weight`` and
+    ``is_other``. Edge attributes: ``kind`` (has_keyword/cooccurs/demand_of/fed) and
+    ``weight``. At most ``settings.max_nodes`` nodes: themes first (largest first), then
+    keywords by rank within their theme, then demands, then tables.
+    """
+    words = texts(language)
+    docs = {doc.id: doc for doc in documents}
+    themes = [
+        theme
+        for theme in clustering.themes
+        if settings.show_other or not (theme.is_other or theme.id == OTHER_THEME_ID)
+    ]
+    # The other bucket only appears when it holds something.
+    themes = [
+        t
+        for t in themes
+        if t.statement_ids or not (t.is_other or t.id == OTHER_THEME_ID)
+    ]
+    themes.sort(key=lambda t: (-len(t.statement_ids), _natural_key(t.id)))
+    colors = assign_theme_colors([t.id for t in clustering.themes], previous_colors)
+
+    # Every candidate node in the order it earns its place under the cap.
+    graph = nx.Graph(language=language)
+    budget = settings.max_nodes
+
+    counts = [len(t.statement_ids) for t in themes] or [0]
+    for theme in themes[:budget]:
+        is_other = theme.is_other or theme.id == OTHER_THEME_ID
+        label = _theme_label(theme, words)
+        count = len(theme.statement_ids)
+        top = ", ".join(word for word, _ in theme.keywords[: settings.max_keywords_per_theme])
+        title = f"{label}\n{count} {words['statements'] if count != 1 else words['statement']}"
+        if top:
+            title += f"\n{words['keywords']}: {top}"
+        graph.add_node(
+            theme_node(theme.id),
+            kind="theme",
+            label=label,
+            title=title,
+            size=_scale(count, max(counts), THEME_SIZE),
+            font_size=FONT_SIZE["theme"],
+            color=OTHER_COLOR if is_other else colors[theme.id],
+            shape=SHAPES["theme"],
+            theme=theme.id,
+            count=count,
+            weight=float(count),
+            is_other=is_other,
+        )
+    kept_themes = {data["theme"] for _, data in graph.nodes(data=True)}
+
+    # Keywords: round-robin over themes by rank so every theme shows its best words first.
+    keyword_counts = _keyword_counts(clustering)
+    per_theme: dict[str, list[tuple[str, float]]] = {}
+    for theme in themes:
+        if theme.id in kept_themes:
+            per_theme[theme.id] = list(theme.keywords[: settings.max_keywords_per_theme])
+    owner: dict[str, tuple[float, str]] = {}
+    links: dict[str, dict[str, float]] = defaultdict(dict)
+    order: list[str] = []
+    for rank in range(settings.max_keywords_per_theme):
+        for theme in themes:
+            ranked = per_theme.get(theme.id, [])
+            if rank >= len(ranked):
+                continue
+            keyword, weight = ranked[rank]
+            if not keyword.strip():
+                continue
+            links[keyword][theme.id] = float(weight)
+            if keyword not in owner or weight > owner[keyword][0]:
+                owner[keyword] = (float(weight), theme.id)
+            if keyword not in order:
+                order.append(keyword)
+    room = max(budget - graph.number_of_nodes(), 0)
+    shown_keywords = order[:room]
+    kw_counts = [keyword_counts.get(k, 0) for k in shown_keywords] or [0]
+    for keyword in shown_keywords:
+        weight, theme_id = owner[keyword]
+        theme_data = graph.nodes[theme_node(theme_id)]
+        count = keyword_counts.get(keyword, 0)
+        title = (
+            f"{keyword}\n{count} {words['statements'] if count != 1 else words['statement']}"
+            f"\n{words['theme']}: {theme_data['label']}"
+        )
+        graph.add_node(
+            keyword_node(keyword),
+            kind="keyword",
+            label=keyword,
+            title=title,
+            size=_scale(count, max(kw_counts), KEYWORD_SIZE),
+            font_size=FONT_SIZE["keyword"],
+            color=theme_data["color"],
+            shape=SHAPES["keyword"],
+            theme=theme_id,
+            count=count,
+            weight=round(weight, 6),
+            is_other=bool(theme_data["is_other"]),
+        )
+        for linked_theme, link_weight in sorted(links[keyword].items()):
+            graph.add_edge(
+                theme_node(linked_theme),
+                keyword_node(keyword),
+                kind="has_keyword",
+                weight=round(link_weight, 6),
+            )
+    for a, b, weight in clustering.keyword_edges:
+        if weight < settings.min_cooccurrence or a == b:
+            continue
+        if keyword_node(a) in graph and keyword_node(b) in graph:
+            graph.add_edge(keyword_node(a), keyword_node(b), kind="cooccurs", weight=float(weight))
+
+    if settings.show_demands:
+        demands = sorted(
+            (a for a in clustering.assignments.values() if a.is_demand),
+            key=lambda a: a.statement_id,
+        )
+        room = max(budget - graph.number_of_nodes(), 0)
+        shown = [a for a in demands if theme_node(a.theme_id) in graph]
+        for assignment in shown[: min(room, settings.max_demands)]:
+            doc = docs.get(assignment.statement_id)
+            text = doc.text if doc is not None else ""
+            theme_data = graph.nodes[theme_node(assignment.theme_id)]
+            title = f"{words['demand']}: {' '.join(text.split())}"
+            if assignment.demand_reason:
+                title += f"\n{words['reason']}: {assignment.demand_reason}"
+            title += f"\n{words['theme']}: {theme_data['label']}"
+            graph.add_node(
+                demand_node(assignment.statement_id),
+                kind="demand",
+                label=shorten(text, settings.demand_label_chars) if text else "…",
+                title=title,
+                size=DEMAND_SIZE,
+                font_size=FONT_SIZE["demand"],
+                color=theme_data["color"],
+                shape=SHAPES["demand"],
+                theme=assignment.theme_id,
+                count=1,
+                weight=1.0,
+                is_other=bool(theme_data["is_other"]),
+            )
+            graph.add_edge(
+                demand_node(assignment.statement_id),
+                theme_node(assignment.theme_id),
+                kind="demand_of",
+                weight=1.0,
+            )
+
+    if settings.show_tables:
+        fed: dict[str, Counter[str]] = defaultdict(Counter)
+        for sid, assignment in clustering.assignments.items():
+            doc = docs.get(sid)
+            if doc is not None and doc.table and theme_node(assignment.theme_id) in graph:
+                fed[doc.table][assignment.theme_id] += 1
+        room = max(budget - graph.number_of_nodes(), 0)
+        for name in sorted(fed)[:room]:
+            total = sum(fed[name].values())
+            title = f"{words['table']}: {name}\n{total} {words['statements']}"
+            graph.add_node(
+                table_node(name),
+                kind="table",
+                label=name,
+                title=title,
+                size=TABLE_SIZE,
+                font_size=FONT_SIZE["table"],
+                color="#6E6E6E",
+                shape=SHAPES["table"],
+                theme="",
+                count=total,
+                weight=float(total),
+                is_other=False,
+            )
+            for theme_id, count in sorted(fed[name].items()):
+                graph.add_edge(
+                    table_node(name), theme_node(theme_id), kind="fed", weight=float(count)
+                )
+    return graph
+
+
+def _keyword_counts(clustering: Clustering) -> dict[str, int]:
+    if clustering.vocabulary:
+        return dict(clustering.vocabulary)
+    counts: Counter[str] = Counter()
+    for assignment in clustering.assignments.values():
+        counts.update(set(assignment.keywords))
+    return dict(counts)
+
+
+# --- data exports ---------------------------------------------------------------------
+
+
+def _with_positions(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> nx.Graph:
+    missing = [node for node in graph if node not in positions]
+    if missing:
+        raise ConceptMapError(f"no position for {len(missing)} node(s), e.g. {missing[0]!r}")
+    out = graph.copy()
+    for node in out:
+        x, y = positions[node]
+        out.nodes[node]["x"] = float(x)
+        out.nodes[node]["y"] = float(y)
+    return out
+
+
+def to_graphml(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> bytes:
+    """The map as GraphML (yEd, Gephi), positions as node attributes ``x`` and ``y``."""
+    buffer = io.BytesIO()
+    nx.write_graphml(_with_positions(graph, positions), buffer, encoding="utf-8")
+    return buffer.getvalue()
+
+
+def to_gexf(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> bytes:
+    """The map as GEXF 1.2 (Gephi), positions as node attributes ``x`` and ``y``.
+
+    GEXF reserves the node attribute ``label``; networkx writes it as the node's label
+    and reads it back into the same attribute, so nothing is lost.
+    """
+    buffer = io.BytesIO()
+    nx.write_gexf(_with_positions(graph, positions), buffer, encoding="utf-8")
+    return buffer.getvalue()
+
+
+def to_json(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> bytes:
+    """The map as JSON: networkx node-link data (``nodes``, ``edges``) with ``x``/``y``.
+
+    Read it back with ``nx.node_link_graph(json.loads(data), edges="edges")`` or
+    ``from_json``.
+    """
+    data = nx.node_link_data(_with_positions(graph, positions), edges="edges")
+    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+
+
+def split_positions(graph: nx.Graph) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
+    """A graph read back from an export, without ``x``/``y``, plus the positions."""
+    out = graph.copy()
+    positions: dict[str, tuple[float, float]] = {}
+    for node, data in out.nodes(data=True):
+        if "x" not in data or "y" not in data:
+            raise ConceptMapError(f"node {node!r} has no position")
+        positions[str(node)] = (float(data.pop("x")), float(data.pop("y")))
+    return out, positions
+
+
+def from_json(data: bytes) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
+    """Graph and positions from ``to_json`` output."""
+    try:
+        graph = nx.node_link_graph(json.loads(data.decode("utf-8")), edges="edges")
+    except (ValueError, KeyError, TypeError) as error:
+        raise ConceptMapError(f"not a concept map JSON export: {error}") from error
+    return split_positions(graph)
+
+
+def _clean_read(graph: nx.Graph) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
+    # networkx' readers add bookkeeping (defaults, GEXF mode and edge ids) that the
+    # map never had; drop it so a round trip gives back an equal graph.
+    for key in ("node_default", "edge_default", "mode"):
+        graph.graph.pop(key, None)
+    for _, _, data in graph.edges(data=True):
+        data.pop("id", None)
+    return split_positions(nx.Graph(graph))
+
+
+def from_graphml(data: bytes) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
+    """Graph and positions from ``to_graphml`` output."""
+    try:
+        graph = nx.read_graphml(io.BytesIO(data))
+    except Exception as error:  # networkx raises bare ElementTree/Networkx errors
+        raise ConceptMapError(f"not a concept map GraphML export: {error}") from error
+    return _clean_read(graph)
+
+
+def from_gexf(data: bytes) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
+    """Graph and positions from ``to_gexf`` output (GEXF keeps no graph attributes)."""
+    try:
+        graph = nx.read_gexf(io.BytesIO(data))
+    except Exception as error:  # networkx raises bare ElementTree/Networkx errors
+        raise ConceptMapError(f"not a concept map GEXF export: {error}") from error
+    return _clean_read(graph)
+
+
+# --- a stand-in clustering --------------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]{5,}", re.UNICODE)
+_FILLER = frozenset(
+    {
+        "aber", "alle", "allen", "auch", "dass", "diese", "diesem", "dieser", "durch", "eine",
+        "einem", "einen", "einer", "haben", "immer", "mehr", "nicht", "noch", "oder", "ohne",
+        "sich", "sind", "sollen", "sollte", "soll", "schon", "sowie", "unsere", "viele", "werden",
+        "wird", "wieder", "about", "their", "there", "these", "those", "which", "would", "could",
+        "should", "other",
+    }
+)
+
+
+def clustering_by_table(documents: Sequence[Document]) -> Clustering:
+    """A plain clustering with one theme per table and its most frequent words.
+
+    Not the keyword engine (``harvest.themes``): a deterministic stand-in for benchmarks,
+    tests and a workshop whose engine run failed, so the map can still be drawn.
+    Statements without a table go to the other theme; ``kind == "demand"`` marks demands.
+    """
+    by_table: dict[str, list[Document]] = defaultdict(list)
+    words_of: dict[int, tuple[str, ...]] = {}
+    vocabulary: Counter[str] = Counter()
+    for doc in documents:
+        by_table[doc.table or OTHER_THEME_ID].append(doc)
+        lowered = (match.lower() for match in _WORD.findall(doc.text))
+        found = tuple(dict.fromkeys(w for w in lowered if w not in _FILLER))
+        words_of[doc.id] = found
+        vocabulary.update(found)
+    themes: list[Theme] = []
+    assignments = {}
+    tables = sorted(by_table, key=lambda t: (t == OTHER_THEME_ID, t))
+    for number, table in enumerate(tables, start=1):
+        theme_id = OTHER_THEME_ID if table == OTHER_THEME_ID else f"t{number}"
+        docs = by_table[table]
+        counts: Counter[str] = Counter()
+        for doc in docs:
+            counts.update(words_of[doc.id])
+        best = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:12]
+        top = tuple((word, float(n)) for word, n in best)
+        themes.append(
+            Theme(
+                id=theme_id,
+                label="" if theme_id == OTHER_THEME_ID else table,
+                keywords=() if theme_id == OTHER_THEME_ID else top,
+                statement_ids=tuple(doc.id for doc in docs),
+                is_other=theme_id == OTHER_THEME_ID,
+                origin="category",
+            )
+        )
+        for doc in docs:
+            is_demand = doc.kind == "demand"
+            assignments[doc.id] = Assignment(
+                statement_id=doc.id,
+                theme_id=theme_id,
+                secondary_theme_id=None,
+                is_demand=is_demand,
+                demand_reason="kind" if is_demand else None,
+                keywords=words_of[doc.id],
+            )
+    pairs: Counter[tuple[str, str]] = Counter()
+    for found in words_of.values():
+        common = sorted(w for w in found if vocabulary[w] > 1)
+        for i, a in enumerate(common):
+            for b in common[i + 1 :]:
+                pairs[(a, b)] += 1
+    edges = tuple((a, b, float(n)) for (a, b), n in sorted(pairs.items()) if n > 1)
+    return Clustering(tuple(themes), assignments, edges, dict(vocabulary))

@@ -1,0 +1,285 @@
+"""Positions for the concept map: seeded, spread out, and calm while the map grows.
+
+``compute_layout`` places every node by a greedy spiral search for a free spot, the way
+word clouds are packed: each theme gets a cluster of its keywords and demands around it
+(best keywords closest), the clusters are packed next to the clusters they share
+keywords with, and no two label boxes overlap. Given the previous positions, every node
+found there keeps its spot exactly and only new nodes look for a free one beside their
+theme, so a new statement makes the map grow instead of jump.
+
+Coordinates lie in a fixed box, ``-1 <= x, y <= 1`` with y pointing down as on screen,
+at a fixed scale: the box spans ``CANVAS_PX`` reference pixels, the unit of the graph's
+``size`` and ``font_size`` attributes. A small map uses the middle of the box, a large
+one fills it; renderers zoom to the content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping, Sequence
+
+import networkx as nx
+import numpy as np
+
+BOX = 1.0
+"""Positions lie in [-BOX, BOX] on both axes."""
+CANVAS_PX = 6000.0
+"""Reference pixels spanned by the box's width (room for the 250-node cap)."""
+_PAD = 8.0
+"""Free space kept around every label box, in reference pixels."""
+
+
+class LayoutError(ValueError):
+    """Positions cannot be computed for this graph."""
+
+
+def canvas_extent(node_count: int = 0) -> float:
+    """Reference pixels spanned by the box [-1, 1] (the same for every map)."""
+    return CANVAS_PX
+
+
+def label_box(data: Mapping[str, object]) -> tuple[float, float, float, float]:
+    """Box of a node and the label drawn below it: (dx, dy, half width, half height).
+
+    In reference pixels, relative to the node's position (the label sits under the
+    node, so the box's centre lies below it by ``dy``).
+    """
+    size = float(data.get("size", 10.0))  # type: ignore[arg-type]
+    font = float(data.get("font_size", 20.0))  # type: ignore[arg-type]
+    label = str(data.get("label", ""))
+    bold = 1.08 if data.get("kind") == "theme" else 1.0
+    text_width = 0.6 * font * len(label) * bold
+    top = -size
+    bottom = size + 4.0 + 1.25 * font if label else size
+    half_w = max(size, text_width / 2)
+    return 0.0, (top + bottom) / 2, half_w, (bottom - top) / 2
+
+
+def _angle(node: str, seed: int) -> float:
+    # A start direction that depends on the node id and the seed only, not on what else
+    # is in the graph: a new keyword tries the same side of its theme every time.
+    digest = hashlib.sha256(f"{seed}:{node}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") / 2**32 * 2 * math.pi
+
+
+class _Boxes:
+    """Placed axis-aligned boxes (centre x, centre y, half w, half h), padded."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[float, float, float, float]] = []
+        self._array = np.zeros((0, 4))
+
+    def add(self, cx: float, cy: float, hw: float, hh: float) -> None:
+        self.rows.append((cx, cy, hw + _PAD / 2, hh + _PAD / 2))
+        self._array = np.asarray(self.rows)
+
+    def free(self, cx: np.ndarray, cy: np.ndarray, hw: float, hh: float) -> np.ndarray:
+        """Which candidate centres would not overlap any placed box."""
+        if not self.rows:
+            return np.ones(len(cx), dtype=bool)
+        b = self._array
+        over_x = np.abs(cx[:, None] - b[None, :, 0]) < (hw + _PAD / 2 + b[None, :, 2])
+        over_y = np.abs(cy[:, None] - b[None, :, 1]) < (hh + _PAD / 2 + b[None, :, 3])
+        return np.logical_not((over_x & over_y).any(axis=1))
+
+
+def _spiral(
+    boxes: _Boxes,
+    centre: tuple[float, float],
+    offset: tuple[float, float],
+    half: tuple[float, float],
+    start_angle: float,
+    first_radius: float,
+) -> tuple[float, float]:
+    """The first free spot on rings around ``centre``; returns the node position.
+
+    ``offset`` is the box centre relative to the node, ``half`` its half extents.
+    """
+    step = max(24.0, min(half) * 1.2)
+    radius = first_radius
+    for _ in range(400):
+        count = max(8, int(2 * math.pi * radius / step)) if radius > 0 else 1
+        angles = start_angle + np.arange(count) * (2 * math.pi / count)
+        # Alternate sides so the search fans out from the start direction.
+        order = np.argsort(np.minimum(np.arange(count), count - np.arange(count)), kind="stable")
+        angles = angles[order]
+        xs = centre[0] + radius * np.cos(angles)
+        ys = centre[1] + radius * np.sin(angles) * 0.8  # flatter rings suit wide screens
+        ok = boxes.free(xs + offset[0], ys + offset[1], half[0], half[1])
+        if ok.any():
+            i = int(np.argmax(ok))
+            return float(xs[i]), float(ys[i])
+        radius += step
+    return centre  # pragma: no cover - 400 rings hold far more than the node cap
+
+
+def _theme_of(graph: nx.Graph, node: str) -> str | None:
+    theme = graph.nodes[node].get("theme")
+    anchor = f"theme:{theme}" if theme else None
+    if anchor is not None and anchor in graph and anchor != node:
+        return anchor
+    themes = [str(n) for n in graph[node] if graph.nodes[n].get("kind") == "theme"]
+    if themes and graph.nodes[node].get("kind") != "theme":
+        return max(themes, key=lambda n: (float(graph[node][n].get("weight", 1.0)), n))
+    return None
+
+
+def _satellite_order(graph: nx.Graph, members: Sequence[str]) -> list[str]:
+    # Keywords by weight first (closest to the theme), then demands, then the rest.
+    rank = {"keyword": 0, "demand": 1}
+    return sorted(
+        members,
+        key=lambda n: (
+            rank.get(str(graph.nodes[n].get("kind")), 2),
+            -float(graph.nodes[n].get("weight", 0.0)),
+            n,
+        ),
+    )
+
+
+def _place_cluster(
+    graph: nx.Graph, theme: str, members: Sequence[str], seed: int
+) -> dict[str, tuple[float, float]]:
+    """A theme at (0, 0) with its satellites packed around it, in reference pixels."""
+    boxes = _Boxes()
+    local = {theme: (0.0, 0.0)}
+    dx, dy, hw, hh = label_box(graph.nodes[theme])
+    boxes.add(dx, dy, hw, hh)
+    size = float(graph.nodes[theme].get("size", 30.0))
+    for node in _satellite_order(graph, members):
+        ndx, ndy, nhw, nhh = label_box(graph.nodes[node])
+        local[node] = _spiral(boxes, (0.0, 0.0), (ndx, ndy), (nhw, nhh), _angle(node, seed),
+                              size + 60.0)
+        boxes.add(local[node][0] + ndx, local[node][1] + ndy, nhw, nhh)
+    return local
+
+
+def compute_layout(
+    graph: nx.Graph,
+    *,
+    previous: Mapping[str, tuple[float, float]] | None = None,
+    seed: int = 0,
+) -> dict[str, tuple[float, float]]:
+    """Node id -> (x, y) in the box [-1, 1]², deterministic for (graph, previous, seed).
+
+    Without ``previous``: clusters (a theme and its satellites) are packed largest
+    first, each next to the clusters it is linked with, and the whole is centred.
+    With ``previous``: nodes found there keep their position; new themes bring their
+    cluster to a free spot beside their linked themes; new keywords, demands and tables
+    take the nearest free spot beside their theme.
+    """
+    nodes = sorted(str(n) for n in graph)
+    previous = {k: v for k, v in (previous or {}).items() if k in graph}
+    for node, (x, y) in previous.items():
+        if not (math.isfinite(x) and math.isfinite(y)):
+            raise LayoutError(f"previous position of {node!r} is not finite")
+    scale = CANVAS_PX / (2 * BOX)  # reference pixels per box unit
+    placed: dict[str, tuple[float, float]] = {
+        node: (float(x) * scale, float(y) * scale) for node, (x, y) in previous.items()
+    }
+    boxes = _Boxes()
+    for node, (x, y) in sorted(placed.items()):
+        dx, dy, hw, hh = label_box(graph.nodes[node])
+        boxes.add(x + dx, y + dy, hw, hh)
+
+    themes = [n for n in nodes if graph.nodes[n].get("kind") == "theme"]
+    members: dict[str, list[str]] = {t: [] for t in themes}
+    loose: list[str] = []
+    for node in nodes:
+        if node in members:
+            continue
+        theme = _theme_of(graph, node)
+        if theme is not None and graph.nodes[node].get("kind") != "table":
+            members[theme].append(node)
+        else:
+            loose.append(node)
+
+    links = _theme_links(graph, themes)
+    new_themes = sorted(
+        (t for t in themes if t not in placed),
+        key=lambda t: (-int(graph.nodes[t].get("count", 0)), t),
+    )
+    for theme in new_themes:
+        local = _place_cluster(graph, theme, [m for m in members[theme] if m not in placed], seed)
+        # The cluster's bounding box, relative to its theme.
+        corners = []
+        for node, (x, y) in local.items():
+            dx, dy, hw, hh = label_box(graph.nodes[node])
+            corners.append((x + dx - hw, y + dy - hh, x + dx + hw, y + dy + hh))
+        arr = np.asarray(corners)
+        left, top = arr[:, 0].min(), arr[:, 1].min()
+        right, bottom = arr[:, 2].max(), arr[:, 3].max()
+        offset = ((left + right) / 2, (top + bottom) / 2)
+        half = ((right - left) / 2, (bottom - top) / 2)
+        centre = _linked_centre(placed, links.get(theme, {}))
+        x0, y0 = _spiral(boxes, centre, offset, half, _angle(theme, seed), 0.0)
+        for node, (x, y) in local.items():
+            placed[node] = (x0 + x, y0 + y)
+            dx, dy, hw, hh = label_box(graph.nodes[node])
+            boxes.add(x0 + x + dx, y0 + y + dy, hw, hh)
+
+    # Satellites new to a theme that was already on the map, then loose nodes.
+    for theme in themes:
+        news = [m for m in members[theme] if m not in placed]
+        size = float(graph.nodes[theme].get("size", 30.0))
+        for node in _satellite_order(graph, news):
+            dx, dy, hw, hh = label_box(graph.nodes[node])
+            placed[node] = _spiral(boxes, placed[theme], (dx, dy), (hw, hh), _angle(node, seed),
+                                   size + 60.0)
+            boxes.add(placed[node][0] + dx, placed[node][1] + dy, hw, hh)
+    for node in loose:
+        if node in placed:
+            continue
+        around = [placed[str(n)] for n in graph[node] if str(n) in placed]
+        centre = tuple(np.mean(np.asarray(around), axis=0)) if around else (0.0, 0.0)
+        dx, dy, hw, hh = label_box(graph.nodes[node])
+        placed[node] = _spiral(boxes, (float(centre[0]), float(centre[1])), (dx, dy), (hw, hh),
+                               _angle(node, seed), 0.0)
+        boxes.add(placed[node][0] + dx, placed[node][1] + dy, hw, hh)
+
+    if not previous and placed:
+        # A fresh map is centred; a grown one keeps its frame so nothing shifts.
+        arr = np.asarray([placed[n] for n in nodes])
+        mid = (arr.max(axis=0) + arr.min(axis=0)) / 2
+        placed = {n: (x - float(mid[0]), y - float(mid[1])) for n, (x, y) in placed.items()}
+    return {
+        node: (
+            round(min(max(placed[node][0] / scale, -BOX), BOX), 6),
+            round(min(max(placed[node][1] / scale, -BOX), BOX), 6),
+        )
+        for node in nodes
+    }
+
+
+def _theme_links(graph: nx.Graph, themes: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Theme -> linked theme -> strength (shared keywords, co-occurrence bridges)."""
+    owner = {str(n): _theme_of(graph, str(n)) or str(n) for n in graph}
+    links: dict[str, dict[str, float]] = {t: {} for t in themes}
+    for a, b, data in graph.edges(data=True):
+        ta, tb = owner[str(a)], owner[str(b)]
+        if graph.nodes[a].get("kind") == "theme":
+            ta = str(a)
+        if graph.nodes[b].get("kind") == "theme":
+            tb = str(b)
+        if ta != tb and ta in links and tb in links:
+            weight = float(data.get("weight", 1.0))
+            links[ta][tb] = links[ta].get(tb, 0.0) + weight
+            links[tb][ta] = links[tb].get(ta, 0.0) + weight
+    return links
+
+
+def _linked_centre(
+    placed: Mapping[str, tuple[float, float]], linked: Mapping[str, float]
+) -> tuple[float, float]:
+    known = [(placed[t], w) for t, w in sorted(linked.items()) if t in placed and w > 0]
+    if known:
+        total = sum(w for _, w in known)
+        return (
+            sum(p[0] * w for p, w in known) / total,
+            sum(p[1] * w for p, w in known) / total,
+        )
+    if placed:
+        arr = np.asarray(list(placed.values()))
+        return float(arr[:, 0].mean()), float(arr[:, 1].mean())
+    return 0.0, 0.0

@@ -1,0 +1,312 @@
+"""The concept map as a poster: PNG, SVG and PDF bytes, drawn by matplotlib.
+
+The "graphical harvest" of a workshop: the same positions, colours, shapes and labels
+as the live view (all read from the graph built by ``conceptmap.build_concept_map``),
+with title, date line and legend. No browser is involved. Every call builds its own
+``matplotlib.figure.Figure`` on the Agg canvas (no pyplot, so no global figure state
+shared between Streamlit sessions), and user text is drawn as plain text: mathtext is
+off for every string (``parse_math=False``) and TeX is never used.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Mapping
+
+import matplotlib
+
+matplotlib.use("Agg")  # explicit: a server has no display, and no GUI backend may load
+
+import networkx as nx  # noqa: E402
+from matplotlib import patheffects  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Circle, Patch, RegularPolygon  # noqa: E402
+
+from harvest.conceptmap import OTHER_COLOR, texts  # noqa: E402
+from harvest.layout import canvas_extent, label_box  # noqa: E402
+
+PAPER_MM: dict[str, tuple[float, float]] = {
+    "A0": (1189.0, 841.0),
+    "A1": (841.0, 594.0),
+    "A2": (594.0, 420.0),
+    "A3": (420.0, 297.0),
+    "A4": (297.0, 210.0),
+}
+"""ISO A sizes, landscape (width, height) in millimetres."""
+
+FONT = "DejaVu Sans"
+"""Ships with matplotlib and covers umlauts, ß, Greek and Cyrillic."""
+
+_LIGHT = {"bg": "#FFFFFF", "fg": "#1A1A1A", "muted": "#6B6B6B", "edge": "#9A9A9A"}
+_DARK = {"bg": "#16181D", "fg": "#F2F2F2", "muted": "#A8A8A8", "edge": "#6F7480"}
+_SHAPE_LEGEND = {"de": {"theme": "Thema", "keyword": "Schlagwort", "demand": "Forderung",
+                        "table": "Thementisch"},
+                 "en": {"theme": "Theme", "keyword": "Keyword", "demand": "Demand",
+                        "table": "Theme table"}}
+
+
+class RenderError(ValueError):
+    """The map cannot be drawn with these arguments."""
+
+
+def render_png(
+    graph: nx.Graph,
+    positions: Mapping[str, tuple[float, float]],
+    *,
+    title: str,
+    subtitle: str = "",
+    width_px: int = 3508,
+    dark: bool = False,
+    language: str = "de",
+) -> bytes:
+    """A PNG poster ``width_px`` wide (A-paper aspect, 3508 px = A4 at 300 dpi)."""
+    if not 320 <= width_px <= 20000:
+        raise RenderError("width_px must be between 320 and 20000")
+    dpi = 100.0
+    height_px = round(width_px / math.sqrt(2))
+    figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
+    _draw(figure, graph, positions, title=title, subtitle=subtitle, dark=dark, language=language)
+    return _save(figure, "png", dpi=dpi)
+
+
+def render_svg(
+    graph: nx.Graph,
+    positions: Mapping[str, tuple[float, float]],
+    *,
+    title: str,
+    subtitle: str = "",
+    paper: str = "A3",
+    dark: bool = False,
+    language: str = "de",
+) -> bytes:
+    """An SVG poster of ``paper`` size; text stays text (selectable, searchable)."""
+    figure = _paper_figure(paper)
+    _draw(figure, graph, positions, title=title, subtitle=subtitle, dark=dark, language=language)
+    return _save(figure, "svg", dpi=72.0)
+
+
+def render_pdf(
+    graph: nx.Graph,
+    positions: Mapping[str, tuple[float, float]],
+    *,
+    title: str,
+    subtitle: str = "",
+    paper: str = "A3",
+    dark: bool = False,
+    language: str = "de",
+) -> bytes:
+    """A one-page landscape PDF poster of ``paper`` size (A0 to A4), fonts embedded."""
+    figure = _paper_figure(paper)
+    _draw(figure, graph, positions, title=title, subtitle=subtitle, dark=dark, language=language)
+    return _save(figure, "pdf", dpi=72.0)
+
+
+def _paper_figure(paper: str) -> Figure:
+    if paper not in PAPER_MM:
+        raise RenderError(f"unknown paper size {paper!r}; use one of {', '.join(PAPER_MM)}")
+    width_mm, height_mm = PAPER_MM[paper]
+    return Figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=72.0)
+
+
+def _save(figure: Figure, fmt: str, *, dpi: float) -> bytes:
+    FigureCanvasAgg(figure)
+    buffer = io.BytesIO()
+    # TrueType embedding in PDF and real <text> in SVG; set per call, restored after.
+    with matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none", "text.usetex": False}):
+        figure.savefig(
+            buffer,
+            format=fmt,
+            dpi=dpi,
+            facecolor=figure.get_facecolor(),
+            metadata={"Creator": "Harvest"} if fmt in ("pdf", "svg") else None,
+        )
+    return buffer.getvalue()
+
+
+def _text(ax: object, *args: object, **kwargs: object) -> None:
+    # One place that guarantees user strings are never read as mathtext or TeX.
+    ax.text(*args, parse_math=False, usetex=False, fontfamily=FONT, **kwargs)  # type: ignore[attr-defined]
+
+
+def _draw(
+    figure: Figure,
+    graph: nx.Graph,
+    positions: Mapping[str, tuple[float, float]],
+    *,
+    title: str,
+    subtitle: str,
+    dark: bool,
+    language: str,
+) -> None:
+    missing = [node for node in graph if node not in positions]
+    if missing:
+        raise RenderError(f"no position for {len(missing)} node(s), e.g. {missing[0]!r}")
+    theme = _DARK if dark else _LIGHT
+    figure.set_facecolor(theme["bg"])
+    width_in, height_in = figure.get_size_inches()
+    unit = width_in * 72.0 / 100.0  # one "poster point": 1 % of the width, in pt
+
+    _text(figure, 0.03, 0.955, title or "", fontsize=3.2 * unit, fontweight="bold",
+          color=theme["fg"], va="top", ha="left", transform=figure.transFigure)
+    if subtitle:
+        _text(figure, 0.03, 0.89, subtitle, fontsize=1.7 * unit, color=theme["muted"],
+              va="top", ha="left", transform=figure.transFigure)
+
+    ax = figure.add_axes((0.02, 0.03, 0.74, 0.82))
+    ax.set_axis_off()
+    ax.set_facecolor(theme["bg"])
+    extent = canvas_extent()
+    half = extent / 2
+
+    def at(node: str) -> tuple[float, float]:
+        x, y = positions[node]
+        return float(x) * half, float(y) * half
+
+    # Data limits: every node with its label box, then widened to the axes' aspect.
+    if graph.number_of_nodes():
+        corners = []
+        for node, data in graph.nodes(data=True):
+            (x, y), (dx, dy, hw, hh) = at(node), label_box(data)
+            corners.append((x + dx - hw, y + dy - hh, x + dx + hw, y + dy + hh))
+        left = min(c[0] for c in corners) - 20.0
+        top = min(c[1] for c in corners) - 20.0
+        right = max(c[2] for c in corners) + 20.0
+        bottom = max(c[3] for c in corners) + 20.0
+    else:
+        left, right, top, bottom = -half, half, -half, half
+    ax_w_in, ax_h_in = 0.74 * width_in, 0.82 * height_in
+    data_w, data_h = right - left, bottom - top
+    if data_w / data_h < ax_w_in / ax_h_in:
+        grow = data_h * ax_w_in / ax_h_in - data_w
+        left, right = left - grow / 2, right + grow / 2
+    else:
+        grow = data_w * ax_h_in / ax_w_in - data_h
+        top, bottom = top - grow / 2, bottom + grow / 2
+    ax.set_xlim(left, right)
+    ax.set_ylim(bottom, top)  # y points down, as on screen
+    pt_per_px = ax_w_in * 72.0 / (right - left)
+
+    # Edges under nodes, styled like the live view.
+    styles: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {}
+    colors: dict[str, list[str]] = {}
+    for a, b, data in graph.edges(data=True):
+        kind = str(data.get("kind", ""))
+        styles.setdefault(kind, []).append((at(a), at(b)))
+        if kind in ("has_keyword", "demand_of"):
+            theme_end = a if graph.nodes[a].get("kind") == "theme" else b
+            end_color = str(graph.nodes[theme_end].get("color", theme["edge"]))
+            colors.setdefault(kind, []).append(end_color)
+        else:
+            colors.setdefault(kind, []).append(theme["edge"])
+    widths = {"has_keyword": 2.5, "demand_of": 2.0, "cooccurs": 1.5, "fed": 1.2}
+    dashes = {"has_keyword": "solid", "demand_of": (0, (4, 3)), "cooccurs": (0, (1, 3)),
+              "fed": (0, (6, 4))}
+    for kind, segments in styles.items():
+        ax.add_collection(
+            LineCollection(
+                segments,
+                colors=colors[kind],
+                linewidths=widths.get(kind, 1.0) * pt_per_px * 1.5,
+                linestyles=dashes.get(kind, "solid"),
+                alpha=0.55,
+                zorder=1,
+            )
+        )
+
+    outline = theme["bg"]
+    ordered = sorted(
+        graph.nodes(data=True), key=lambda item: _DRAW_ORDER.get(item[1].get("kind"), 9)
+    )
+    for node, data in ordered:
+        x, y = at(node)
+        size = float(data.get("size", 10.0))
+        color = str(data.get("color", OTHER_COLOR))
+        shape = str(data.get("shape", "dot"))
+        edge = theme["fg"] if data.get("kind") == "theme" else outline
+        if shape == "diamond":
+            patch: Patch = RegularPolygon((x, y), 4, radius=size * 1.25, orientation=0.0)
+        elif shape == "square":
+            patch = RegularPolygon((x, y), 4, radius=size * 1.3, orientation=math.pi / 4)
+        else:
+            patch = Circle((x, y), size)
+        patch.set_facecolor(color)
+        patch.set_edgecolor(edge)
+        patch.set_linewidth(max(0.5, 2.0 * pt_per_px))
+        patch.set_alpha(0.55 if data.get("is_other") else 1.0)
+        patch.set_zorder(3 if data.get("kind") == "theme" else 2)
+        ax.add_patch(patch)
+        font_px = float(data.get("font_size", 20.0))
+        _text(
+            ax,
+            x,
+            y + size + 4.0,
+            str(data.get("label", "")),
+            fontsize=font_px * pt_per_px,
+            fontweight="bold" if data.get("kind") == "theme" else "normal",
+            color=theme["muted"] if data.get("is_other") else theme["fg"],
+            ha="center",
+            va="top",
+            zorder=4,
+            path_effects=[patheffects.withStroke(linewidth=font_px * pt_per_px * 0.25,
+                                                 foreground=theme["bg"])],
+        )
+
+    _legend(figure, graph, theme, unit, language)
+
+
+_DRAW_ORDER = {"table": 0, "keyword": 1, "demand": 2, "theme": 3}
+
+
+def _legend(
+    figure: Figure, graph: nx.Graph, theme: Mapping[str, str], unit: float, language: str
+) -> None:
+    words = texts(language)
+    shapes = _SHAPE_LEGEND.get(language, _SHAPE_LEGEND["de"])
+    themes = sorted(
+        (d for _, d in graph.nodes(data=True) if d.get("kind") == "theme"),
+        key=lambda d: (bool(d.get("is_other")), -int(d.get("count", 0)), str(d.get("label"))),
+    )
+    ax = figure.add_axes((0.78, 0.03, 0.2, 0.82))
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(1, 0)
+    row = 1.0 / 30
+    y = 0.02
+    _text(ax, 0.0, y, words["theme"] if len(themes) == 1 else _plural(words["theme"], language),
+          fontsize=1.5 * unit, fontweight="bold", color=theme["fg"], va="top")
+    y += row * 1.4
+    shown = themes[:18]
+    for data in shown:
+        ax.plot([0.04], [y + row * 0.3], marker="o", markersize=1.3 * unit, linestyle="none",
+                markerfacecolor=str(data["color"]), markeredgecolor=theme["fg"],
+                markeredgewidth=0.1 * unit)
+        label = f"{data.get('label', '')}  ({int(data.get('count', 0))})"
+        _text(ax, 0.12, y, _clip(label, 34), fontsize=1.15 * unit, color=theme["fg"], va="top")
+        y += row
+    if len(themes) > len(shown):
+        _text(ax, 0.12, y, f"+ {len(themes) - len(shown)}", fontsize=1.15 * unit,
+              color=theme["muted"], va="top")
+        y += row
+    y += row * 0.6
+    kinds = [k for k in ("theme", "keyword", "demand", "table")
+             if any(d.get("kind") == k for _, d in graph.nodes(data=True))]
+    for kind in kinds:
+        marker = {"theme": "o", "keyword": "o", "demand": "D", "table": "s"}[kind]
+        ax.plot([0.04], [y + row * 0.3], marker=marker,
+                markersize=(1.3 if kind == "theme" else 0.8) * unit, linestyle="none",
+                markerfacecolor=theme["muted"], markeredgecolor=theme["fg"],
+                markeredgewidth=0.1 * unit)
+        _text(ax, 0.12, y, shapes[kind], fontsize=1.15 * unit, color=theme["fg"], va="top")
+        y += row
+
+
+def _plural(word: str, language: str) -> str:
+    return {"Thema": "Themen", "Theme": "Themes"}.get(word, word)
+
+
+def _clip(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
