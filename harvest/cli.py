@@ -1,0 +1,411 @@
+"""``python -m harvest ...``: workshops, statements, import/export and the engine's tools.
+
+A thin layer over the core: parse arguments, call ``store``/``imports``/``exports``/...,
+print what came back. Domain errors become one clear line on stderr and exit code 2,
+never a traceback. Modules are imported inside the subcommands so that ``--help`` is
+instant and works even while a stage is still missing.
+
+Exit codes: 0 done, 1 nothing done because the input needs attention (bad rows), 2 an
+error (unknown workshop, unreadable file, unreachable database, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from harvest import __version__
+
+if TYPE_CHECKING:
+    from harvest.model import Workshop
+    from harvest.store import Store
+
+__all__ = ["EXPORT_FORMATS", "MAP_FORMATS", "build_parser", "main"]
+
+TABLE_FORMATS = ("csv", "xlsx")
+MAP_FORMATS = ("png", "svg", "pdf", "html", "graphml", "gexf", "json")
+EXPORT_FORMATS = TABLE_FORMATS + MAP_FORMATS
+
+EXIT_OK, EXIT_NEEDS_ATTENTION, EXIT_ERROR = 0, 1, 2
+
+
+class FeatureMissing(RuntimeError):
+    """A subcommand needs a part of Harvest that this installation does not have."""
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _say(*parts: object) -> None:
+    print(*parts, file=sys.stdout)
+
+
+def _warn(*parts: object) -> None:
+    print(*parts, file=sys.stderr)
+
+
+@contextmanager
+def _open_store(args: argparse.Namespace) -> Iterator[Store]:
+    from harvest.store import Store
+
+    store = Store.open(getattr(args, "db", None))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _find_or_create(store: Store, ref: str) -> Workshop:
+    """The workshop ``ref`` names (slug, id or title), created with that title if new."""
+    return store.find_workshop(ref) or store.create_workshop(ref)
+
+
+def _optional(module: str) -> object:
+    """Import a part of Harvest that may not exist yet, or raise ``FeatureMissing``."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            raise
+        raise FeatureMissing(f"{module} is not part of this installation yet.") from None
+
+
+def _write_output(data: bytes, out: str) -> str:
+    """Write ``data`` to ``out`` ("-" is stdout) in one piece: never a half-written file."""
+    if out == "-":
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return "stdout"
+    path = Path(out)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_bytes(data)
+    partial.replace(path)
+    return str(path)
+
+
+# --- subcommands --------------------------------------------------------------------
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from harvest.imports import parse_file
+    from harvest.model import DEFAULT_MAX_CHARS
+    from harvest.store import NewStatement
+
+    with _open_store(args) as store:
+        existing = store.find_workshop(args.workshop)
+        max_chars = existing.max_chars if existing else DEFAULT_MAX_CHARS
+        result = parse_file(args.file, max_chars=max_chars, default_table=args.table)
+        for error in result.errors:
+            _warn(f"line {error.line}: {error.reason}")
+        good, bad = len(result.rows), len(result.errors)
+        if bad and not args.skip_bad_rows:
+            _warn(
+                f"Nothing imported: {bad} of {good + bad} rows have problems (listed above). "
+                f"Fix them in {args.file} and import again, or run again with --skip-bad-rows "
+                f"to import the {good} good rows without them."
+            )
+            return EXIT_NEEDS_ATTENTION
+        if not good:
+            _warn("Nothing imported: the file has no usable statement.")
+            return EXIT_NEEDS_ATTENTION
+        workshop = existing or store.create_workshop(args.workshop)
+        ids = store.add_statements(
+            workshop.id,
+            [NewStatement(row.text, row.table, row.kind, row.author) for row in result.rows],
+            origin="imported",
+        )
+        skipped = f", skipped {bad} bad rows" if bad else ""
+        _say(
+            f"Imported {len(ids)} statements into {workshop.title!r} "
+            f"(workshop {workshop.slug}){skipped}."
+        )
+    return EXIT_OK
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        workshop = store.get_workshop(args.workshop)
+        if args.format in TABLE_FORMATS:
+            from harvest import exports
+
+            statements = store.statements(workshop.id, include_hidden=not args.visible_only)
+            tables = store.tables(workshop.id)
+            export = (
+                exports.export_statements_csv
+                if args.format == "csv"
+                else exports.export_statements_xlsx
+            )
+            data = export(workshop, statements, tables)
+            what = f"{len(statements)} statements"
+        else:
+            board = _optional("harvest.board")
+            data = board.export_map(store, workshop.id, args.format)  # type: ignore[attr-defined]
+            what = f"the concept map ({args.format.upper()})"
+        where = _write_output(data, args.out or f"harvest-{workshop.slug}.{args.format}")
+    _warn(f"Exported {what} of {workshop.title!r} to {where}.")
+    return EXIT_OK
+
+
+def _cmd_add(args: argparse.Namespace) -> int:
+    text = " ".join(args.text)
+    with _open_store(args) as store:
+        workshop = _find_or_create(store, args.workshop)
+        statement = store.add_statement(
+            workshop.id, text, table=args.table, kind=args.kind, author=args.author,
+            origin="typed",
+        )
+    _say(statement.id)
+    return EXIT_OK
+
+
+def _cmd_workshops(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        workshops = store.list_workshops()
+        if not workshops:
+            _warn("No workshops yet. `python -m harvest demo` creates one to try things out.")
+            return EXIT_OK
+        rows = [("slug", "title", "date", "statements", "revision")]
+        for workshop in workshops:
+            title = workshop.title if len(workshop.title) <= 48 else workshop.title[:47] + "…"
+            rows.append(
+                (
+                    workshop.slug,
+                    title,
+                    workshop.date.isoformat() if workshop.date else "-",
+                    str(len(store.statements(workshop.id))),
+                    str(workshop.revision),
+                )
+            )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    numeric = {3, 4}
+    for row in rows:
+        cells = [
+            cell.rjust(width) if column in numeric else cell.ljust(width)
+            for column, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ]
+        _say("  ".join(cells).rstrip())
+    return EXIT_OK
+
+
+def _print_links(store: Store, workshop: Workshop, base_url: str | None) -> None:
+    access = _optional("harvest.access")
+    links = access.workshop_links(store, workshop, base_url=base_url)  # type: ignore[attr-defined]
+    for role, url in links.items():
+        _say(f"{role} {url}")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from harvest.demo import create_demo
+
+    with _open_store(args) as store:
+        workshop = create_demo(store)
+        count = len(store.statements(workshop.id))
+        tables = len(store.tables(workshop.id))
+        _say(
+            f"Demo workshop {workshop.title!r} is ready (workshop {workshop.slug}: {tables} "
+            f"tables, {count} statements)."
+        )
+        if args.links:
+            # Links come with the access module; the demo works without them.
+            with suppress(FeatureMissing):
+                _print_links(store, workshop, args.base_url)
+    return EXIT_OK
+
+
+def _cmd_links(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        workshop = store.get_workshop(args.workshop)
+        _print_links(store, workshop, args.base_url)
+    return EXIT_OK
+
+
+def _cmd_cluster(args: argparse.Namespace) -> int:
+    evaluate = _optional("harvest.evaluate")
+    evaluate.cluster_file(Path(args.input), args.text_column, Path(args.out))  # type: ignore[attr-defined]
+    _warn(f"Wrote {args.out}.")
+    return EXIT_OK
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    evaluate = _optional("harvest.evaluate")
+    report = evaluate.evaluate_file(  # type: ignore[attr-defined]
+        Path(args.input), args.text_column, args.label_column
+    )
+    _say(report)
+    return EXIT_OK
+
+
+# --- the parser ---------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m harvest`` with every subcommand."""
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: given after the subcommand it wins, otherwise the global one stays.
+    common.add_argument(
+        "--db", metavar="URL", default=argparse.SUPPRESS,
+        help="database URL (overrides HARVEST_DATABASE_URL; default: SQLite in sessions/)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="python -m harvest",
+        description="Harvest: a live concept map of what is said at a workshop's tables.",
+        epilog="WORKSHOP is a workshop's slug, id or title. Run a subcommand with --help "
+        "for its options.",
+    )
+    parser.add_argument("--version", action="version", version=f"harvest {__version__}")
+    parser.add_argument(
+        "--db", metavar="URL", default=None,
+        help="database URL, e.g. sqlite:///path/harvest.db or postgresql://user@host/db "
+        "(overrides HARVEST_DATABASE_URL; default: SQLite in sessions/)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(
+        name: str, handler: Callable[[argparse.Namespace], int], summary: str, details: str = ""
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name, parents=[common], help=summary, description=details or summary
+        )
+        sub.set_defaults(handler=handler)
+        return sub
+
+    sub = command(
+        "import", _cmd_import, "import statements from a CSV, XLSX or text file",
+        "Import statements from CSV (comma, semicolon or tab; UTF-8 or Windows-1252), XLSX, "
+        "or plain text with one statement per line. Column names may be German or English "
+        "(text/Aussage, table/Tisch, kind/Art, author/Autor). If any row has a problem, every "
+        "such row is listed and nothing is imported unless --skip-bad-rows is given. The "
+        "workshop and its tables are created if they do not exist yet.",
+    )
+    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
+    sub.add_argument("file", metavar="FILE", help="the file to import")
+    sub.add_argument("--table", metavar="NAME", help="table for rows that name none")
+    sub.add_argument(
+        "--skip-bad-rows", action="store_true",
+        help="import the good rows even if some rows have problems",
+    )
+
+    sub = command(
+        "export", _cmd_export, "export statements (csv, xlsx) or the concept map",
+        "Export a workshop: its statements as csv or xlsx (formula cells neutralised), or "
+        "its concept map as png, svg, pdf, html (interactive), graphml, gexf or json.",
+    )
+    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
+    sub.add_argument(
+        "--format", "-f", choices=EXPORT_FORMATS, required=True, help="what to export"
+    )
+    sub.add_argument(
+        "--out", "-o", metavar="PATH",
+        help="file to write ('-' for stdout; default: harvest-SLUG.FORMAT here)",
+    )
+    sub.add_argument(
+        "--visible-only", action="store_true", help="csv/xlsx: leave out hidden statements"
+    )
+
+    sub = command(
+        "add", _cmd_add, "add one statement and print its id",
+        "Add one statement to a table of a workshop (both are created if missing) and print "
+        "the new statement's id.",
+    )
+    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
+    sub.add_argument("--table", metavar="NAME", required=True, help="the table's name")
+    sub.add_argument(
+        "--kind", metavar="KIND",
+        help="idea, challenge, demand or question (German: Idee, Herausforderung, Forderung, "
+        "Frage)",
+    )
+    sub.add_argument("--author", metavar="NAME", help="who said it (optional)")
+    sub.add_argument("text", metavar="TEXT", nargs="+", help="the statement")
+
+    command("workshops", _cmd_workshops, "list the workshops")
+
+    sub = command(
+        "demo", _cmd_demo, "create the demo workshop (once)",
+        "Create the demo workshop (slug 'demo'): a German integration workshop with six "
+        "theme tables. If it exists already it is left as it is.",
+    )
+    sub.add_argument(
+        "--links", action="store_true",
+        help="also print the moderator, facilitator and participant links",
+    )
+    sub.add_argument("--base-url", metavar="URL", help="base URL of the board (links)")
+
+    sub = command(
+        "links", _cmd_links, "print a workshop's moderator, facilitator and participant links",
+        "Print the three links of a workshop, one per line: 'ROLE URL'. The base URL comes "
+        "from --base-url, else HARVEST_BASE_URL, else the local default.",
+    )
+    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
+    sub.add_argument("--base-url", metavar="URL", help="where the board is served")
+
+    sub = command(
+        "cluster", _cmd_cluster, "cluster the texts of a CSV file by keyword",
+        "Run the keyword engine over a CSV file and write each row's theme to OUT.",
+    )
+    sub.add_argument("input", metavar="INPUT.csv", help="CSV file with a text column")
+    sub.add_argument("--text-column", default="text", metavar="NAME", help="default: text")
+    sub.add_argument("--out", "-o", required=True, metavar="OUT.csv", help="file to write")
+
+    sub = command(
+        "evaluate", _cmd_evaluate, "score the keyword engine against labelled texts",
+        "Cluster a labelled CSV file and print how well the themes match the labels.",
+    )
+    sub.add_argument("input", metavar="INPUT.csv", help="CSV file with text and label columns")
+    sub.add_argument("--text-column", default="text", metavar="NAME", help="default: text")
+    sub.add_argument("--label-column", default="label", metavar="NAME", help="default: label")
+    return parser
+
+
+# --- entry point --------------------------------------------------------------------
+
+
+def _domain_message(exc: BaseException) -> str | None:
+    """A one-line message for errors a user can act on; None for bugs (keep the traceback)."""
+    module = type(exc).__module__
+    if module.startswith("harvest.") or module == "harvest":
+        message = str(exc)
+    elif isinstance(exc, FileNotFoundError):
+        message = f"No such file: {exc.filename}"
+    elif isinstance(exc, IsADirectoryError):
+        message = f"{exc.filename} is a folder, not a file."
+    elif isinstance(exc, PermissionError):
+        message = f"Not allowed to read or write {exc.filename}."
+    elif isinstance(exc, OSError):
+        message = f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
+    elif module.startswith("sqlalchemy"):
+        # e.g. a malformed --db URL or an unknown database driver
+        message = f"Cannot use this database: {exc}"
+    else:
+        return None
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    return " ".join(lines[:1]) or type(exc).__name__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m harvest`` with ``argv`` (default: the command line); return the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    if args.command == "links" and not args.base_url:
+        args.base_url = os.environ.get("HARVEST_BASE_URL") or None
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        _warn("Interrupted.")
+        return 130
+    except Exception as exc:
+        message = _domain_message(exc)
+        if message is None:
+            raise
+        _warn(f"harvest {args.command}: {message}")
+        return EXIT_ERROR
