@@ -19,7 +19,7 @@ $(STAMP): requirements.txt
 setup: $(STAMP)
 
 run: setup
-	$(BIN)/python -m harvest demo --links
+	$(BIN)/python -m harvest demo --links --base-url http://localhost:$(PORT)
 	HARVEST_LOCAL_ORGANISER=1 $(BIN)/python -m streamlit run harvest_app.py \
 		--server.address $(ADDRESS) --server.port $(PORT) --browser.gatherUsageStats false
 
