@@ -423,9 +423,11 @@ def _table_list(theme: ThemeSummary) -> str:
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that
 # can start emphasis, links, images, code, HTML, headings, tables, strikethrough or an
-# entity. Line-start markers (lists, setext underlines) are handled separately.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#<>|~&!{}])")
+# entity, plus ":" so that GFM renderers do not turn "http://..." into a live link.
+# Line-start markers (lists, setext underlines) are handled separately.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#<>|~&:])")
 _MD_LINE_START = re.compile(r"^([-+=]|\d+(?=\.(?:\s|$)))")
+_MD_WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
 
 
 def escape_markdown(text: str) -> str:
@@ -433,10 +435,11 @@ def escape_markdown(text: str) -> str:
 
     >>> escape_markdown("# Titel <b>[x](y)</b>")
     '\\# Titel \\<b\\>\\[x\\]\\(y\\)\\</b\\>'
-    >>> escape_markdown("1. Punkt")
-    '1\\. Punkt'
+    >>> escape_markdown("1. Punkt: siehe www.example.org")
+    '1\\. Punkt\\: siehe www\\.example.org'
     """
     text = _MD_SPECIAL.sub(r"\\\1", clean_text(text))
+    text = _MD_WWW.sub(r"\1\\.", text)  # GFM links bare "www." addresses too
     match = _MD_LINE_START.match(text)
     if match:
         if match.group(1).isdigit():  # "1. " would start an ordered list ("1)" is escaped)
@@ -525,7 +528,7 @@ h4 {
 .figures b { display: block; font-size: 2.3rem; line-height: 1.05; color: var(--fg); }
 .overview { padding: 0; margin: 0; }
 .overview li {
-  list-style: none; display: grid; grid-template-columns: minmax(0, 16rem) 1fr 6.5rem;
+  list-style: none; display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr) 6.5rem;
   gap: 1rem; align-items: center; padding: .3rem 0; font-size: 1.1rem;
 }
 .overview .name { font-weight: 600; overflow-wrap: anywhere; }
@@ -559,7 +562,7 @@ blockquote {
   width: 1.9rem; height: 1.9rem; border-radius: 50%; background: var(--demand); color: var(--bg);
   font-weight: 800; display: flex; align-items: center; justify-content: center;
 }
-.demands .reason { display: block; color: var(--muted); font-size: .9rem; margin-top: .15rem; }
+.demands .reason { display: block; color: var(--muted); font-size: .95rem; margin-top: .15rem; }
 .empty { font-size: 1.2rem; color: var(--muted); }
 footer {
   margin-top: 2.5rem; padding-top: .8rem; border-top: 1px solid var(--rule); color: var(--muted);

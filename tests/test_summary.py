@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
+import shutil
+from collections import Counter
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from harvest.demo import load_demo_spec
 from harvest.model import Assignment, Clustering, Statement, Table, Theme, Workshop
 from harvest.summary import (
     MAX_KEYWORDS,
@@ -17,11 +24,18 @@ from harvest.summary import (
     SummaryError,
     ThemeSummary,
     build_summary,
+    clean_text,
     escape_markdown,
     summary_html,
     summary_markdown,
     summary_pdf,
 )
+from tests.conftest import require
+
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
 
 NOW = datetime(2026, 11, 21, 17, 30, tzinfo=UTC)
 T0 = datetime(2026, 11, 21, 14, 0, tzinfo=UTC)
@@ -178,9 +192,7 @@ def test_tables_per_theme_are_counted_most_first():
 
 def test_table_names_come_from_statements_first_then_tables():
     named = dataclasses.replace(STATEMENTS[0], table_name="Tisch am Fenster")
-    summary = build_summary(
-        WORKSHOP, CLUSTERING, (named, *STATEMENTS[1:3]), now=NOW, tables=TABLES
-    )
+    summary = build_summary(WORKSHOP, CLUSTERING, (named, *STATEMENTS[1:3]), now=NOW, tables=TABLES)
     assert summary.themes[0].tables == (
         ("Mobilität", 1),
         ("Tisch am Fenster", 1),
@@ -269,9 +281,9 @@ def test_themes_without_visible_statements_are_left_out():
 
 
 def test_the_summary_does_not_depend_on_statement_order():
-    assert build_summary(
-        WORKSHOP, CLUSTERING, STATEMENTS[::-1], now=NOW, tables=TABLES
-    ) == summarise()
+    assert (
+        build_summary(WORKSHOP, CLUSTERING, STATEMENTS[::-1], now=NOW, tables=TABLES) == summarise()
+    )
 
 
 def test_colours_come_from_the_caller_and_other_is_grey():
@@ -340,7 +352,7 @@ EXPECTED_MARKDOWN = """\
 #### Forderungen
 
 - **!** Die Stadt muss bis 2027 Radwege bauen\\
-  *Grund: Art: Forderung*
+  *Grund: Art\\: Forderung*
 
 ### 2\\. Grün
 
@@ -428,6 +440,8 @@ PAYLOADS = (
     "<!-- comment -->",
     "\\<script>",
     "line one\n# line two\n\n---",
+    "see http://evil.example and www.evil.example",
+    "\u202eevil\u202c <b>bidi</b>",
 )
 
 
@@ -457,6 +471,20 @@ def hostile_summary(payload: str, language: str = "de") -> Summary:
     )
 
 
+def test_clean_text_makes_one_line_without_controls_or_direction_overrides():
+    assert clean_text(" Mehr\r\nBänke\u2028im \x00Park\t ") == "Mehr Bänke im Park"
+    assert clean_text("a\u202eb\u2066c\u2069d") == "abcd"
+    assert clean_text("Cafe\u0301 🚲\u200d") == "Café 🚲\u200d"  # NFC; joiners stay for emoji
+
+
+def test_markdown_keeps_bare_addresses_from_becoming_links():
+    assert escape_markdown("http://evil.example www.evil.example") == (
+        "http\\://evil.example www\\.evil.example"
+    )
+    assert escape_markdown("21.11.2026") == "21.11.2026"  # only "21. " starts a list
+    assert escape_markdown("21. November") == "21\\. November"
+
+
 def unescape_markdown(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text)
 
@@ -465,9 +493,9 @@ def unescape_markdown(text: str) -> str:
 def test_escaped_markdown_reads_back_as_the_original_text(payload):
     escaped = escape_markdown(payload)
     assert "\n" not in escaped
-    assert unescape_markdown(escaped) == " ".join(payload.split())
+    assert unescape_markdown(escaped) == clean_text(payload)
     # every character that could start markup is escaped
-    unescaped_specials = re.findall(r"(?<!\\)(?:\\\\)*[`*_\[\]()#<>|~&]", escaped)
+    unescaped_specials = re.findall(r"(?<!\\)(?:\\\\)*[`*_\[\]()#<>|~&:]", escaped)
     assert unescaped_specials == []
     assert not re.match(r"[-+=]|\d+\.", escaped)
 
@@ -516,7 +544,7 @@ def test_markdown_renders_hostile_text_literally(payload):
     assert all(not attrs for _, attrs in page.tags)
     assert page.comments == []
     text = "".join(page.text)
-    flat = " ".join(payload.split())
+    flat = clean_text(payload)
     assert f"„{flat}“" in text
     assert f"Grund: {flat}" in text
     assert [tag for tag, _ in page.tags].count("h3") == 1
@@ -542,7 +570,7 @@ def test_html_shows_hostile_text_as_text(payload, dark):
         assert not {"href", "src", "srcset", "action"} & set(attrs), tag
     assert page.comments == []
     text = "".join(page.text)
-    flat = " ".join(payload.split())
+    flat = clean_text(payload)
     assert f"„{flat}“" in text
     assert f"Grund: {flat}" in text
     assert text.count(flat) >= 8  # title x2, place, label x2, table, keyword, quotes, demand
@@ -655,3 +683,136 @@ def test_pdf_survives_arabic_emoji_and_unbroken_words():
     assert pdf.startswith(b"%PDF-")
     hostile = summary_pdf(hostile_summary("<script>alert(1)</script> {nb} \x00\u202e"))
     assert hostile.startswith(b"%PDF-") and page_count(hostile) == 1
+
+
+# --- any input, real data, a real browser ------------------------------------------------
+
+any_text = st.text(max_size=300)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(max_size=200))
+def test_escaped_markdown_reads_back_for_any_text(text):
+    escaped = escape_markdown(text)
+    assert "\n" not in escaped
+    assert unescape_markdown(escaped) == clean_text(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    title=any_text,
+    label=any_text,
+    table=any_text,
+    texts=st.lists(any_text, min_size=1, max_size=6),
+    language=st.sampled_from(["de", "en"]),
+)
+def test_any_unicode_builds_and_renders_as_text(title, label, table, texts, language):
+    workshop = dataclasses.replace(WORKSHOP, title=title, place=table, language=language)
+    statements = [
+        dataclasses.replace(statement(i, 1, text), table_name=table)
+        for i, text in enumerate(texts, 1)
+    ]
+    words = tuple((w, 1.0) for w in dict.fromkeys(texts[0].split()[:MAX_KEYWORDS]))
+    clustering = Clustering(
+        (Theme("t1", label, words, tuple(range(1, len(texts) + 1))),),
+        {i: assignment(i, "t1", *text.split()[:3], demand=i % 2 == 0, reason=title)
+         for i, text in enumerate(texts, 1)},
+    )  # fmt: skip
+    summary = build_summary(workshop, clustering, statements, now=NOW)
+    assert sum(t.size for t in summary.themes) == len(texts)
+    summary_markdown(summary)
+    page = parse(summary_html(summary))
+    assert {tag for tag, _ in page.tags} <= HTML_TAGS
+    assert page.comments == []
+
+
+@settings(max_examples=8, deadline=None)
+@given(title=any_text, texts=st.lists(st.text(min_size=1, max_size=1000), min_size=1, max_size=3))
+def test_any_unicode_makes_a_pdf(title, texts):
+    theme = dataclasses.replace(
+        hostile_summary("x").themes[0], label=title, representatives=tuple(texts),
+        demands=tuple((text, title) for text in texts), tables=((title, 1),),
+    )  # fmt: skip
+    summary = dataclasses.replace(hostile_summary("x"), title=title, place=title, themes=(theme,))
+    assert summary_pdf(summary).startswith(b"%PDF-")
+
+
+def demo_workshop() -> tuple[Workshop, list[Table], list[Statement], Clustering]:
+    """The demo workshop, with one theme per table standing in for the keyword engine."""
+    spec = load_demo_spec()
+    workshop = dataclasses.replace(
+        WORKSHOP, title=spec["title"], date=date.fromisoformat(spec["date"]), place=spec["place"]
+    )
+    tables = [Table(i, 1, t["name"]) for i, t in enumerate(spec["tables"], 1)]
+    table_id = {t.name: t.id for t in tables}
+    statements = [
+        statement(i, table_id[s["table"]], s["text"], s["kind"])
+        for i, s in enumerate(spec["statements"], 1)
+    ]
+    themes, assignments = [], {}
+    for table in tables:
+        mine = [s for s in statements if s.table_id == table.id]
+        counts = Counter(w for s in mine for w in re.findall(r"\w{6,}", s.text.lower()))
+        weights = {w: float(n) for w, n in counts.most_common(12) if n > 1}
+        themes.append(Theme(f"t{table.id}", table.name, tuple(weights.items()), ()))
+        for s in mine:
+            found = tuple(w for w in re.findall(r"\w{6,}", s.text.lower()) if w in weights)
+            assignments[s.id] = Assignment(
+                s.id, f"t{table.id}", None, s.kind == "demand", "Art: Forderung", found
+            )
+    return workshop, tables, statements, Clustering(tuple(themes), assignments)
+
+
+def test_demo_workshop_summary_keeps_every_statement_once():
+    workshop, tables, statements, clustering = demo_workshop()
+    summary = build_summary(workshop, clustering, statements, now=NOW, tables=tables)
+    assert summary.total_statements == len(statements) == 124
+    assert sum(t.size for t in summary.themes) == 124
+    assert math.isclose(sum(t.share for t in summary.themes), 1.0)
+    assert summary.total_demands == sum(s.kind == "demand" for s in statements)
+    sizes = [t.size for t in summary.themes]
+    assert sizes == sorted(sizes, reverse=True)
+    texts = {s.id: s.text for s in statements}
+    by_theme = {a.theme_id: set() for a in clustering.assignments.values()}
+    for a in clustering.assignments.values():
+        by_theme[a.theme_id].add(texts[a.statement_id])
+    for theme in summary.themes:
+        assert len(theme.representatives) == 3
+        assert set(theme.representatives) <= by_theme[theme.theme_id]
+        assert not {text for text, _ in theme.demands} & set(theme.representatives)
+        assert sum(n for _, n in theme.tables) == theme.size
+        normal = [re.sub(r"\W+", " ", r.casefold()).strip() for r in theme.representatives]
+        assert len(set(normal)) == 3
+    assert page_count(summary_pdf(summary)) >= 3
+
+
+@pytest.mark.browser
+def test_html_summary_in_chromium_loads_nothing_and_runs_nothing(tmp_path):
+    path = os.environ.get("HARVEST_CHROMIUM") or shutil.which("chromium")
+    require(path and Path(path).exists(), "Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    payload = '<img src=x onerror=alert(1)><script>alert(2)</script>"><svg onload=alert(3)>'
+    document = tmp_path / "summary.html"
+    document.write_text(summary_html(hostile_summary(payload)), encoding="utf-8")
+    requests, dialogs, errors = [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page.on("request", lambda r: requests.append(r.url))
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(document.as_uri())
+            page.wait_for_timeout(300)
+            live = page.eval_on_selector_all("script, img, svg, a, iframe, object", "e => e.length")
+            title = page.inner_text("h1")
+            bar = page.eval_on_selector(".theme .bar span", "e => e.getBoundingClientRect().width")
+            track = page.eval_on_selector(".theme .bar", "e => e.getBoundingClientRect().width")
+        finally:
+            browser.close()
+    assert requests == [document.as_uri()]
+    assert dialogs == [] and errors == []
+    assert live == 0
+    assert title == payload
+    assert bar == pytest.approx(track)  # share 1.0 fills the bar
