@@ -156,7 +156,8 @@ def shorten(text: str, limit: int) -> str:
         return flat
     cut = flat[: limit - 1]
     space = cut.rfind(" ")
-    if space >= limit // 2:
+    # Drop a word cut in half, unless the cut fell right at its end.
+    if flat[limit - 1] != " " and space >= limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,.;:-") + "…"
 
