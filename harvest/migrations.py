@@ -84,9 +84,7 @@ statements = sa.Table(
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("workshop_id", sa.ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False),
-    sa.Column(
-        "table_id", sa.ForeignKey("workshop_tables.id", ondelete="SET NULL"), nullable=True
-    ),
+    sa.Column("table_id", sa.ForeignKey("workshop_tables.id", ondelete="SET NULL"), nullable=True),
     sa.Column("text", sa.Text, nullable=False),
     sa.Column("kind", sa.String(20), nullable=True),
     sa.Column("author", sa.Text, nullable=True),

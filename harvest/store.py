@@ -50,6 +50,7 @@ __all__ = [
     "ActionNotFound",
     "DatabaseUnavailable",
     "Link",
+    "LinkExists",
     "NewStatement",
     "StatementNotFound",
     "Store",
@@ -96,8 +97,20 @@ class ActionNotFound(StoreError, LookupError):
     """No curation action has this id."""
 
 
+class LinkExists(StoreError, ValueError):
+    """A link with this token hash is already stored."""
+
+
 class DatabaseUnavailable(StoreError):
     """The database cannot be reached right now: nothing was saved, try again."""
+
+
+class _AlreadyStored(Exception):
+    """Internal: a submission id was stored before; carries that statement."""
+
+    def __init__(self, statement: Statement) -> None:
+        super().__init__(statement.id)
+        self.statement = statement
 
 
 # --- plain data that only the store knows -------------------------------------------
@@ -287,9 +300,9 @@ def _link(row: Row[Any]) -> Link:
 
 
 # Statements with their table's name, the shape every statement query returns.
-_STATEMENT_SELECT = sa.select(
-    *statements_t.c, tables_t.c.name.label("table_name")
-).select_from(statements_t.outerjoin(tables_t, statements_t.c.table_id == tables_t.c.id))
+_STATEMENT_SELECT = sa.select(*statements_t.c, tables_t.c.name.label("table_name")).select_from(
+    statements_t.outerjoin(tables_t, statements_t.c.table_id == tables_t.c.id)
+)
 
 _CONNECTION_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError)
 
@@ -605,34 +618,43 @@ class Store:
             return [_table(row) for row in rows]
 
     @staticmethod
-    def _table_id(
+    def _resolve_table(
         conn: Connection, workshop_id: int, table: int | str | None, *, create: bool
-    ) -> int | None:
-        """Resolve a table given by id or name; create a named one if asked to."""
+    ) -> tuple[int, str] | None:
+        """Id and stored name of a table given by id or name; create a named one if
+        asked to (the caller bumps the revision)."""
         if table is None:
             return None
         if isinstance(table, int) and not isinstance(table, bool):
-            found = conn.execute(
-                sa.select(tables_t.c.id).where(
+            row = conn.execute(
+                sa.select(tables_t.c.id, tables_t.c.name).where(
                     tables_t.c.id == table, tables_t.c.workshop_id == workshop_id
                 )
-            ).scalar_one_or_none()
-            if found is None:
+            ).first()
+            if row is None:
                 raise TableNotFound(f"Workshop {workshop_id} has no table with id {table}.")
-            return int(found)
+            return int(row.id), row.name
         if not isinstance(table, str):
             raise TypeError(f"a table is an id or a name, not {table!r}")
         name = _clean_name(table)
-        found = conn.execute(
-            sa.select(tables_t.c.id).where(
+        row = conn.execute(
+            sa.select(tables_t.c.id, tables_t.c.name).where(
                 tables_t.c.workshop_id == workshop_id, tables_t.c.name_key == name.casefold()
             )
-        ).scalar_one_or_none()
-        if found is not None:
-            return int(found)
+        ).first()
+        if row is not None:
+            return int(row.id), row.name
         if not create:
             raise TableNotFound(f"This workshop has no table named {name!r}.")
-        return Store._insert_table(conn, workshop_id, name)
+        return Store._insert_table(conn, workshop_id, name), name
+
+    @staticmethod
+    def _table_id(
+        conn: Connection, workshop_id: int, table: int | str | None, *, create: bool
+    ) -> int | None:
+        """Resolve a table given by id or name to its id (see ``_resolve_table``)."""
+        resolved = Store._resolve_table(conn, workshop_id, table, create=create)
+        return None if resolved is None else resolved[0]
 
     def get_table(self, workshop_id: int, name_or_id: int | str, *, create: bool = False) -> Table:
         """The table with this id or name (case-insensitive); ``create`` adds a missing
@@ -674,9 +696,7 @@ class Store:
 
     @staticmethod
     def _get_statement(conn: Connection, statement_id: int) -> Statement:
-        row = conn.execute(
-            _STATEMENT_SELECT.where(statements_t.c.id == statement_id)
-        ).one_or_none()
+        row = conn.execute(_STATEMENT_SELECT.where(statements_t.c.id == statement_id)).one_or_none()
         if row is None:
             raise StatementNotFound(f"No statement with id {statement_id}.")
         return _statement(row)
@@ -715,7 +735,18 @@ class Store:
         author = _clean_optional(author)
         try:
             with self._write() as conn:
-                text = clean_text(text, self._max_chars(conn, workshop_id))
+                # Bump first: on PostgreSQL the row lock orders concurrent writers of the
+                # workshop, so a table or submission stored by one is seen by the next.
+                # Few round trips from here on: the lock is held until commit.
+                bumped = conn.execute(
+                    sa.update(workshops_t)
+                    .where(workshops_t.c.id == workshop_id)
+                    .values(revision=workshops_t.c.revision + 1)
+                    .returning(workshops_t.c.revision, workshops_t.c.max_chars)
+                ).first()
+                if bumped is None:
+                    raise WorkshopNotFound(f"No workshop with id {workshop_id}.")
+                text = clean_text(text, bumped.max_chars)
                 if submission_id is not None:
                     existing = conn.execute(
                         sa.select(statements_t.c.id).where(
@@ -724,32 +755,44 @@ class Store:
                         )
                     ).scalar_one_or_none()
                     if existing is not None:
-                        return self._get_statement(conn, existing)
-                # Bump first: on PostgreSQL the row lock orders concurrent writers, so
-                # a table created by one of them is seen by the next.
-                revision = self._bump(conn, workshop_id)
-                table_id = self._table_id(conn, workshop_id, table, create=True)
+                        # Roll the bump back: nothing changed.
+                        raise _AlreadyStored(self._get_statement(conn, existing))
+                resolved = self._resolve_table(conn, workshop_id, table, create=True)
                 now = _now()
+                values = {
+                    "workshop_id": workshop_id,
+                    "table_id": None if resolved is None else resolved[0],
+                    "text": text,
+                    "kind": kind,
+                    "author": author,
+                    "origin": origin,
+                    "hidden": False,
+                    "submission_id": submission_id,
+                    "revision": bumped.revision,
+                    "created_at": now,
+                    "updated_at": now,
+                }
                 statement_id = conn.execute(
-                    statements_t.insert()
-                    .values(
-                        workshop_id=workshop_id,
-                        table_id=table_id,
-                        text=text,
-                        kind=kind,
-                        author=author,
-                        origin=origin,
-                        hidden=False,
-                        submission_id=submission_id,
-                        revision=revision,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    .returning(statements_t.c.id)
+                    statements_t.insert().values(values).returning(statements_t.c.id)
                 ).scalar_one()
-                return self._get_statement(conn, statement_id)
+                return Statement(
+                    id=statement_id,
+                    workshop_id=workshop_id,
+                    table_id=values["table_id"],
+                    text=text,
+                    kind=kind,
+                    author=author,
+                    created_at=now,
+                    updated_at=now,
+                    hidden=False,
+                    origin=origin,
+                    table_name=None if resolved is None else resolved[1],
+                )
+        except _AlreadyStored as already:
+            return already.statement
         except sa.exc.IntegrityError:
-            # PostgreSQL: a concurrent submit with the same id committed first.
+            # A concurrent submit with the same id committed first (belt and braces: the
+            # row lock above should already have ordered the two).
             if submission_id is not None:
                 existing_statement = self._find_submission(workshop_id, submission_id)
                 if existing_statement is not None:
@@ -814,9 +857,7 @@ class Store:
                 for offset, (text, name, kind, author) in enumerate(cleaned)
             ]
             result = conn.execute(
-                statements_t.insert().returning(
-                    statements_t.c.id, sort_by_parameter_order=True
-                ),
+                statements_t.insert().returning(statements_t.c.id, sort_by_parameter_order=True),
                 rows,
             )
             return [int(statement_id) for statement_id in result.scalars()]
@@ -932,8 +973,10 @@ class Store:
         """Move a statement to another table (by id or name; a new name creates it)."""
         with self._write() as conn:
             current = self._get_statement(conn, statement_id)
-            if not isinstance(table, int) and table is not None and not self._has_table(
-                conn, current.workshop_id, table
+            if (
+                not isinstance(table, int)
+                and table is not None
+                and not self._has_table(conn, current.workshop_id, table)
             ):
                 revision = self._bump(conn, current.workshop_id)
                 table_id = self._table_id(conn, current.workshop_id, table, create=True)
@@ -1085,6 +1128,10 @@ class Store:
             self._get_workshop(conn, workshop_id)
             if table_id is not None:
                 self._table_id(conn, workshop_id, table_id, create=False)
+            if conn.execute(
+                sa.select(links_t.c.id).where(links_t.c.token_hash == token_hash)
+            ).first():
+                raise LinkExists("A link with this token is already stored.")
             link_id = conn.execute(
                 links_t.insert()
                 .values(
@@ -1121,9 +1168,9 @@ class Store:
         """The workshop's links, revoked ones too, oldest first."""
         with self._read() as conn:
             rows = conn.execute(
-                sa.select(links_t).where(links_t.c.workshop_id == workshop_id).order_by(
-                    links_t.c.id
-                )
+                sa.select(links_t)
+                .where(links_t.c.workshop_id == workshop_id)
+                .order_by(links_t.c.id)
             )
             return [_link(row) for row in rows]
 
@@ -1236,4 +1283,3 @@ def _unavailable(exc: Exception) -> DatabaseUnavailable:
     return DatabaseUnavailable(
         f"The database is not reachable right now; nothing was saved. Try again.{detail}"
     )
-
