@@ -1,0 +1,303 @@
+"""Text: normalise, tokenise, lemmatise one statement; stopwords; German compounds.
+
+Everything here is a pure function of a statement's text and a language, so the
+result of :func:`analyse` can be cached: a recompute after one new statement only
+analyses that statement.
+
+>>> [term.form for term in analyse("Wir brauchen mehr Sprachkurse für Eltern!", "de").terms]
+['Sprachkurs', 'Eltern']
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections import OrderedDict
+from collections.abc import Container, Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import simplemma
+from stop_words import get_stop_words
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en")
+DATA_DIR = Path(__file__).parent / "data"
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+# A word starts with a letter; inner hyphens and apostrophes stay ("PV-Anlage", "don't").
+_WORD = re.compile(r"[^\W\d_](?:[\w]|[-'’](?=\w))*")
+_SENTENCE_END = re.compile(r"[.!?:;\n]")
+_SPACE = re.compile(r"\s+")
+_LINKING = ("s", "es", "n", "en", "e", "er", "ens")
+"""German linking elements ("Fugenelemente") between compound parts: Arbeit-s-markt."""
+
+
+class Term(NamedTuple):
+    """A content word of a statement: its key (lower-case lemma) and display form."""
+
+    key: str
+    form: str
+    initial: bool
+    """the word opened a sentence, so its capitalisation says nothing"""
+    noun: bool
+    """a German noun (capitalised lemma), or any English content word"""
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The content words of one statement, in order, and the language they were read in."""
+
+    language: str
+    terms: tuple[Term, ...]
+
+
+def _read_list(name: str) -> frozenset[str]:
+    """A word list under harvest/data: one entry a line, '#' starts a comment."""
+    path = DATA_DIR / name
+    words = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            words.add(line.casefold())
+    return frozenset(words)
+
+
+@cache
+def stopwords(language: str) -> frozenset[str]:
+    """Built-in stopwords of a language: the stop-words package's list plus workshop filler.
+
+    German gets the English function words too (and vice versa for the short list of
+    German ones) because workshops mix both; the filler list holds words like "sollte",
+    "mehr", "brauchen", "wichtig" that say how much, not what.
+    """
+    if language == "en":
+        base = set(get_stop_words("en"))
+        base |= _read_list("engine_filler_en.txt")
+    else:
+        base = set(get_stop_words("de"))
+        base |= _read_list("engine_filler_de.txt")
+    return frozenset(word.casefold() for word in base)
+
+
+@cache
+def _function_words(language: str) -> frozenset[str]:
+    """Short, frequent words that tell German from English (shared ones removed)."""
+    de = set(get_stop_words("de"))
+    en = {
+        "the", "and", "of", "to", "is", "are", "be", "for", "that", "this", "with", "on",
+        "it", "we", "they", "should", "not", "have", "has", "more", "our", "their", "or",
+        "a", "an", "by", "from", "as", "at", "can", "will", "would", "need", "people",
+        "there", "which", "who", "all", "if", "than", "but", "i", "you", "been", "do",
+    }
+    shared = de & en
+    return frozenset((de if language == "de" else en) - shared)
+
+
+def detect_language(text: str, default: str = "de") -> str:
+    """The statement's language, "de" or "en", by its function words; else ``default``.
+
+    >>> detect_language("We need more bike lanes in the city")
+    'en'
+    >>> detect_language("Mehr Radwege in der Stadt")
+    'de'
+    """
+    words = [w.casefold() for w in _WORD.findall(text)]
+    de_hits = sum(1 for w in words if w in _function_words("de"))
+    en_hits = sum(1 for w in words if w in _function_words("en"))
+    if de_hits > en_hits:
+        return "de"
+    if en_hits > de_hits:
+        return "en"
+    return default if default in SUPPORTED_LANGUAGES else "de"
+
+
+def normalise(text: str) -> str:
+    """NFC-normalised text without URLs and e-mail addresses, whitespace collapsed."""
+    text = unicodedata.normalize("NFC", text)
+    text = _URL.sub(" ", text)
+    text = _EMAIL.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def dedupe_key(text: str) -> str:
+    """A key under which copies of the same statement (case, spacing, punctuation) meet."""
+    return " ".join(w.casefold() for w in _WORD.findall(normalise(text)))
+
+
+@lru_cache(maxsize=200_000)
+def _lemma(word: str, language: str) -> str:
+    """simplemma's lemma, cached (the same words recur across statements)."""
+    try:
+        return simplemma.lemmatize(word, lang=language)
+    except (ValueError, KeyError):  # an unknown language or odd input: keep the word
+        return word
+
+
+@lru_cache(maxsize=50_000)
+def _noun_at_start(word: str, language: str) -> bool:
+    """Whether a capitalised word opening a sentence is a noun: known words by their
+    lemma's capitalisation, unknown ones (new compounds) count as nouns."""
+    lower = word.lower()
+    try:
+        if simplemma.is_known(lower, lang=language):
+            return simplemma.lemmatize(lower, lang=language)[:1].isupper()
+    except (ValueError, KeyError):
+        return False
+    return word[:1].isupper()
+
+
+def _keep(key: str, word: str) -> bool:
+    """A content word is at least three letters, or a two-letter acronym ("EU", "PV")."""
+    if len(key) >= 3:
+        return True
+    return len(word) == 2 and word.isupper()
+
+
+def _analyse(text: str, language: str, detect: bool) -> Analysis:
+    text = normalise(text)
+    if detect:
+        language = detect_language(text, language)
+    elif language not in SUPPORTED_LANGUAGES:
+        language = "de"
+    stop = stopwords(language)
+    terms: list[Term] = []
+    sentence_start = 0
+    starts = {0}
+    for match in _SENTENCE_END.finditer(text):
+        sentence_start = match.end()
+        while sentence_start < len(text) and not text[sentence_start].isalnum():
+            sentence_start += 1
+        starts.add(sentence_start)
+    for match in _WORD.finditer(text):
+        word = match.group().strip("-'’")
+        if not word:
+            continue
+        folded = word.casefold()
+        if folded in stop:
+            continue
+        lemma = _lemma(word, language)
+        key = lemma.casefold()
+        if key in stop or not _keep(key, word):
+            continue
+        initial = match.start() in starts
+        if language == "en":
+            # English keeps acronyms ("UBI", "NZ") and lower-cases the rest.
+            form = word if word.isupper() and len(word) > 1 else key
+            noun = True
+        else:
+            if "ß" in lemma and "ß" not in word:
+                # simplemma's lexicon keeps some pre-1996 spellings ("Abschluß").
+                lemma = lemma.replace("ß", "ss")
+                key = lemma.casefold()
+            form = lemma
+            # German capitalises nouns; at a sentence start ask the lexicon instead.
+            noun = _noun_at_start(word, language) if initial else lemma[:1].isupper()
+            noun = noun or (word.isupper() and len(word) > 1)
+        terms.append(Term(key, form, initial, noun))
+    return Analysis(language, tuple(terms))
+
+
+class _AnalysisCache:
+    """A bounded, thread-safe LRU of statement analyses (key: text, language, detect)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._data: OrderedDict[tuple[str, str, bool], Analysis] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, bool]) -> Analysis | None:
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None:
+                self._data.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str, bool], value: Analysis) -> None:
+        with self._lock:
+            self._data[key] = value
+            if len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+
+_CACHE = _AnalysisCache(250_000)
+
+
+def analyse(text: str, language: str = "de", *, detect: bool = True) -> Analysis:
+    """The content words of a statement: lemmatised, stopwords and filler dropped.
+
+    ``language`` is the workshop's language; with ``detect`` a statement that reads as
+    the other supported language is lemmatised as that one. Numbers, URLs, e-mail
+    addresses, punctuation and emoji are dropped. Cached: a pure function of its inputs.
+    """
+    key = (text, language, detect)
+    found = _CACHE.get(key)
+    if found is None:
+        found = _analyse(text, language, detect)
+        _CACHE.put(key, found)
+    return found
+
+
+def split_compound(key: str, vocabulary: Container[str], min_part: int = 4) -> tuple[str, ...]:
+    """The parts of a German compound that the workshop also uses on their own.
+
+    The head is the longest proper suffix in ``vocabulary``; the rest, less a linking
+    element ("Arbeit-s-markt"), is a part if the workshop uses it, or is split the same
+    way in turn. Hyphenated words split at the hyphen. Parts come head first.
+
+    >>> split_compound("arbeitsmarktintegration", {"integration", "arbeit", "markt"})
+    ('integration', 'markt', 'arbeit')
+    >>> split_compound("kinderbetreuung", {"betreuung", "kind", "kinder"})
+    ('betreuung', 'kinder')
+    """
+    if "-" in key:
+        pieces = [p for p in key.split("-") if len(p) >= 3]
+        parts = [p for p in pieces[-1:] + pieces[:-1] if p in vocabulary]
+        return tuple(dict.fromkeys(p for p in parts if p != key))
+    return tuple(dict.fromkeys(p for p in _decompose(key, vocabulary, min_part, 0) if p != key))
+
+
+def _decompose(word: str, vocabulary: Container[str], min_part: int, depth: int) -> list[str]:
+    """Head first, then the modifier or the modifier's own parts (two levels deep)."""
+    head = ""
+    for cut in range(3, len(word) - min_part + 1):
+        if word[cut:] in vocabulary:
+            head = word[cut:]
+            break
+    if not head:
+        # No known head: a known modifier still links ("Kitaplatz" -> "Kita").
+        prefix = _modifier_prefix(word[: len(word) - 3], vocabulary, min_part)
+        return [prefix] if prefix and depth == 0 else []
+    rest = word[: len(word) - len(head)]
+    parts = [head]
+    for candidate in _strip_linking(rest):
+        if len(candidate) >= 3 and candidate in vocabulary:
+            parts.append(candidate)
+            return parts
+    if depth < 2 and len(rest) >= 2 * min_part - 1:
+        inner = _decompose(rest, vocabulary, min_part, depth + 1)
+        if inner:
+            return parts + inner
+    prefix = _modifier_prefix(rest, vocabulary, min_part)
+    if prefix:
+        parts.append(prefix)
+    return parts
+
+
+def _modifier_prefix(word: str, vocabulary: Container[str], min_part: int) -> str:
+    """The longest proper prefix of ``word`` (less a linking element) in ``vocabulary``."""
+    for end in range(len(word) - 1, min_part - 1, -1):
+        for candidate in _strip_linking(word[:end]):
+            if len(candidate) >= min_part and candidate in vocabulary:
+                return candidate
+    return ""
+
+
+def _strip_linking(part: str) -> Iterable[str]:
+    yield part
+    for link in _LINKING:
+        if part.endswith(link) and len(part) > len(link) + 2:
+            yield part[: -len(link)]

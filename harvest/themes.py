@@ -1,0 +1,957 @@
+"""Themes: keyword graph -> communities -> stable, labelled themes, with demands.
+
+The pipeline of :func:`detect_themes`:
+
+1. every statement's keywords (:mod:`harvest.keywords`, cached per statement);
+2. a keyword co-occurrence graph, counted once per distinct text, pruned to each
+   keyword's strongest links and without the workshop's hub words;
+3. Leiden communities of that graph (igraph, seeded), started from the previous
+   recompute's themes so that a growing workshop keeps its shape;
+4. statements scored against the communities, then refined by a naive-Bayes pass
+   over all keywords; small themes dissolve, a giant one is split;
+5. ids carried over from the previous clustering, labels from the top keywords;
+6. the moderator's overrides (merges, moves, pins, renames, demand marks) applied last,
+   so that no recompute can undo them.
+
+A second similarity signal between statements (say, sentence embeddings) can join in
+step 4 through the ``similarity`` argument.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+import threading
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from harvest.demands import demand_verdict
+from harvest.keywords import KeywordTable, Lexicon, extract_keywords
+from harvest.model import (
+    OTHER_THEME_ID,
+    Assignment,
+    Category,
+    Clustering,
+    Document,
+    Overrides,
+    StatementId,
+    Theme,
+)
+from harvest.text import analyse, dedupe_key
+
+Similarity = Callable[[Sequence[Document]], Iterable[tuple[StatementId, StatementId, float]]]
+"""A second signal: statement pairs with a similarity weight (e.g. from embeddings)."""
+
+OTHER_LABELS = {"de": "Sonstiges", "en": "Other"}
+USER_PREFIX = "user-"
+
+
+class EngineError(ValueError):
+    """The engine was given settings it cannot work with."""
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Every tunable of the engine, with defaults calibrated on real consultation data."""
+
+    language: str = "de"
+    """the workshop's language when ``detect_themes`` is not told one"""
+    detect_language: bool = True
+    """read each statement as German or English by its own function words"""
+    compounds: bool = True
+    """link German compounds to parts the workshop uses on their own"""
+    german_nouns_only: bool = True
+    """German keywords are nouns (the capitalised words); verbs and adjectives of
+    workshop talk ("einführen", "ökologisch") blur themes"""
+    resolution: float = 1.0
+    """Leiden modularity resolution: higher gives more, smaller communities"""
+    min_keyword_count: int = 2
+    """a keyword joins the graph once this many distinct statements use it"""
+    edges_per_keyword: int = 12
+    """each keyword keeps its strongest links only (the graph stays sparse and fast)"""
+    hub_share: float = 0.06
+    """a keyword in more than this share of statements is a hub when it also links
+    widely; see ``hub_spread``"""
+    hub_spread: float = 0.5
+    """... links widely: its top neighbours hold less than this share of its weight"""
+    max_themes: int = 12
+    min_theme_size: int = 3
+    min_theme_share: float = 0.015
+    """a theme needs at least this share of the statements (and ``min_theme_size``)"""
+    max_theme_share: float = 0.4
+    """a theme holding more than this share is split"""
+    refine_iterations: int = 2
+    """naive-Bayes passes over all keywords after the graph assignment"""
+    smoothing: float = 0.1
+    stickiness: float = 2.0
+    """log-odds bonus for a statement's previous theme: small changes do not move it"""
+    secondary_share: float = 0.34
+    """a second theme holding at least this share of a statement's keywords is secondary"""
+    theme_keywords: int = 12
+    label_keywords: int = 3
+    similarity_weight: float = 1.0
+    edge_keywords_per_theme: int = 12
+    edges_per_map_keyword: int = 6
+
+    def __post_init__(self) -> None:
+        if self.resolution <= 0:
+            raise EngineError("resolution must be positive")
+        if self.max_themes < 1:
+            raise EngineError("max_themes must be at least 1")
+        if not 0 < self.max_theme_share <= 1:
+            raise EngineError("max_theme_share must be in (0, 1]")
+
+
+# Leiden in igraph draws from one process-wide random generator: seed it per call, under
+# a lock, so that two recomputes in two threads stay each reproducible.
+_LEIDEN_LOCK = threading.Lock()
+
+
+def _leiden(n: int, edges: list[tuple[int, int]], weights: list[float], resolution: float,
+            seed: int, initial: list[int] | None) -> list[int]:
+    """Community of each node (modularity, Leiden); networkx Louvain without igraph."""
+    if n == 0:
+        return []
+    if not edges:
+        return list(range(n))
+    try:
+        import igraph
+    except ImportError:  # pragma: no cover - igraph is in requirements
+        return _louvain_networkx(n, edges, weights, resolution, seed)
+    graph = igraph.Graph(n=n, edges=edges)
+    with _LEIDEN_LOCK:
+        igraph.set_random_number_generator(random.Random(seed))
+        try:
+            parts = graph.community_leiden(
+                objective_function="modularity",
+                weights=weights,
+                resolution=resolution,
+                n_iterations=-1,
+                initial_membership=initial,
+            )
+        finally:
+            igraph.set_random_number_generator(random)
+    return list(parts.membership)
+
+
+def _louvain_networkx(n: int, edges: list[tuple[int, int]], weights: list[float],
+                      resolution: float, seed: int) -> list[int]:
+    import networkx as nx
+
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_weighted_edges_from((a, b, w) for (a, b), w in zip(edges, weights, strict=True))
+    membership = [0] * n
+    communities = nx.community.louvain_communities(graph, resolution=resolution, seed=seed)
+    for index, community in enumerate(sorted(communities, key=lambda c: min(c))):
+        for node in community:
+            membership[node] = index
+    return membership
+
+
+@dataclass
+class _Workspace:
+    """What one recompute knows about the workshop, as arrays."""
+
+    docs: list[Document]
+    table: KeywordTable
+    matrix: sp.csr_matrix
+    """statements x keywords, 1 where a statement uses a keyword"""
+    unique_rows: np.ndarray
+    """one row per distinct text: co-occurrence is counted once per text"""
+    df: np.ndarray
+    informative: np.ndarray
+    """keyword columns used by at least two statements (they carry evidence)"""
+
+
+def _workspace(docs: list[Document], language: str, lexicon: Lexicon,
+               settings: EngineSettings) -> _Workspace:
+    table = extract_keywords(
+        [d.text for d in docs], language, lexicon,
+        compounds=settings.compounds, detect_language=settings.detect_language,
+        german_nouns_only=settings.german_nouns_only,
+    )
+    n, v = len(docs), len(table.keys)
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(ids) for ids in table.doc_keywords])
+    indices = np.fromiter((i for ids in table.doc_keywords for i in ids), dtype=np.int32,
+                          count=int(indptr[-1]))
+    data = np.ones(len(indices), dtype=np.float64)
+    matrix = sp.csr_matrix((data, indices, indptr), shape=(n, v))
+    seen: dict[str, int] = {}
+    unique: list[int] = []
+    for row, doc in enumerate(docs):
+        key = dedupe_key(doc.text)
+        if key not in seen:
+            seen[key] = row
+            unique.append(row)
+    df = np.asarray(matrix.sum(axis=0)).ravel()
+    return _Workspace(
+        docs=docs, table=table, matrix=matrix,
+        unique_rows=np.asarray(unique, dtype=np.int64), df=df,
+        informative=df >= 2,
+    )
+
+
+def _keyword_graph(ws: _Workspace, rows: np.ndarray, exclude: np.ndarray,
+                   settings: EngineSettings) -> tuple[np.ndarray, sp.coo_matrix]:
+    """Graph nodes (keyword columns) and their pruned co-occurrence weights."""
+    sub = ws.matrix[rows]
+    counts = np.asarray(sub.sum(axis=0)).ravel()
+    n_rows = len(rows)
+    min_count = settings.min_keyword_count if n_rows >= 30 else 1
+    keep = (counts >= min_count) & ~exclude
+    nodes = np.flatnonzero(keep)
+    if len(nodes) == 0:
+        return nodes, sp.coo_matrix((0, 0))
+    x = sub[:, nodes].tocsc().tocsr()
+    co = (x.T @ x).tocsr()
+    co.setdiag(0)
+    co.eliminate_zeros()
+    # Hubs: very common keywords that link to everything ("Klima", "Gemeinde") pull
+    # all themes into one; drop those whose weight is spread thin over many neighbours.
+    node_counts = counts[nodes]
+    if n_rows >= 50:
+        hubs = _hubs(co, node_counts, n_rows, settings)
+        if hubs.any():
+            keep_nodes = ~hubs
+            nodes = nodes[keep_nodes]
+            co = co[keep_nodes][:, keep_nodes].tocsr()
+    co = _prune(co, settings.edges_per_keyword)
+    return nodes, co
+
+
+def _hubs(co: sp.csr_matrix, counts: np.ndarray, n_rows: int,
+          settings: EngineSettings) -> np.ndarray:
+    hubs = np.zeros(len(counts), dtype=bool)
+    frequent = np.flatnonzero(counts > settings.hub_share * n_rows)
+    for node in frequent:
+        start, end = co.indptr[node], co.indptr[node + 1]
+        weights = np.sort(co.data[start:end])[::-1]
+        total = weights.sum()
+        if total <= 0:
+            continue
+        top = weights[: settings.edges_per_keyword].sum()
+        if top / total < settings.hub_spread:
+            hubs[node] = True
+    return hubs
+
+
+def _prune(co: sp.csr_matrix, per_node: int) -> sp.coo_matrix:
+    """Keep an edge if it is among the ``per_node`` strongest of either end (symmetric)."""
+    rows, cols, vals = [], [], []
+    for node in range(co.shape[0]):
+        start, end = co.indptr[node], co.indptr[node + 1]
+        if start == end:
+            continue
+        data = co.data[start:end]
+        idx = co.indices[start:end]
+        if len(data) > per_node:
+            # stable order: strongest first, ties by column index
+            order = np.lexsort((idx, -data))[:per_node]
+            data, idx = data[order], idx[order]
+        rows.append(np.full(len(idx), node, dtype=np.int64))
+        cols.append(idx.astype(np.int64))
+        vals.append(data)
+    if not rows:
+        return sp.coo_matrix(co.shape)
+    r = np.concatenate(rows)
+    c = np.concatenate(cols)
+    w = np.concatenate(vals)
+    kept = sp.coo_matrix((w, (r, c)), shape=co.shape).tocsr()
+    kept = kept.maximum(kept.T)
+    return sp.triu(kept, k=1).tocoo()
+
+
+def _communities(nodes: np.ndarray, graph: sp.coo_matrix, settings: EngineSettings,
+                 seed: int, initial: dict[int, int] | None,
+                 resolution: float | None = None) -> list[list[int]]:
+    """Keyword columns grouped by Leiden, each list sorted, largest community first."""
+    if len(nodes) == 0:
+        return []
+    edges = list(zip(graph.row.tolist(), graph.col.tolist(), strict=True))
+    weights = graph.data.tolist()
+    start: list[int] | None = None
+    if initial:
+        next_label = max(initial.values()) + 1
+        start = []
+        for column in nodes.tolist():
+            label = initial.get(column)
+            if label is None:
+                label = next_label
+                next_label += 1
+            start.append(label)
+    membership = _leiden(len(nodes), edges, weights, resolution or settings.resolution,
+                         seed, start)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for column, label in zip(nodes.tolist(), membership, strict=True):
+        groups[label].append(column)
+    result = [sorted(g) for g in groups.values()]
+    result.sort(key=lambda g: (-len(g), g[0]))
+    return result
+
+
+def _score(ws: _Workspace, groups: list[list[int]]) -> np.ndarray:
+    """statements x groups: how many of a statement's keywords belong to each group."""
+    membership = np.full(ws.matrix.shape[1], -1, dtype=np.int64)
+    for index, group in enumerate(groups):
+        membership[group] = index
+    cols = np.flatnonzero(membership >= 0)
+    if len(cols) == 0 or not groups:
+        return np.zeros((ws.matrix.shape[0], len(groups)))
+    onehot = sp.csr_matrix(
+        (np.ones(len(cols)), (cols, membership[cols])), shape=(ws.matrix.shape[1], len(groups))
+    )
+    return np.asarray((ws.matrix @ onehot).todense())
+
+
+def _argmax(scores: np.ndarray) -> np.ndarray:
+    """Best column per row; -1 where a row has no positive score."""
+    if scores.shape[1] == 0:
+        return np.full(scores.shape[0], -1, dtype=np.int64)
+    best = scores.argmax(axis=1)
+    best[scores.max(axis=1) <= 0] = -1
+    return best
+
+
+@dataclass
+class _Labels:
+    """The statements' current themes during one recompute (indices, -1 for none)."""
+
+    labels: np.ndarray
+    n_themes: int
+    n_cat: int
+    fixed: np.ndarray
+    """rows whose theme is settled (a category's seed keyword)"""
+    prior: np.ndarray
+    """rows -> index of the theme they had in the previous clustering, or -1"""
+    extra: sp.csr_matrix | None = None
+
+    def relabel(self, keep: list[int]) -> None:
+        """Renumber themes: categories first (always kept), then ``keep`` in order."""
+        size = max(self.n_themes, int(self.labels.max(initial=-1)) + 1) + 1
+        mapping = np.full(size, -1, dtype=np.int64)
+        mapping[: self.n_cat] = np.arange(self.n_cat)
+        for new, old in enumerate(keep):
+            mapping[old] = self.n_cat + new
+        self.labels = np.where(self.labels >= 0, mapping[np.maximum(self.labels, 0)], -1)
+        self.prior = np.where(self.prior >= 0, mapping[np.maximum(self.prior, 0)], -1)
+        self.n_themes = self.n_cat + len(keep)
+
+
+def _refine(ws: _Workspace, state: _Labels, settings: EngineSettings,
+            iterations: int | None = None, only: np.ndarray | None = None) -> None:
+    """Naive-Bayes passes: each statement goes to the theme whose keywords it shares most.
+
+    A statement's previous theme gets a log-odds bonus (stability); fixed rows keep
+    their theme; a statement sharing no keyword with any theme goes to none (-1).
+    ``only`` limits the moves to these rows.
+    """
+    if state.n_themes == 0:
+        return
+    x = ws.matrix[:, ws.informative]
+    n = x.shape[0]
+    frozen = state.fixed if only is None else (state.fixed | ~only)
+    prior_rows = np.flatnonzero(state.prior >= 0)
+    for _ in range(settings.refine_iterations if iterations is None else iterations):
+        labels = state.labels
+        assigned = np.flatnonzero(labels >= 0)
+        if len(assigned) == 0:
+            break
+        onehot = sp.csr_matrix(
+            (np.ones(len(assigned)), (assigned, labels[assigned])),
+            shape=(n, state.n_themes),
+        )
+        counts = np.asarray((onehot.T @ x).todense())  # themes x keywords
+        # A statement that shares no keyword with any theme has no evidence: "other".
+        overlap = np.asarray(x @ (counts > 0).T.astype(np.float64))
+        has_evidence = overlap.max(axis=1) > 0
+        counts += settings.smoothing
+        log_p = np.log(counts) - np.log(counts.sum(axis=1, keepdims=True))
+        scores = np.asarray(x @ log_p.T)
+        if len(prior_rows):
+            scores[prior_rows, state.prior[prior_rows]] += settings.stickiness
+        if state.extra is not None:
+            neighbours = np.asarray((state.extra @ onehot).todense())
+            scores = scores + settings.similarity_weight * neighbours
+        new = scores.argmax(axis=1)
+        new = np.where(has_evidence, new, -1)
+        new = np.where(frozen, labels, new)
+        if np.array_equal(new, labels):
+            break
+        state.labels = new
+
+
+@dataclass
+class _Draft:
+    """A theme under construction: its statements (rows) and, if known, its id."""
+
+    rows: list[int]
+    id: str | None = None
+    origin: str = "detected"
+    label: str | None = None
+
+
+def detect_themes(
+    documents: Sequence[Document],
+    *,
+    overrides: Overrides = Overrides(),  # noqa: B008 - frozen, so a shared default is safe
+    settings: EngineSettings = EngineSettings(),  # noqa: B008 - frozen as well
+    previous: Clustering | None = None,
+    language: str = "de",
+    seed: int = 0,
+    similarity: Similarity | None = None,
+) -> Clustering:
+    """Group statements into labelled themes with stable ids, and flag demands.
+
+    Deterministic: the same documents (in any order), overrides, settings, previous
+    clustering and seed give the same result. ``similarity`` optionally adds a second
+    signal, statement pairs with weights, to the keyword evidence.
+    """
+    docs = _unique_by_id(documents)
+    language = language if language in ("de", "en") else settings.language
+    lexicon = Lexicon.from_overrides(overrides)
+    if not docs:
+        return Clustering(themes=(), assignments={})
+    ws = _workspace(docs, language, lexicon, settings)
+    n = len(docs)
+    row_of = {doc.id: row for row, doc in enumerate(docs)}
+    merges = _merge_targets(overrides.merges)
+    prev = _previous_view(previous, merges)
+
+    # Guided mode: statements with a category's seed keywords belong to it.
+    categories = list(overrides.categories)
+    labels = np.full(n, -1, dtype=np.int64)
+    fixed = np.zeros(n, dtype=bool)
+    seed_columns = np.zeros(len(ws.table.keys), dtype=bool)
+    if categories:
+        seed_scores = _category_scores(ws, categories, lexicon, language, seed_columns)
+        best = _argmax(seed_scores)
+        labels[best >= 0] = best[best >= 0]
+        fixed = best >= 0
+
+    # Discovery on the rest: keyword graph -> communities -> statements.
+    open_rows = np.flatnonzero(~fixed)
+    open_unique = np.intersect1d(ws.unique_rows, open_rows)
+    initial = _initial_membership(ws, prev, open_rows)
+    nodes, graph = _keyword_graph(ws, open_unique, seed_columns, settings)
+    groups = _communities(nodes, graph, settings, seed, initial)
+    n_cat = len(categories)
+    group_scores = _score(ws, groups)
+    best = _argmax(group_scores)
+    free = ~fixed & (best >= 0)
+    labels[free] = best[free] + n_cat
+    state = _Labels(labels=labels, n_themes=n_cat + len(groups), n_cat=n_cat, fixed=fixed,
+                    prior=np.full(n, -1, dtype=np.int64),
+                    extra=_similarity_matrix(similarity, docs, row_of))
+    reserved = _reserved_ids(overrides, categories)
+    if prev.primary:
+        # Stability: each statement leans to the theme that carries its previous theme's id.
+        drafts = _drafts(state, categories)
+        _match_ids(drafts, docs, prev, ws, reserved, merges)
+        index_of: dict[str, int] = {}
+        for index, draft in enumerate(drafts):
+            if draft.id is not None:
+                index_of.setdefault(draft.id, index)
+        for sid, theme_id in prev.primary.items():
+            known_row = row_of.get(sid)
+            target = index_of.get(theme_id)
+            if known_row is not None and target is not None:
+                state.prior[known_row] = target
+
+    _refine(ws, state, settings)
+    _consolidate(ws, state, settings)
+    _split_giants(ws, state, settings, seed)
+    drafts = _drafts(state, categories)
+    if prev.themes:
+        _match_ids(drafts, docs, prev, ws, reserved, merges)
+    return _finish(ws, docs, drafts, overrides, prev, merges, categories, settings,
+                   language)
+
+
+# --- previous clustering and ids ------------------------------------------------------
+
+
+@dataclass
+class _PreviousView:
+    """The previous clustering with the moderator's merges already folded in."""
+
+    themes: dict[str, set[StatementId]]
+    keywords: dict[str, set[str]]
+    labels: dict[str, str]
+    origins: dict[str, str]
+    primary: dict[StatementId, str]
+    statement_keywords: dict[StatementId, tuple[str, ...]]
+    all_ids: set[str]
+
+
+def _previous_view(previous: Clustering | None, merges: dict[str, str]) -> _PreviousView:
+    view = _PreviousView({}, {}, {}, {}, {}, {}, set())
+    if previous is None:
+        return view
+    for theme in previous.themes:
+        view.all_ids.add(theme.id)
+        if theme.is_other:
+            continue
+        target = merges.get(theme.id, theme.id)
+        view.themes.setdefault(target, set()).update(theme.statement_ids)
+        view.keywords.setdefault(target, set()).update(k.casefold() for k, _ in theme.keywords)
+        if target == theme.id:
+            view.labels[target] = theme.label
+            view.origins[target] = theme.origin
+        else:
+            view.labels.setdefault(target, theme.label)
+            view.origins.setdefault(target, theme.origin)
+    for sid, assignment in previous.assignments.items():
+        if assignment.theme_id == OTHER_THEME_ID:
+            continue
+        view.primary[sid] = merges.get(assignment.theme_id, assignment.theme_id)
+        view.statement_keywords[sid] = assignment.keywords
+    return view
+
+
+def _merge_targets(merges: dict[str, str]) -> dict[str, str]:
+    """Each merged-away id -> the id it finally lives on in (chains followed, cycles cut)."""
+    resolved: dict[str, str] = {}
+    for source in sorted(merges):
+        target = merges[source]
+        seen = {source}
+        while target in merges and target not in seen:
+            seen.add(target)
+            target = merges[target]
+        if target != source:
+            resolved[source] = target
+    return resolved
+
+
+def _reserved_ids(overrides: Overrides, categories: list[Category]) -> set[str]:
+    reserved = set(overrides.merges) | {c.id for c in categories}
+    return reserved
+
+
+def _initial_membership(ws: _Workspace, prev: _PreviousView,
+                        rows: np.ndarray) -> dict[int, int] | None:
+    """Start Leiden where the previous themes were: each keyword in its previous theme."""
+    if not prev.primary:
+        return None
+    theme_index = {tid: i for i, tid in enumerate(sorted(prev.themes))}
+    votes: dict[int, Counter[int]] = defaultdict(Counter)
+    for row in rows.tolist():
+        sid = ws.docs[row].id
+        theme_id = prev.primary.get(sid)
+        if theme_id is None or theme_id not in theme_index:
+            continue
+        label = theme_index[theme_id]
+        start, end = ws.matrix.indptr[row], ws.matrix.indptr[row + 1]
+        for column in ws.matrix.indices[start:end].tolist():
+            votes[column][label] += 1
+    initial: dict[int, int] = {}
+    for column, counter in votes.items():
+        label, _ = max(counter.items(), key=lambda item: (item[1], -item[0]))
+        initial[column] = label
+    return initial or None
+
+
+def _match_ids(drafts: list[_Draft], docs: list[Document], prev: _PreviousView,
+               ws: _Workspace, reserved: set[str], merges: dict[str, str]) -> None:
+    """Give each new theme the id of the previous theme it overlaps most (one to one)."""
+    sids_of = [{docs[row].id for row in d.rows} for d in drafts]
+    taken = {d.id for d in drafts if d.id is not None}
+    candidates: list[tuple[float, int, int, str]] = []
+    for index, draft in enumerate(drafts):
+        if draft.id is not None:
+            continue
+        keywords = _draft_keyword_keys(ws, draft.rows)
+        for theme_id in sorted(prev.themes):
+            if theme_id in reserved or theme_id in taken:
+                continue
+            old = prev.themes[theme_id]
+            overlap = len(sids_of[index] & old)
+            union = len(sids_of[index] | old)
+            jaccard = overlap / union if union else 0.0
+            kw_old = prev.keywords.get(theme_id, set())
+            kw_union = len(keywords | kw_old)
+            kw_jaccard = len(keywords & kw_old) / kw_union if kw_union else 0.0
+            share = overlap / len(sids_of[index]) if sids_of[index] else 0.0
+            if share >= 0.3 or jaccard >= 0.2 or kw_jaccard >= 0.34:
+                score = jaccard + 0.25 * kw_jaccard
+                candidates.append((-score, -overlap, index, theme_id))
+    candidates.sort()
+    used: set[str] = set(taken)
+    for _, _, index, theme_id in candidates:
+        if drafts[index].id is None and theme_id not in used:
+            drafts[index].id = theme_id
+            used.add(theme_id)
+    # The moderator merged these themes: a part that mostly comes from a merge target
+    # joins it instead of coming back under a fresh id.
+    targets = set(merges.values())
+    for index, draft in enumerate(drafts):
+        if draft.id is not None or not sids_of[index]:
+            continue
+        for theme_id in sorted(targets):
+            overlap = len(sids_of[index] & prev.themes.get(theme_id, set()))
+            if overlap / len(sids_of[index]) >= 0.5:
+                draft.id = theme_id
+                break
+
+
+def _draft_keyword_keys(ws: _Workspace, rows: list[int]) -> set[str]:
+    if not rows:
+        return set()
+    counts = np.asarray(ws.matrix[rows].sum(axis=0)).ravel()
+    top = np.lexsort((np.arange(len(counts)), -counts))[:12]
+    return {ws.table.display[ws.table.keys[i]].casefold() for i in top if counts[i] > 0}
+
+
+def _fresh_ids(count: int, used: set[str]) -> list[str]:
+    """New ids "t<n>", numbered past every id seen so far, so none is ever reused."""
+    numbers = [int(m.group(1)) for i in used if (m := re.fullmatch(r"t(\d+)", i))]
+    start = max(numbers, default=0) + 1
+    return [f"t{start + k}" for k in range(count)]
+
+
+# --- consolidation ---------------------------------------------------------------------
+
+
+def _drafts(state: _Labels, categories: list[Category]) -> list[_Draft]:
+    drafts = [_Draft(rows=[]) for _ in range(state.n_themes)]
+    for row, label in enumerate(state.labels.tolist()):
+        if label >= 0:
+            drafts[label].rows.append(row)
+    for index, category in enumerate(categories):
+        drafts[index].id = category.id
+        drafts[index].origin = "category"
+        drafts[index].label = category.name
+    return drafts
+
+
+def _consolidate(ws: _Workspace, state: _Labels, settings: EngineSettings) -> None:
+    """Dissolve themes that are too small and keep at most ``max_themes``."""
+    n = len(state.labels)
+    minimum = max(settings.min_theme_size, math.ceil(settings.min_theme_share * n))
+    for _ in range(3):
+        labels = state.labels
+        sizes = np.bincount(labels[labels >= 0], minlength=state.n_themes)
+        discovered = list(range(state.n_cat, state.n_themes))
+        discovered.sort(key=lambda t: (-sizes[t], t))
+        room = max(settings.max_themes - state.n_cat, 1)
+        keep = [t for t in discovered if sizes[t] >= minimum][:room]
+        if not keep and discovered and sizes[discovered[0]] > 0:
+            keep = [discovered[0]]
+        if len(keep) == len(discovered):
+            return
+        state.relabel(keep)
+        # Statements of dissolved themes find their next best theme, then all settle.
+        _refine(ws, state, settings, iterations=1, only=state.labels < 0)
+        _refine(ws, state, settings)
+
+
+def _split_giants(ws: _Workspace, state: _Labels, settings: EngineSettings, seed: int) -> None:
+    """Split a discovered theme that holds more than ``max_theme_share`` of the statements."""
+    n = len(state.labels)
+    if n < 20:
+        return
+    for attempt in range(3):
+        labels = state.labels
+        sizes = np.bincount(labels[labels >= 0], minlength=state.n_themes)
+        giants = [t for t in range(state.n_cat, state.n_themes)
+                  if sizes[t] > settings.max_theme_share * n]
+        if not giants:
+            return
+        giant = giants[0]
+        rows = np.flatnonzero(labels == giant)
+        unique = np.intersect1d(ws.unique_rows, rows)
+        nodes, graph = _keyword_graph(ws, unique, np.zeros(ws.matrix.shape[1], dtype=bool),
+                                      settings)
+        groups = _communities(nodes, graph, settings, seed + attempt + 1, None,
+                              resolution=settings.resolution * (1.5 + attempt))
+        if len(groups) < 2:
+            return
+        best = _argmax(_score(ws, groups)[rows])
+        new_labels = labels.copy()
+        # The largest part keeps the giant's index; the others become new themes.
+        for part in range(1, len(groups)):
+            new_labels[rows[best == part]] = state.n_themes + part - 1
+        state.labels = new_labels
+        state.n_themes += len(groups) - 1
+        _refine(ws, state, settings)
+        _consolidate(ws, state, settings)
+
+
+def _category_scores(ws: _Workspace, categories: list[Category], lexicon: Lexicon,
+                     language: str, seed_columns: np.ndarray) -> np.ndarray:
+    """statements x categories: how many of a category's seed keywords a statement uses."""
+    index = {key: i for i, key in enumerate(ws.table.keys)}
+    groups: list[list[int]] = []
+    for category in categories:
+        columns: set[int] = set()
+        for keyword in category.keywords:
+            keys = {keyword.strip().casefold()}
+            keys.update(t.key for t in analyse(keyword, language, detect=False).terms)
+            for key in sorted(keys):
+                canonical = lexicon.canonical(key)
+                if canonical is not None and canonical in index:
+                    columns.add(index[canonical])
+        groups.append(sorted(columns))
+        seed_columns[sorted(columns)] = True
+    if not groups:
+        return np.zeros((ws.matrix.shape[0], 0))
+    scores = np.zeros((ws.matrix.shape[0], len(groups)))
+    for g, group in enumerate(groups):
+        if group:
+            scores[:, g] = np.asarray(ws.matrix[:, group].sum(axis=1)).ravel()
+    return scores
+
+
+def _similarity_matrix(similarity: Similarity | None, docs: list[Document],
+                       row_of: dict[StatementId, int]) -> sp.csr_matrix | None:
+    if similarity is None:
+        return None
+    rows, cols, vals = [], [], []
+    for a, b, weight in similarity(docs):
+        if a in row_of and b in row_of and a != b:
+            rows += [row_of[a], row_of[b]]
+            cols += [row_of[b], row_of[a]]
+            vals += [float(weight), float(weight)]
+    if not rows:
+        return None
+    n = len(docs)
+    return sp.csr_matrix((vals, (rows, cols)), shape=(n, n))
+
+
+# --- the result ------------------------------------------------------------------------
+
+
+def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], overrides: Overrides,
+            prev: _PreviousView, merges: dict[str, str],
+            categories: list[Category], settings: EngineSettings,
+            language: str) -> Clustering:
+    n = len(docs)
+    used_ids = set(prev.all_ids) | set(overrides.merges) | set(overrides.merges.values())
+    used_ids |= {d.id for d in drafts if d.id is not None}
+    missing = [d for d in drafts if d.id is None]
+    for draft, new_id in zip(missing, _fresh_ids(len(missing), used_ids), strict=True):
+        draft.id = new_id
+    primary: list[str] = [OTHER_THEME_ID] * n
+    for draft in drafts:
+        for row in draft.rows:
+            primary[row] = draft.id or OTHER_THEME_ID
+    origins = {d.id: d.origin for d in drafts if d.id is not None}
+    names = {d.id: d.label for d in drafts if d.id is not None and d.label is not None}
+
+    def resolve(theme_id: str) -> str:
+        return merges.get(theme_id, theme_id)
+
+    # Pinned keywords pull every statement that uses them to their theme.
+    row_keys = [{ws.table.keys[i] for i in ids} for ids in ws.table.doc_keywords]
+    lexicon = Lexicon.from_overrides(overrides)
+    pins: list[tuple[str, str]] = []
+    for keyword, theme_id in sorted(overrides.pinned_keywords.items()):
+        key = lexicon.canonical(keyword.strip().casefold())
+        if key:
+            pins.append((key, resolve(theme_id)))
+    for row in range(n):
+        hits = Counter(theme for key, theme in pins if key in row_keys[row])
+        if hits:
+            target, _ = max(hits.items(), key=lambda item: (item[1], _neg(item[0])))
+            primary[row] = target
+    # Merges: a merged-away theme's statements live on in the target.
+    primary = [resolve(t) for t in primary]
+    # Moves: the moderator's word on a single statement is final.
+    row_of = {doc.id: row for row, doc in enumerate(docs)}
+    for sid, theme_id in sorted(overrides.moves.items()):
+        moved = row_of.get(sid)
+        if moved is not None:
+            primary[moved] = resolve(theme_id)
+
+    # Which theme each keyword leans to, for secondary themes and keyword weights.
+    members: dict[str, list[int]] = defaultdict(list)
+    for row, theme_id in enumerate(primary):
+        members[theme_id].append(row)
+    theme_ids = sorted(members, key=lambda t: (t == OTHER_THEME_ID, -len(members[t]), t))
+    for category in categories:
+        if category.id not in members and category.id not in merges:
+            theme_ids.append(category.id)
+            members[category.id] = []
+    column_of = {t: i for i, t in enumerate(theme_ids)}
+    v = len(ws.table.keys)
+    onehot = sp.csr_matrix(
+        (np.ones(n), (np.arange(n), [column_of[t] for t in primary])),
+        shape=(n, len(theme_ids)),
+    )
+    counts = np.asarray((onehot.T @ ws.matrix).todense())  # themes x keywords
+    df = np.maximum(ws.df, 1)
+    other_col = column_of.get(OTHER_THEME_ID)
+    owner = counts.argmax(axis=0) if len(theme_ids) else np.zeros(v, dtype=np.int64)
+    concentrated = (counts.max(axis=0) / df >= 0.5) & (ws.df >= 2) if v else np.zeros(0, bool)
+    if other_col is not None:
+        concentrated &= owner != other_col
+
+    themes: list[Theme] = []
+    labels_seen: set[str] = set()
+    for theme_id in theme_ids:
+        col = column_of[theme_id]
+        rows = members[theme_id]
+        keywords = _theme_keywords(counts[col], ws, settings.theme_keywords)
+        is_other = theme_id == OTHER_THEME_ID
+        if is_other:
+            label = OTHER_LABELS.get(language, OTHER_LABELS["en"])
+        elif theme_id in overrides.renames:
+            label = overrides.renames[theme_id]
+        elif theme_id in names:
+            label = names[theme_id]
+        else:
+            label = _label([ws.table.display[ws.table.keys[i]] for i, _ in keywords],
+                           settings.label_keywords, labels_seen)
+        labels_seen.add(label)
+        if any(c.id == theme_id for c in categories):
+            origin = "category"
+        elif theme_id.startswith(USER_PREFIX):
+            origin = "user"
+        else:
+            origin = prev.origins.get(theme_id) or origins.get(theme_id) or "detected"
+        themes.append(Theme(
+            id=theme_id,
+            label=label,
+            keywords=tuple((ws.table.display[ws.table.keys[i]], w) for i, w in keywords),
+            statement_ids=tuple(docs[r].id for r in rows),
+            is_other=is_other,
+            origin=origin,
+        ))
+
+    assignments: dict[StatementId, Assignment] = {}
+    for row, doc in enumerate(docs):
+        ids = ws.table.doc_keywords[row]
+        secondary = _secondary(ids, primary[row], theme_ids, owner, concentrated, settings)
+        is_demand, reason = demand_verdict(
+            doc.text, doc.kind, ws.table.doc_languages[row],
+            overrides.demand_marks.get(doc.id), language,
+        )
+        assignments[doc.id] = Assignment(
+            statement_id=doc.id,
+            theme_id=primary[row],
+            secondary_theme_id=secondary,
+            is_demand=is_demand,
+            demand_reason=reason,
+            keywords=tuple(ws.table.display[ws.table.keys[i]] for i in ids),
+        )
+    return Clustering(
+        themes=tuple(themes),
+        assignments=assignments,
+        keyword_edges=_keyword_edges(ws, themes, settings),
+        vocabulary=_vocabulary(ws),
+    )
+
+
+def _neg(text: str) -> tuple[int, ...]:
+    """A sort key that orders strings in reverse (for max() with an ascending tie-break)."""
+    return tuple(-ord(c) for c in text)
+
+
+def _theme_keywords(counts: np.ndarray, ws: _Workspace, top: int) -> list[tuple[int, float]]:
+    """A theme's keywords, best first: frequent in the theme and concentrated in it."""
+    if counts.size == 0 or counts.max() <= 0:
+        return []
+    df = np.maximum(ws.df, 1)
+    weight = counts * (counts / df)
+    candidates = np.flatnonzero(counts > 0)
+    order = sorted(candidates.tolist(), key=lambda i: (-weight[i], -counts[i], ws.table.keys[i]))
+    best = order[:top]
+    peak = weight[best[0]] if best else 1.0
+    return [(i, round(float(weight[i] / peak), 4)) for i in best]
+
+
+def _label(words: list[str], count: int, seen: set[str]) -> str:
+    """Two or three top keywords, none a part of another, unlike every label so far."""
+    for skip in range(3):
+        chosen: list[str] = []
+        for word in words[skip:]:
+            folded = word.casefold()
+            if any(folded in w.casefold() or w.casefold() in folded for w in chosen):
+                continue
+            chosen.append(word)
+            if len(chosen) == count:
+                break
+        label = " · ".join(chosen)
+        if label and label not in seen:
+            return label
+    return " · ".join(words[:count]) or "–"
+
+
+def _secondary(ids: tuple[int, ...], primary: str, theme_ids: list[str], owner: np.ndarray,
+               concentrated: np.ndarray, settings: EngineSettings) -> str | None:
+    if len(ids) < 2 or primary == OTHER_THEME_ID:
+        return None
+    hits: Counter[str] = Counter()
+    for i in ids:
+        if concentrated[i]:
+            hits[theme_ids[int(owner[i])]] += 1
+    total = sum(hits.values())
+    if total < 2:
+        return None
+    others = [(c, t) for t, c in hits.items() if t != primary and t != OTHER_THEME_ID]
+    if not others:
+        return None
+    count, theme_id = max(others, key=lambda item: (item[0], _neg(item[1])))
+    if count >= 1 and count / total >= settings.secondary_share and hits.get(primary, 0) >= 1:
+        return theme_id
+    return None
+
+
+def _keyword_edges(ws: _Workspace, themes: list[Theme],
+                   settings: EngineSettings) -> tuple[tuple[str, str, float], ...]:
+    """Co-occurrence links among the themes' top keywords, for the concept map."""
+    index = {ws.table.display[k]: i for i, k in enumerate(ws.table.keys)}
+    chosen: list[int] = []
+    for theme in themes:
+        if theme.is_other:
+            continue
+        for word, _ in theme.keywords[: settings.edge_keywords_per_theme]:
+            column = index.get(word)
+            if column is not None and column not in chosen:
+                chosen.append(column)
+    if len(chosen) < 2:
+        return ()
+    chosen.sort()
+    x = ws.matrix[ws.unique_rows][:, chosen]
+    co = (x.T @ x).tocsr()
+    co.setdiag(0)
+    co.eliminate_zeros()
+    minimum = 2 if len(ws.unique_rows) >= 50 else 1
+    pruned = _prune(co, settings.edges_per_map_keyword)
+    edges = []
+    for a, b, w in zip(pruned.row.tolist(), pruned.col.tolist(), pruned.data.tolist(),
+                       strict=True):
+        if w >= minimum:
+            left = ws.table.display[ws.table.keys[chosen[a]]]
+            right = ws.table.display[ws.table.keys[chosen[b]]]
+            if right < left:
+                left, right = right, left
+            edges.append((left, right, float(w)))
+    edges.sort(key=lambda e: (-e[2], e[0], e[1]))
+    return tuple(edges)
+
+
+def _vocabulary(ws: _Workspace) -> dict[str, int]:
+    """Keyword -> statements using it (keywords used once left out of big workshops)."""
+    minimum = 2 if len(ws.docs) >= 200 else 1
+    vocabulary: dict[str, int] = {}
+    for i in np.flatnonzero(ws.df >= minimum).tolist():
+        vocabulary[ws.table.display[ws.table.keys[i]]] = int(ws.df[i])
+    return vocabulary
+
+
+def _unique_by_id(documents: Sequence[Document]) -> list[Document]:
+    """Documents sorted by id (input order must not matter), first of each id kept."""
+    seen: set[StatementId] = set()
+    result = []
+    for doc in sorted(documents, key=lambda d: d.id):
+        if doc.id not in seen:
+            seen.add(doc.id)
+            result.append(doc)
+    return result
