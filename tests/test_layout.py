@@ -1,0 +1,160 @@
+"""Layout: deterministic, inside the box, labels apart, and calm when a statement arrives."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+
+import networkx as nx
+import pytest
+
+from harvest.conceptmap import DisplaySettings, build_concept_map, clustering_by_table
+from harvest.layout import BOX, CANVAS_PX, LayoutError, compute_layout, label_box
+from harvest.model import Document
+from tests.conftest import require
+from tests.test_conceptmap import small_workshop
+
+DEMO = Path(__file__).resolve().parents[1] / "harvest" / "data" / "demo_workshop.json"
+
+
+def demo_documents() -> list[Document]:
+    require(DEMO.exists(), f"demo workshop missing at {DEMO}")
+    data = json.loads(DEMO.read_text(encoding="utf-8"))
+    return [Document(i, s["text"], s.get("kind"), s.get("table"))
+            for i, s in enumerate(data["statements"], start=1)]
+
+
+def demo_map(count: int | None = None) -> nx.Graph:
+    docs = demo_documents()[:count]
+    return build_concept_map(clustering_by_table(docs), docs)
+
+
+def overlapping_labels(graph: nx.Graph, positions: dict[str, tuple[float, float]]) -> int:
+    scale = CANVAS_PX / 2
+    boxes = []
+    for node, data in graph.nodes(data=True):
+        dx, dy, hw, hh = label_box(data)
+        x, y = positions[node]
+        boxes.append((x * scale + dx, y * scale + dy, hw, hh))
+    return sum(
+        1
+        for a, b in itertools.combinations(boxes, 2)
+        if abs(a[0] - b[0]) < a[2] + b[2] and abs(a[1] - b[1]) < a[3] + b[3]
+    )
+
+
+def width(positions: dict[str, tuple[float, float]]) -> float:
+    xs = [x for x, _ in positions.values()]
+    return max(xs) - min(xs)
+
+
+def test_empty_and_single_node() -> None:
+    assert compute_layout(nx.Graph()) == {}
+    one = nx.Graph()
+    one.add_node("theme:t1", kind="theme", label="Eins", size=30.0, font_size=40.0)
+    assert compute_layout(one) == {"theme:t1": (0.0, 0.0)}
+
+
+def test_same_input_same_positions_and_seed_matters() -> None:
+    clustering, docs = small_workshop()
+    graph = build_concept_map(clustering, docs, settings=DisplaySettings(show_tables=True))
+    first = compute_layout(graph, seed=3)
+    assert compute_layout(graph.copy(), seed=3) == first
+    assert compute_layout(graph, seed=4) != first
+    assert set(first) == set(graph)
+
+
+def test_small_workshop_keywords_sit_by_their_theme() -> None:
+    clustering, docs = small_workshop()
+    graph = build_concept_map(clustering, docs)
+    pos = compute_layout(graph)
+    def dist(a: str, b: str) -> float:
+        return math.dist(pos[a], pos[b])
+    assert dist("kw:sprachkurs", "theme:t1") < dist("kw:sprachkurs", "theme:t2")
+    assert dist("kw:ausbildung", "theme:t2") < dist("kw:ausbildung", "theme:t1")
+    assert dist("demand:2", "theme:t1") < dist("demand:2", "theme:t2")
+
+
+def test_demo_layout_is_inside_the_box_with_no_label_overlaps() -> None:
+    graph = demo_map()
+    positions = compute_layout(graph)
+    assert all(-BOX <= x <= BOX and -BOX <= y <= BOX for x, y in positions.values())
+    assert overlapping_labels(graph, positions) == 0
+    themes = [n for n in graph if n.startswith("theme:")]
+    closest = min(math.dist(positions[a], positions[b])
+                  for a, b in itertools.combinations(themes, 2))
+    assert closest > 0.1  # themes are spread, not stacked
+
+
+def test_old_nodes_stay_put_when_a_statement_arrives() -> None:
+    docs = demo_documents()
+    displacements = []
+    for count in range(len(docs) - 6, len(docs)):
+        before = build_concept_map(clustering_by_table(docs[:count]), docs[:count])
+        after = build_concept_map(clustering_by_table(docs[: count + 1]), docs[: count + 1])
+        old = compute_layout(before)
+        new = compute_layout(after, previous=old)
+        common = [n for n in old if n in new]
+        mean = sum(math.dist(old[n], new[n]) for n in common) / len(common)
+        displacements.append(mean / width(old))
+        assert overlapping_labels(after, new) == 0
+    assert max(displacements) < 0.02
+
+
+def test_new_nodes_land_near_their_theme() -> None:
+    clustering, docs = small_workshop()
+    graph = build_concept_map(clustering, docs)
+    without = graph.copy()
+    without.remove_node("kw:ausbildung")
+    old = compute_layout(without)
+    new = compute_layout(graph, previous=old)
+    assert all(new[n] == old[n] for n in old)
+    near = math.dist(new["kw:ausbildung"], new["theme:t2"])
+    themes = [t for t in new if t.startswith("theme:")]
+    assert near == min(math.dist(new["kw:ausbildung"], new[t]) for t in themes)
+
+
+def test_a_new_theme_finds_free_space() -> None:
+    graph = demo_map()
+    first_theme = sorted(n for n in graph if n.startswith("theme:"))[0]
+    members = [n for n, d in graph.nodes(data=True) if f"theme:{d['theme']}" == first_theme]
+    without = graph.copy()
+    without.remove_nodes_from(members)
+    old = compute_layout(without)
+    new = compute_layout(graph, previous=old)
+    assert all(new[n] == old[n] for n in old)
+    assert overlapping_labels(graph, new) == 0
+
+
+def test_nan_previous_position_is_refused() -> None:
+    clustering, docs = small_workshop()
+    graph = build_concept_map(clustering, docs)
+    with pytest.raises(LayoutError):
+        compute_layout(graph, previous={"theme:t1": (math.nan, 0.0)})
+
+
+def letters(number: int) -> str:
+    """A distinct letters-only word per number (the stand-in clustering skips digits)."""
+    word = ""
+    while True:
+        number, rest = divmod(number, 26)
+        word += "abcdefghijklmnopqrstuvwxyz"[rest]
+        if not number:
+            return word
+
+
+def big_documents(count: int) -> list[Document]:
+    return [Document(i, f"begriff{letters(i % 300)} bereich{letters(i % 25)}",
+                     "demand" if i % 11 == 0 else None, f"Tisch {letters(i % 25)}")
+            for i in range(1, count + 1)]
+
+
+def test_cap_sized_map_fits_the_box() -> None:
+    docs = big_documents(4000)
+    graph = build_concept_map(clustering_by_table(docs), docs)
+    assert graph.number_of_nodes() == 250
+    positions = compute_layout(graph)
+    assert all(-BOX <= x <= BOX and -BOX <= y <= BOX for x, y in positions.values())
+    assert overlapping_labels(graph, positions) == 0
