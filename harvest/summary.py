@@ -210,14 +210,16 @@ def build_summary(
             else:
                 voices.append(statement)
         counts = Counter(name for s in mine if (name := _table_name(s, table_names)))
+        keywords = tuple(word for word, _ in theme.keywords[:MAX_KEYWORDS])
         summaries.append(
             ThemeSummary(
                 theme_id=theme.id,
-                label=theme.label,
+                # an unnamed theme is still told apart by its words
+                label=theme.label if theme.label.strip() else ", ".join(keywords[:3]) or theme.id,
                 size=len(mine),
                 share=len(mine) / total,
                 tables=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))),
-                keywords=tuple(word for word, _ in theme.keywords[:MAX_KEYWORDS]),
+                keywords=keywords,
                 representatives=_representatives(
                     voices, theme, clustering.assignments, max_representatives
                 ),
@@ -307,19 +309,25 @@ def _representatives(
     def weight(sid: StatementId, skip: set[str]) -> float:
         return sum(weights[w] for w in words[sid] if w not in skip)
 
+    normal = {s.id: _normalise(s.text) for s in candidates}
     chosen: list[Statement] = []
-    shown: list[str] = []
     covered: set[str] = set()
-    pool = list(candidates)
+    pool = [s for s in candidates if normal[s.id]]
     while pool and len(chosen) < limit:
         pool.sort(key=lambda s: (-weight(s.id, covered), -weight(s.id, set()), s.id))
-        pick = pool.pop(0)
-        normal = _normalise(pick.text)
-        if not normal or any(_similar(normal, other) for other in shown):
-            continue
-        chosen.append(pick)
-        shown.append(normal)
-        covered.update(words[pick.id])
+        position = next(
+            (
+                i
+                for i, s in enumerate(pool)
+                if not any(_similar(normal[s.id], normal[c.id]) for c in chosen)
+            ),
+            None,
+        )
+        if position is None:
+            break  # everything left repeats a pick
+        chosen.append(pool[position])
+        covered.update(words[pool[position].id])
+        pool = pool[position + 1 :]  # those before it repeat a pick, now and later
     return tuple(s.text for s in chosen)
 
 
@@ -423,9 +431,11 @@ def _table_list(theme: ThemeSummary) -> str:
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that
 # can start emphasis, links, images, code, HTML, headings, tables, strikethrough or an
-# entity, plus ":" so that GFM renderers do not turn "http://..." into a live link.
+# entity, plus ":" so that GFM renderers do not turn "http://..." into a live link (and
+# Streamlit's ":red[...]" / ":material/x:" directives stay text) and "$" so that
+# Streamlit's st.markdown does not typeset "$...$" as LaTeX.
 # Line-start markers (lists, setext underlines) are handled separately.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#<>|~&:])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#<>|~&:$])")
 _MD_LINE_START = re.compile(r"^([-+=]|\d+(?=\.(?:\s|$)))")
 _MD_WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
 

@@ -271,6 +271,13 @@ def test_unclaimed_statements_go_to_a_new_other_theme_when_there_is_none():
     assert sum(t.size for t in german.themes) == german.total_statements
 
 
+def test_an_unnamed_theme_is_labelled_by_its_keywords():
+    unnamed = Theme("t7", "  ", (("bank", 2.0), ("park", 1.0), ("licht", 0.5), ("weg", 0.1)), (1,))
+    bare = Theme("t8", "", (), (2,))
+    summary = build_summary(WORKSHOP, Clustering((unnamed, bare), {}), STATEMENTS[:2], now=NOW)
+    assert [t.label for t in summary.themes] == ["bank, park, licht", "t8"]
+
+
 def test_themes_without_visible_statements_are_left_out():
     clustering = Clustering(
         (*CLUSTERING.themes, Theme("t9", "Nur Ausgeblendetes", (("x", 1.0),), (11,))),
@@ -442,6 +449,7 @@ PAYLOADS = (
     "line one\n# line two\n\n---",
     "see http://evil.example and www.evil.example",
     "\u202eevil\u202c <b>bidi</b>",
+    "$x^2$ :red[rot] :material/warning:",
 )
 
 
@@ -481,6 +489,7 @@ def test_markdown_keeps_bare_addresses_from_becoming_links():
     assert escape_markdown("http://evil.example www.evil.example") == (
         "http\\://evil.example www\\.evil.example"
     )
+    assert escape_markdown("$x^2$ :red[rot] :smile:") == "\\$x^2\\$ \\:red\\[rot\\] \\:smile\\:"
     assert escape_markdown("21.11.2026") == "21.11.2026"  # only "21. " starts a list
     assert escape_markdown("21. November") == "21\\. November"
 
@@ -495,7 +504,7 @@ def test_escaped_markdown_reads_back_as_the_original_text(payload):
     assert "\n" not in escaped
     assert unescape_markdown(escaped) == clean_text(payload)
     # every character that could start markup is escaped
-    unescaped_specials = re.findall(r"(?<!\\)(?:\\\\)*[`*_\[\]()#<>|~&:]", escaped)
+    unescaped_specials = re.findall(r"(?<!\\)(?:\\\\)*[`*_\[\]()#<>|~&:$]", escaped)
     assert unescaped_specials == []
     assert not re.match(r"[-+=]|\d+\.", escaped)
 
