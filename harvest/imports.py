@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
 import unicodedata
@@ -235,8 +236,12 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+@functools.lru_cache(maxsize=4096)
 def _clean_name(value: str) -> str | None:
-    """A table or author name: cleaned like a statement, or None when empty."""
+    """A table or author name: cleaned like a statement, or None when empty.
+
+    Cached (a pure function): a file names the same few tables on every row.
+    """
     if not value.strip():
         return None
     return clean_text(strip_neutraliser(value), NAME_MAX_CHARS).replace("\n", " ")
