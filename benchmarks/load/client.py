@@ -1,0 +1,300 @@
+"""A browser-less Streamlit client: speaks the app's websocket protocol as the frontend does.
+
+One ``StreamlitClient`` is one browser tab. It connects to ``/_stcore/stream``, asks for a
+script run of the page its URL names (``rerun_script`` with the query string and page
+name), and then follows the server: it keeps the current page's script hash and query
+string, remembers the hashes of cacheable messages and reports them on every rerun (so
+the server sends references instead of repeating the map, as it does for a browser), and
+drives ``st.fragment(run_every=...)`` the way the frontend does: on every ``auto_rerun``
+message it starts a timer that sends a fragment rerun each interval, whether or not the
+previous one has finished.
+
+Widgets are driven by sending ``rerun_script`` with widget states: ``submit_chat`` types
+into the page's ``st.chat_input`` and presses Enter. Every text element the server sends
+(markdown, captions, alerts, toasts, exceptions) is handed to ``on_text`` with the time it
+arrived, which is how the load harness and the fault tests see what a person would see.
+
+    client = StreamlitClient("http://127.0.0.1:8501/board?t=TOKEN", on_text=print)
+    await client.connect()
+    ...
+    await client.close()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+TextHandler = Callable[["StreamlitClient", str, float], None]
+SAVED = re.compile(r"Gespeichert \(Nr\. (\d+)\)")
+COUNT = re.compile(r"(\d+) Aussagen")
+NOT_SAVED = "Nicht gespeichert"
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # the map's HTML can be large
+
+
+class ProtocolError(RuntimeError):
+    """The server sent something a browser would not expect, or closed the stream."""
+
+
+class StreamlitClient:
+    """One simulated browser tab on a Streamlit app (see the module docstring)."""
+
+    def __init__(self, url: str, *, on_text: TextHandler | None = None, name: str = "") -> None:
+        parts = urlsplit(url)
+        self.name = name or url
+        self.ws_url = f"ws://{parts.netloc}/_stcore/stream"
+        self.page_name = parts.path.strip("/")
+        self.query_string = parts.query
+        self.page_script_hash = ""
+        self.on_text = on_text
+        self.chat_input_id: str | None = None
+        self.exceptions: list[str] = []
+        self.runs_finished = 0
+        self.fragment_runs = 0
+        self.bytes_received = 0
+        self.closed_reason: str | None = None
+        self._cached_hashes: set[str] = set()
+        self._timers: dict[str, tuple[float, asyncio.Task[None]]] = {}
+        self._ws: websockets.ClientConnection | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._finished = asyncio.Event()
+        self._send_lock = asyncio.Lock()
+
+    # --- connection -----------------------------------------------------------------
+
+    async def connect(self, timeout: float = 60.0) -> None:
+        """Open the stream, request the first run and wait until it has finished."""
+        self._ws = await websockets.connect(
+            self.ws_url, subprotocols=[websockets.Subprotocol("streamlit")],
+            max_size=MAX_MESSAGE_BYTES, open_timeout=timeout, ping_interval=None,
+        )
+        self._reader = asyncio.create_task(self._read_loop(), name=f"read {self.name}")
+        self._finished.clear()
+        await self.rerun()
+        await self.wait_finished(timeout)
+
+    async def close(self) -> None:
+        """Stop the fragment timers and close the stream, as closing the tab does."""
+        for _interval, task in self._timers.values():
+            task.cancel()
+        self._timers.clear()
+        if self._ws is not None:
+            with contextlib.suppress(Exception):
+                await self._ws.close()
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(BaseException):
+                await self._reader
+
+    @property
+    def connected(self) -> bool:
+        return self._ws is not None and self.closed_reason is None
+
+    async def wait_finished(self, timeout: float) -> None:
+        """Wait for the end of the script run requested last (``script_finished``)."""
+        waiter = asyncio.ensure_future(self._finished.wait())
+        done, _ = await asyncio.wait({waiter}, timeout=timeout)
+        if not done:
+            waiter.cancel()
+            raise TimeoutError(f"{self.name}: no script_finished within {timeout:.0f} s")
+        if self.closed_reason:
+            raise ProtocolError(f"{self.name}: stream closed ({self.closed_reason})")
+
+    # --- what the browser sends -----------------------------------------------------
+
+    async def rerun(
+        self, widgets: list[WidgetState] | None = None, *, fragment_id: str = "",
+        auto: bool = False,
+    ) -> None:
+        """Send ``rerun_script``: the whole page, or one fragment (``fragment_id``)."""
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = self.query_string
+        state.page_script_hash = self.page_script_hash
+        if not self.page_script_hash:  # the first run: the server picks the page by URL path
+            state.page_name = self.page_name
+        state.fragment_id = fragment_id
+        state.is_auto_rerun = auto
+        state.cached_message_hashes.extend(self._cached_hashes)
+        state.widget_states.widgets.extend(widgets or [])
+        state.context_info.timezone = "Europe/Berlin"
+        state.context_info.locale = "de-DE"
+        if not fragment_id:
+            self._finished.clear()
+        await self._send(msg.SerializeToString())
+
+    async def submit_chat(self, text: str) -> None:
+        """Type ``text`` into the page's chat input and press Enter."""
+        if self.chat_input_id is None:
+            raise ProtocolError(f"{self.name}: the page shows no chat input")
+        widget = WidgetState(id=self.chat_input_id)
+        widget.chat_input_value.data = text
+        await self.rerun([widget])
+
+    async def _send(self, data: bytes) -> None:
+        if self._ws is None or self.closed_reason:
+            raise ProtocolError(f"{self.name}: not connected ({self.closed_reason})")
+        async with self._send_lock:
+            await self._ws.send(data)
+
+    async def _auto_rerun(self, fragment_id: str, interval: float) -> None:
+        # the frontend's setInterval: fire every interval, never waiting for the last run
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.rerun(fragment_id=fragment_id, auto=True)
+                self.fragment_runs += 1
+            except (ProtocolError, websockets.ConnectionClosed):
+                return
+
+    # --- what the server sends ------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        assert self._ws is not None
+        try:
+            async for data in self._ws:
+                if isinstance(data, str):
+                    raise ProtocolError("text frame from server")
+                self.bytes_received += len(data)
+                msg = ForwardMsg()
+                msg.ParseFromString(data)
+                self._handle(msg, time.monotonic())
+        except websockets.ConnectionClosed as exc:
+            self.closed_reason = f"closed: {exc}"
+        except (OSError, ProtocolError) as exc:
+            self.closed_reason = f"{type(exc).__name__}: {exc}"
+        finally:
+            if self.closed_reason is None:
+                self.closed_reason = "closed by server"
+            for _interval, task in self._timers.values():
+                task.cancel()
+            self._finished.set()  # wake waiters; they check closed_reason
+
+    def _handle(self, msg: ForwardMsg, now: float) -> None:
+        kind = msg.WhichOneof("type")
+        if msg.metadata.cacheable and msg.hash:
+            self._cached_hashes.add(msg.hash)
+        if kind == "delta":
+            self._handle_element(msg, now)
+        elif kind == "navigation":
+            self.page_script_hash = msg.navigation.page_script_hash
+        elif kind == "new_session":
+            if msg.new_session.page_script_hash:
+                self.page_script_hash = msg.new_session.page_script_hash
+        elif kind == "page_info_changed":
+            self.query_string = msg.page_info_changed.query_string
+        elif kind == "auto_rerun":
+            fragment_id, interval = msg.auto_rerun.fragment_id, msg.auto_rerun.interval
+            current = self._timers.get(fragment_id)
+            if fragment_id and (current is None or current[0] != interval):
+                if current is not None:
+                    current[1].cancel()
+                task = asyncio.create_task(self._auto_rerun(fragment_id, interval))
+                self._timers[fragment_id] = (interval, task)
+        elif kind == "stop_auto_rerun":
+            for fragment_id in msg.stop_auto_rerun.fragment_ids:
+                entry = self._timers.pop(fragment_id, None)
+                if entry is not None:
+                    entry[1].cancel()
+        elif kind == "script_finished":
+            self.runs_finished += 1
+            if not msg.metadata.run.fragment_ids:
+                self._finished.set()
+
+    def _handle_element(self, msg: ForwardMsg, now: float) -> None:
+        delta = msg.delta
+        if delta.WhichOneof("type") != "new_element":
+            return
+        element = delta.new_element
+        kind = element.WhichOneof("type")
+        text: str | None = None
+        if kind == "markdown":
+            text = element.markdown.body
+        elif kind == "alert":
+            text = element.alert.body
+        elif kind == "toast":
+            text = element.toast.body
+        elif kind == "exception":
+            text = f"{element.exception.type}: {element.exception.message}"
+            self.exceptions.append(text)
+        elif kind == "chat_input":
+            self.chat_input_id = element.chat_input.id
+        if text is not None and self.on_text is not None:
+            self.on_text(self, text, now)
+
+
+class Facilitator(StreamlitClient):
+    """An entry page that submits statements and waits for each "Gespeichert (Nr. ID)"."""
+
+    def __init__(self, url: str, *, name: str = "") -> None:
+        super().__init__(url, on_text=None, name=name)
+        self.on_text = self._text
+        self._answer: asyncio.Future[tuple[str, int | None]] | None = None
+
+    def _text(self, _client: StreamlitClient, text: str, _now: float) -> None:
+        if self._answer is None or self._answer.done():
+            return
+        saved = SAVED.search(text)
+        if saved:
+            self._answer.set_result(("saved", int(saved.group(1))))
+        elif NOT_SAVED in text:
+            self._answer.set_result(("not_saved", None))
+
+    async def submit(self, text: str, timeout: float = 30.0) -> tuple[str, int | None]:
+        """Submit ``text``; return ("saved", id), ("not_saved", None) or ("timeout", None)
+        ("error", None) when the run ended without either message."""
+        self._answer = asyncio.get_running_loop().create_future()
+        await self.submit_chat(text)
+        finished = asyncio.ensure_future(self.wait_finished(timeout))
+        done, _ = await asyncio.wait({self._answer, finished}, timeout=timeout,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if self._answer in done:
+            finished.cancel()
+            return self._answer.result()
+        if finished in done:
+            finished.exception()  # consume it
+            # the run finished: its last messages have been handled already
+            if self._answer.done():
+                return self._answer.result()
+            self._answer.cancel()
+            return ("error" if self.closed_reason is None else "closed", None)
+        finished.cancel()
+        self._answer.cancel()
+        return ("timeout", None)
+
+
+class Viewer(StreamlitClient):
+    """A board page that records when its "N Aussagen" caption changes."""
+
+    def __init__(self, url: str, *, name: str = "") -> None:
+        super().__init__(url, on_text=None, name=name)
+        self.on_text = self._text
+        self.count: int | None = None
+        self.changes: list[tuple[float, int]] = []  # (monotonic time, count shown)
+        self.reconnecting = 0
+
+    def _text(self, _client: StreamlitClient, text: str, now: float) -> None:
+        match = COUNT.search(text)
+        if match:
+            count = int(match.group(1))
+            if count != self.count:
+                self.count = count
+                self.changes.append((now, count))
+        elif "Verbindung zur Datenbank unterbrochen" in text:
+            self.reconnecting += 1
+
+    def first_seen(self, count: int) -> float | None:
+        """When the board first showed at least ``count`` statements (monotonic)."""
+        for when, shown in self.changes:
+            if shown >= count:
+                return when
+        return None

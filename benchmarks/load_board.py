@@ -1,0 +1,331 @@
+"""Load on the live board, with clients that speak Streamlit's websocket protocol.
+
+F facilitators (one entry page each, bound to a table) submit a statement every few
+seconds; V participants watch the board, whose fragment reruns their clients drive every
+HARVEST_REFRESH_SECONDS exactly as browsers do (see benchmarks/load/client.py). The app
+is started as the README starts it (``make run``) on a fresh database, SQLite by default,
+PostgreSQL with ``--postgres`` (a fresh database on HARVEST_TEST_POSTGRES_URL's server).
+
+Reported per run:
+  p50, p95   submit-to-visible latency: from a facilitator's Enter until a viewer's
+             "N Aussagen" caption reaches the count that includes the statement, over
+             every (statement, viewer) pair; never seen counts as infinitely late
+  ack p95    submit until the facilitator's "Gespeichert (Nr. ID)"
+  CPU %      server process tree (make + streamlit), percent of one core, over the run
+  RSS MB     peak resident memory of that tree
+  lost       statements the app acknowledged that are not in the database afterwards
+  failed     submissions answered with "Nicht gespeichert", an error, or nothing in 30 s
+  errors     exception elements the server sent to any client
+
+    .venv/bin/python benchmarks/load_board.py -F 12 -V 50 --duration 60
+    .venv/bin/python benchmarks/load_board.py --sweep              # V = 25, 50, 100, ...
+    .venv/bin/python benchmarks/load_board.py --sweep --postgres
+
+Loopback only, bounded in clients (``--max-viewers``) and time (``--duration``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import csv
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script: make the repo importable
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.load.client import Facilitator, Viewer  # noqa: E402
+from benchmarks.load.server import (  # noqa: E402
+    TreeMonitor,
+    fresh_postgres_database,
+    load_average,
+    table_links,
+)
+from harvest.store import Store  # noqa: E402
+from tests.e2e.conftest import start_app, stop_app  # noqa: E402
+
+DATA = REPO / ".." / "shared" / "data" / "polis_klimarat_at_de" / "polis_klimarat_at_de.csv"
+SECRET = "load-secret"
+GOAL_P95_S = 5.0
+MARKER = re.compile(r"#(\d{7})$")
+FALLBACK_TEXTS = [
+    "Mehr Radwege und sichere Kreuzungen für Kinder auf dem Schulweg",
+    "Öffentlicher Nahverkehr auch abends und am Wochenende im Takt",
+    "Bürgerbudget für kleine Projekte im Stadtteil einführen",
+    "Leerstand für Jugendräume und Vereine öffnen",
+    "Wie wird die Beteiligung nach dem Workshop fortgesetzt?",
+    "Hitzeschutz: Bäume und Trinkbrunnen in der Innenstadt",
+]
+
+
+def statement_texts(count: int, seed: int) -> list[str]:
+    """``count`` real statements (Klimarat Polis data, CC BY 4.0) in a seeded order."""
+    texts: list[str] = []
+    if DATA.exists():
+        with DATA.open(encoding="utf-8") as handle:
+            texts = [row["text"].strip() for row in csv.DictReader(handle)
+                     if 20 <= len(row["text"].strip()) <= 280]
+    texts = texts or FALLBACK_TEXTS
+    rng = random.Random(seed)
+    rng.shuffle(texts)
+    return [texts[i % len(texts)] for i in range(count)]
+
+
+@dataclass
+class Submission:
+    marker: str
+    facilitator: int
+    submitted: float
+    answered: float | None = None
+    outcome: str = "pending"
+    statement_id: int | None = None
+
+
+@dataclass
+class RunResult:
+    engine: str
+    facilitators: int
+    viewers: int
+    duration: float
+    refresh: float
+    submitted: int = 0
+    acknowledged: int = 0
+    failed: int = 0
+    lost: int = 0
+    p50: float = float("nan")
+    p95: float = float("nan")
+    ack_p95: float = float("nan")
+    unseen: int = 0
+    cpu_percent: float = 0.0
+    rss_mb: float = 0.0
+    client_cpu_percent: float = 0.0
+    load_avg: float = 0.0
+    connect_s: float = 0.0
+    viewers_dropped: int = 0
+    errors: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def holds(self) -> bool:
+        return self.p95 < GOAL_P95_S and self.lost == 0 and self.failed == 0 \
+            and self.viewers_dropped == 0
+
+    def row(self) -> str:
+        return (f"{self.engine:<10} {self.facilitators:>3} {self.viewers:>4} "
+                f"{self.p50:>6.2f} {self.p95:>6.2f} {self.ack_p95:>7.2f} "
+                f"{self.cpu_percent:>6.0f} {self.rss_mb:>7.0f} {self.lost:>5} "
+                f"{self.failed:>6} {self.acknowledged:>5} {self.unseen:>6} "
+                f"{self.errors:>6} {self.client_cpu_percent:>7.0f} {self.load_avg:>5.1f}  "
+                f"{'yes' if self.holds else 'NO'}")
+
+
+HEADER = ("engine       F    V    p50    p95  ack p95   CPU%  RSS MB  lost failed   acks "
+          "unseen errors client%  load  holds")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0..100) by the nearest-rank method; inf counts as a value."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+async def connect_all(urls: list[str], batch: int, kind: type[Viewer] | type[Facilitator],
+                      timeout: float) -> list[Viewer] | list[Facilitator]:
+    """Open one client per URL, ``batch`` at a time (people do not arrive in one instant)."""
+    clients = [kind(url, name=f"{kind.__name__.lower()}-{i}") for i, url in enumerate(urls)]
+    for start in range(0, len(clients), batch):
+        await asyncio.gather(*(c.connect(timeout) for c in clients[start:start + batch]))
+    return clients  # type: ignore[return-value]
+
+
+async def facilitate(client: Facilitator, index: int, texts: Iterator[str], deadline: float,
+                     interval: float, seed: int, log: list[Submission], counter: Iterator[int],
+                     ) -> None:
+    """Submit a statement every ``interval`` seconds (with jitter) until ``deadline``."""
+    rng = random.Random(seed * 1000 + index)
+    await asyncio.sleep(rng.uniform(0, interval))  # tables do not type in step
+    while time.monotonic() < deadline:
+        marker = f"#{next(counter):07d}"
+        entry = Submission(marker, index, time.monotonic())
+        log.append(entry)
+        outcome, statement_id = await client.submit(f"{next(texts)} {marker}")
+        entry.answered, entry.outcome, entry.statement_id = time.monotonic(), outcome, statement_id
+        pause = interval * rng.uniform(0.6, 1.4) - (entry.answered - entry.submitted)
+        await asyncio.sleep(max(0.2, pause))
+
+
+async def drive(links: dict[str, str], entry_urls: list[str], *, facilitators: int,
+                viewers: int, duration: float, interval: float, drain: float, seed: int,
+                monitor: TreeMonitor, result: RunResult,
+                ) -> tuple[list[Viewer], list[Submission]]:
+    started = time.monotonic()
+    watchers = await connect_all([links["participant"]] * viewers, 10, Viewer, 180)
+    tables = await connect_all(
+        [entry_urls[i % len(entry_urls)] for i in range(facilitators)], 4, Facilitator, 120,
+    )
+    result.connect_s = time.monotonic() - started
+    await asyncio.sleep(2.0)  # let every board settle before the first statement
+    texts = iter(statement_texts(facilitators * int(duration / interval + 5), seed))
+    counter = iter(range(1, 10_000_000))
+    log: list[Submission] = []
+    client_cpu = time.process_time()
+    with monitor:
+        deadline = time.monotonic() + duration
+        await asyncio.gather(*(
+            facilitate(client, i, texts, deadline, interval, seed, log, counter)
+            for i, client in enumerate(tables)  # type: ignore[arg-type]
+        ))
+        await asyncio.sleep(drain)  # the last statements reach the boards
+        wall = duration + drain
+    result.client_cpu_percent = 100.0 * (time.process_time() - client_cpu) / wall
+    result.viewers_dropped = sum(1 for w in watchers if not w.connected)
+    result.errors = sum(len(c.exceptions) for c in [*watchers, *tables])
+    await asyncio.gather(*(c.close() for c in [*watchers, *tables]))
+    return watchers, log  # type: ignore[return-value]
+
+
+def evaluate(result: RunResult, watchers: list[Viewer], log: list[Submission],
+             database_url: str, workshop_id: int, base_max_id: int, base_count: int) -> None:
+    """Latencies, acknowledgements and losses, checked against the database."""
+    with Store(database_url) as store:
+        rows = [s for s in store.statements(workshop_id, include_hidden=True)
+                if s.id > base_max_id]
+    rows.sort(key=lambda s: s.id)
+    in_db = {s.id: s for s in rows}
+    by_marker = {e.marker: e for e in log}
+    acknowledged = [e for e in log if e.outcome == "saved"]
+    result.submitted = len(log)
+    result.acknowledged = len(acknowledged)
+    result.failed = sum(1 for e in log if e.outcome != "saved")
+    result.lost = sum(
+        1 for e in acknowledged
+        if e.statement_id not in in_db or not in_db[e.statement_id].text.endswith(e.marker)
+    )
+    latencies: list[float] = []
+    for rank, statement in enumerate(rows, start=1):
+        match = MARKER.search(statement.text)
+        entry = by_marker.get(match.group(0)) if match else None
+        if entry is None:
+            continue
+        for watcher in watchers:
+            seen = watcher.first_seen(base_count + rank)
+            latencies.append(seen - entry.submitted if seen is not None else float("inf"))
+    result.unseen = sum(1 for value in latencies if value == float("inf"))
+    result.p50 = percentile(latencies, 50)
+    result.p95 = percentile(latencies, 95)
+    acks = [e.answered - e.submitted for e in acknowledged if e.answered is not None]
+    result.ack_p95 = percentile(acks, 95)
+    if acks:
+        result.notes.append(f"ack median {statistics.median(acks):.2f} s")
+
+
+@contextlib.contextmanager
+def database(engine: str, tmp: Path) -> Iterator[str]:
+    if engine == "sqlite":
+        yield f"sqlite:///{tmp / 'load.db'}"
+        return
+    server = os.environ.get("HARVEST_TEST_POSTGRES_URL", "").strip()
+    if not server:
+        raise SystemExit("--postgres needs HARVEST_TEST_POSTGRES_URL (a PostgreSQL server)")
+    with fresh_postgres_database(server) as url:
+        yield url
+
+
+def run_once(engine: str, facilitators: int, viewers: int, *, duration: float,
+             interval: float, refresh: float, drain: float, seed: int) -> RunResult:
+    """One load run against a freshly started app on a fresh database."""
+    result = RunResult(engine, facilitators, viewers, duration, refresh)
+    with tempfile.TemporaryDirectory(prefix="harvest-load-") as tmp_name, \
+            database(engine, Path(tmp_name)) as url:
+        app = start_app(Path(tmp_name), database_url=url, refresh=refresh, secret=SECRET)
+        try:
+            entry_urls = table_links(url, app.links["facilitator"], SECRET)
+            token = app.links["participant"].split("?t=", 1)[1]
+            with Store(url) as store:
+                from harvest import access
+
+                workshop_id = access.resolve_token(store, token).workshop_id
+                before = store.statements(workshop_id, include_hidden=True)
+                base_max_id = max((s.id for s in before), default=0)
+            monitor = TreeMonitor(app.process.pid)
+            watchers, log = asyncio.run(drive(
+                app.links, entry_urls, facilitators=facilitators, viewers=viewers,
+                duration=duration, interval=interval, drain=drain, seed=seed,
+                monitor=monitor, result=result,
+            ))
+            counts = {w.changes[0][1] for w in watchers if w.changes}
+            base_count = min(counts) if counts else 0
+            if len(counts) > 1:
+                result.notes.append(f"viewers started from different counts {sorted(counts)}")
+            result.cpu_percent = monitor.cpu_percent
+            result.rss_mb = monitor.peak_rss / 1e6
+            result.load_avg = load_average()
+        finally:
+            stop_app(app.process)
+        evaluate(result, watchers, log, url, workshop_id, base_max_id, base_count)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-F", "--facilitators", type=int, default=12)
+    parser.add_argument("-V", "--viewers", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=60.0,
+                        help="seconds of submissions per run (default 60)")
+    parser.add_argument("--interval", type=float, default=5.0,
+                        help="seconds between one facilitator's statements (default 5)")
+    parser.add_argument("--refresh", type=float, default=3.0,
+                        help="HARVEST_REFRESH_SECONDS of the app (default 3, as deployed)")
+    parser.add_argument("--drain", type=float, default=12.0,
+                        help="seconds to keep watching after the last submission")
+    parser.add_argument("--postgres", action="store_true",
+                        help="a fresh database on HARVEST_TEST_POSTGRES_URL's server")
+    parser.add_argument("--sweep", action="store_true",
+                        help="raise V until p95 >= 5 s or something is lost")
+    parser.add_argument("--sweep-viewers", default="25,50,100,150,200,250,300")
+    parser.add_argument("--max-viewers", type=int, default=400)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    engine = "postgresql" if args.postgres else "sqlite"
+    steps = [int(v) for v in args.sweep_viewers.split(",")] if args.sweep else [args.viewers]
+    steps = [v for v in steps if v <= args.max_viewers]
+    print(f"# {engine}, refresh {args.refresh:g} s, each facilitator every {args.interval:g} s, "
+          f"{args.duration:g} s of submissions + {args.drain:g} s drain, "
+          f"{os.cpu_count()} cores", flush=True)
+    print(HEADER, flush=True)
+    best: int | None = None
+    for viewers in steps:
+        result = run_once(engine, args.facilitators, viewers, duration=args.duration,
+                          interval=args.interval, refresh=args.refresh, drain=args.drain,
+                          seed=args.seed)
+        print(result.row(), flush=True)
+        for note in result.notes:
+            print(f"#   {note}", flush=True)
+        print(f"#   {result.submitted} submitted, viewers connected in {result.connect_s:.0f} s, "
+              f"{result.viewers_dropped} dropped", flush=True)
+        if result.holds:
+            best = viewers
+        elif args.sweep:
+            break
+    if args.sweep:
+        print(f"# largest V with p95 < {GOAL_P95_S:g} s and nothing lost at "
+              f"F={args.facilitators}: {best if best is not None else 'none'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
