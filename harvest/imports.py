@@ -455,7 +455,22 @@ def parse_statements(
     _refuse_binary_text(text)
     if extension in _CSV_EXTENSIONS:
         return _parse_csv(text, encoding, max_chars, default_table, tab=extension != ".csv")
+    if _looks_like_a_table(text):
+        # Excel's "Unicode text" is a tab-separated table saved as .txt.
+        return _parse_csv(text, encoding, max_chars, default_table)
     return _parse_text(text, encoding, max_chars, default_table)
+
+
+def _looks_like_a_table(text: str) -> bool:
+    """True when a text file's first line is a header naming two or more known columns."""
+    first = next((line for line in re.split(r"\r\n|\r|\n", text[:4096]) if line.strip()), "")
+    for delimiter in _DELIMITERS:
+        cells = [cell.strip() for cell in first.split(delimiter)]
+        if len(cells) > 1 and all(len(cell) <= 40 for cell in cells):
+            columns = map_columns(cells)
+            if "text" in columns and len(columns) >= 2:
+                return True
+    return False
 
 
 def _parse_text(

@@ -336,6 +336,18 @@ def test_plain_text_is_one_statement_per_line() -> None:
     assert [(error.line, error.code) for error in result.errors] == [(4, "too_long")]
 
 
+def test_excel_unicode_text_saved_as_txt_is_read_as_a_table() -> None:
+    result = parse_statements(_csv_bytes(GERMAN_ROWS, "\t", "utf-16"), "Unicode-Text.txt")
+    assert (result.format, result.delimiter) == ("csv", "\t")
+    assert result.rows == tuple(GERMAN_EXPECTED)
+
+
+def test_a_text_line_that_merely_starts_with_a_column_name_stays_text() -> None:
+    result = parse_statements(b"Text, Bild und Ton fehlen oft\nZweite Zeile\n", "a.txt")
+    assert result.format == "text"
+    assert [row.text for row in result.rows] == ["Text, Bild und Ton fehlen oft", "Zweite Zeile"]
+
+
 def test_plain_text_without_extension_is_text() -> None:
     result = parse_statements("Привіт, як справи?\n".encode(), "")
     assert result.rows == (ImportRow(1, "Привіт, як справи?", None, None, None),)
