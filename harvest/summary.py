@@ -166,7 +166,8 @@ def build_summary(
     tables when ``Statement.table_name`` is empty and, when given, sets the table count
     (otherwise it is the number of distinct tables with statements). ``colors`` maps
     theme id -> colour, e.g. the concept map's, so the summary matches the board.
-    Nothing is read from outside the arguments: with ``now`` fixed the result is fixed.
+    ``now`` (default: the server's local time) is shown as the time of writing; apart
+    from it nothing is read from outside the arguments.
     """
     lang = language or workshop.language
     if lang not in _STRINGS:
@@ -233,15 +234,14 @@ def build_summary(
     if tables is not None:
         table_count = len({table.id for table in tables})
     else:
-        table_count = len(
-            {s.table_name or s.table_id for s in visible.values() if s.table_name or s.table_id}
-        )
+        seen = {s.table_id if s.table_id is not None else s.table_name for s in visible.values()}
+        table_count = len(seen - {None, ""})
     return Summary(
         title=workshop.title,
         date=workshop.date,
         place=workshop.place,
         language=lang,
-        generated_at=now if now is not None else datetime.now(UTC),
+        generated_at=now if now is not None else datetime.now(UTC).astimezone(),
         total_statements=total,
         total_demands=sum(len(t.demands) for t in summaries),
         table_count=table_count,
@@ -387,6 +387,8 @@ def _format_date(value: date, language: str, with_time: bool = False) -> str:
         text = f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
     if with_time and isinstance(value, datetime):
         text += f", {value.hour:02d}:{value.minute:02d}"
+        if value.tzname():  # "17:30 UTC" is honest where "17:30" would be an hour off
+            text += f" {value.tzname()}"
     return text
 
 

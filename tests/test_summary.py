@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
@@ -177,6 +178,9 @@ def test_table_count_without_tables_counts_tables_with_statements():
     assert summarise(tables=None).table_count == 3
     only_two = build_summary(WORKSHOP, CLUSTERING, STATEMENTS[:3], now=NOW)
     assert only_two.table_count == 2
+    # the same table once by id, once also by name, counts once
+    named = dataclasses.replace(STATEMENTS[0], table_name="Mobilität")
+    assert build_summary(WORKSHOP, CLUSTERING, (named, *STATEMENTS[1:3]), now=NOW).table_count == 2
 
 
 def test_tables_per_theme_are_counted_most_first():
@@ -408,7 +412,7 @@ EXPECTED_MARKDOWN = """\
 
 ---
 
-*Erstellt am 21.11.2026, 17:30 mit Harvest*
+*Erstellt am 21.11.2026, 17:30 UTC mit Harvest*
 """
 
 
@@ -825,3 +829,12 @@ def test_html_summary_in_chromium_loads_nothing_and_runs_nothing(tmp_path):
     assert live == 0
     assert title == payload
     assert bar == pytest.approx(track)  # share 1.0 fills the bar
+
+
+def test_the_time_of_writing_names_its_time_zone():
+    berlin = datetime(2026, 11, 21, 18, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert "*Erstellt am 21.11.2026, 18:30 CET mit Harvest*" in summary_markdown(
+        summarise(now=berlin)
+    )
+    english = summary_markdown(summarise(language="en"))
+    assert english.endswith("*Generated on 21 November 2026, 17:30 UTC with Harvest*\n")
