@@ -239,20 +239,20 @@ def _draw(
         patch.set_zorder(3 if data.get("kind") == "theme" else 2)
         ax.add_patch(patch)
         font_px = float(data.get("font_size", 20.0))
-        _text(
-            ax,
-            x,
-            y + size + 4.0,
-            str(data.get("label", "")),
-            fontsize=font_px * pt_per_px,
-            fontweight="bold" if data.get("kind") == "theme" else "normal",
-            color=theme["muted"] if data.get("is_other") else theme["fg"],
-            ha="center",
-            va="top",
-            zorder=4,
-            path_effects=[patheffects.withStroke(linewidth=font_px * pt_per_px * 0.25,
-                                                 foreground=theme["bg"])],
-        )
+        label = str(data.get("label", ""))
+        common = {
+            "fontsize": font_px * pt_per_px,
+            "fontweight": "bold" if data.get("kind") == "theme" else "normal",
+            "ha": "center",
+            "va": "top",
+        }
+        # A halo in the background colour keeps labels readable over edges. It is drawn
+        # as its own outline; the label itself stays real text (selectable in SVG/PDF).
+        _text(ax, x, y + size + 4.0, label, color=theme["bg"], zorder=4,
+              path_effects=[patheffects.Stroke(linewidth=font_px * pt_per_px * 0.25,
+                                               foreground=theme["bg"])], **common)
+        _text(ax, x, y + size + 4.0, label, zorder=5,
+              color=theme["muted"] if data.get("is_other") else theme["fg"], **common)
 
     _legend(figure, graph, theme, unit, language)
 
