@@ -516,7 +516,7 @@ body.dark {
   --demand: #ff8a80; --demand-bg: #3a1f1f; --rule: #3a4048;
 }
 * { box-sizing: border-box; }
-html { font-size: clamp(17px, 1.3vw, 30px); }
+html { font-size: clamp(18px, 1.45vw, 30px); }
 body {
   margin: 0; background: var(--bg); color: var(--fg); line-height: 1.45;
   font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans",
@@ -821,6 +821,7 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
     if pdf.will_page_break(45):
         pdf.add_page()
     pdf.ln(2)
+    pdf.start_section(f"{number}. {clean_text(theme.label)}")  # the PDF viewer's outline
     top = pdf.get_y()
     pdf.set_font("DejaVu", "B", 16)
     pdf.set_text_color(20, 20, 20)

@@ -647,6 +647,7 @@ def test_pdf_of_the_workshop_is_a4_and_one_page_per_screenful():
     assert pdf.startswith(b"%PDF-")
     assert pdf.rstrip().endswith(b"%%EOF")
     assert b"/MediaBox [0 0 595.28 841.89]" in pdf  # A4 in points
+    assert b"/Outlines" in pdf  # one bookmark per theme
     assert page_count(pdf) == 2  # four themes: the last one and a half go to page two
     first_theme_only = dataclasses.replace(summarise(), themes=summarise().themes[:1])
     assert page_count(summary_pdf(first_theme_only)) == 1
