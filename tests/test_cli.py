@@ -392,7 +392,9 @@ def test_create_demo_leaves_nothing_behind_when_a_statement_is_invalid(store: St
 # --- engine tools -------------------------------------------------------------------
 
 
-def test_cluster_and_evaluate_run_or_say_what_is_missing(
+@pytest.mark.slow  # the engine's first run loads its language data: several seconds
+@pytest.mark.skipif(importlib.util.find_spec("harvest.evaluate") is None, reason="no engine yet")
+def test_cluster_and_evaluate_run_the_engine_on_a_csv_file(
     capsys: pytest.CaptureFixture[str], sqlite_url: str, tmp_path: Path
 ) -> None:
     source = tmp_path / "in.csv"
@@ -402,11 +404,19 @@ def test_cluster_and_evaluate_run_or_say_what_is_missing(
     source.write_text("\n".join(rows) + "\n", encoding="utf-8")
     out_path = tmp_path / "out.csv"
     code, _, err = run(capsys, sqlite_url, "cluster", str(source), "--out", str(out_path))
-    if importlib.util.find_spec("harvest.evaluate") is None:
-        assert code == 2 and "harvest.evaluate is not part of this installation" in err
-        return
     assert code == 0, err
-    assert out_path.exists()
+    written = out_path.read_text(encoding="utf-8").splitlines()
+    assert written[0].startswith("row,theme_id") and len(written) == 11
     code, out, err = run(capsys, sqlite_url, "evaluate", str(source))
     assert code == 0, err
-    assert out.strip()
+    assert "ARI" in out
+
+
+def test_cluster_on_a_missing_column_is_exit_2(
+    capsys: pytest.CaptureFixture[str], sqlite_url: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text("Aussage\nHallo\n", encoding="utf-8")
+    code, _, err = run(capsys, sqlite_url, "cluster", str(source), "--out",
+                       str(tmp_path / "out.csv"))
+    assert code == 2 and len(err.strip().splitlines()) == 1
