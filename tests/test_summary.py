@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import os
 import re
@@ -547,7 +548,12 @@ MARKDOWN_TAGS = {"h1", "h2", "h3", "h4", "p", "strong", "em", "blockquote", "ul"
 
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_markdown_renders_hostile_text_literally(payload):
-    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py renders CommonMark")
+    require(
+        importlib.util.find_spec("markdown_it"),
+        "markdown-it-py is not installed (the CommonMark renderer these tests render with)",
+    )
+    import markdown_it
+
     # html=True: the renderer would pass raw HTML through, so escaping is all that stops it
     rendered = markdown_it.MarkdownIt("commonmark", {"html": True}).render(
         summary_markdown(hostile_summary(payload))
