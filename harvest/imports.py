@@ -258,18 +258,25 @@ def _row_from_cells(
     """Turn one row of cells into an ``ImportRow``, a ``RowError``, or None (blank row)."""
     if not any(cell.strip() for cell in cells):
         return None  # spreadsheets end with empty rows; they are no one's mistake
-    if width is not None and len(cells) != width:
-        extra = cells[width:]
-        if len(cells) > width and not any(cell.strip() for cell in extra):
-            cells = cells[:width]  # trailing empty cells: a stray delimiter at line end
-        else:
+    if width is not None and len(cells) > width:
+        if any(cell.strip() for cell in cells[width:]):
             return RowError(
                 line,
-                f"The row has {len(cells)} cells but the header has {width}. A text containing the "
-                "delimiter must be in double quotes; check this line for a missing quote or an "
-                "extra separator.",
+                f"The row has {len(cells)} cells but the header has {width}. A text containing "
+                "the delimiter must be in double quotes; check this line for a missing quote or "
+                "an extra separator.",
                 "ragged_row",
             )
+        cells = cells[:width]  # trailing empty cells: a stray delimiter at line end
+    elif width is not None and len(cells) < width and any("\n" in cell for cell in cells):
+        # Missing trailing cells are harmless (hand-written files leave them out), but a
+        # short row spanning several lines is a quote that was opened and never closed.
+        return RowError(
+            line,
+            f"The row has {len(cells)} of the header's {width} cells and runs over several "
+            'lines: probably a missing closing quote ("). Check the quotes on this line.',
+            "ragged_row",
+        )
 
     def cell(field: str) -> str:
         index = columns.get(field)
@@ -572,10 +579,11 @@ def _parse_csv(
 
     records = _records(text, delimiter)
     header: list[str] | None = None
+    header_cells: list[str] = []
     for cells, _problem in records:
         line_offset += 1
         if cells and any(cell.strip() for cell in cells):
-            header = [cell.strip() for cell in cells]
+            header_cells, header = cells, [cell.strip() for cell in cells]
             break
     if header is None:
         raise EmptyFile("The file is empty. Choose a file with at least one statement.")
@@ -589,8 +597,12 @@ def _parse_csv(
         # One column without a recognisable name: it is the text, and its first cell a
         # statement rather than a header (losing a statement is worse than one extra).
         columns, width, first_data_line = {"text": 0}, None, line_offset
-        header_row: list[tuple[list[str] | None, str | None]] = [(header, None)]
-        records = _chain(header_row, records)
+        header_row: list[tuple[list[str] | None, str | None]] = [(header_cells, None)]
+        # The delimiter split no header, so where it splits a later line it is just text.
+        records = (
+            (None if row is None else [delimiter.join(row)], problem)
+            for row, problem in _chain(header_row, records)
+        )
         header = []
 
     rows: list[ImportRow] = []

@@ -154,6 +154,20 @@ def test_single_column_without_known_header_is_all_text() -> None:
     ]
 
 
+def test_a_later_line_with_the_delimiter_keeps_its_whole_text_in_a_single_column() -> None:
+    data = b"Mehr Radwege\nBessere Busse; auch nachts\n"
+    result = parse_statements(data, "liste.csv")
+    assert [row.text for row in result.rows] == ["Mehr Radwege", "Bessere Busse; auch nachts"]
+
+
+def test_missing_trailing_cells_are_harmless_but_a_runaway_quote_is_not() -> None:
+    data = b'Aussage;Tisch;Art\nNur Text\n"Offenes Zitat;A;\nNoch was;B;Idee\n'
+    result = parse_statements(data, "x.csv")
+    assert result.rows == (ImportRow(2, "Nur Text", None, None, None),)
+    assert [(error.line, error.code) for error in result.errors] == [(3, "ragged_row")]
+    assert "missing closing quote" in result.errors[0].reason
+
+
 def test_default_table_fills_rows_without_a_table() -> None:
     data = b"Aussage;Tisch\nEins;Sprache\nZwei;\n"
     result = parse_statements(data, "x.csv", default_table="Allgemein")
