@@ -544,11 +544,12 @@ class Store:
         if "max_chars" in values:
             _check_max_chars(values["max_chars"])
         with self._write() as conn:
+            if not values:
+                return self._get_workshop(conn, workshop_id)
             self._bump(conn, workshop_id)
-            if values:
-                conn.execute(
-                    sa.update(workshops_t).where(workshops_t.c.id == workshop_id).values(values)
-                )
+            conn.execute(
+                sa.update(workshops_t).where(workshops_t.c.id == workshop_id).values(values)
+            )
             return self._get_workshop(conn, workshop_id)
 
     def delete_workshop(self, workshop_id: int) -> None:
