@@ -163,15 +163,16 @@ BAD_CSV = (
 
 
 def test_import_creates_workshop_and_tables_and_reports_the_count(
-    capsys: pytest.CaptureFixture[str], sqlite_url: str, tmp_path: Path
+    capsys: pytest.CaptureFixture[str], store_url: str, tmp_path: Path
 ) -> None:
+    """On both engines: --db takes a PostgreSQL URL just the same."""
     path = tmp_path / "tische.csv"
     path.write_bytes(GOOD_CSV.encode("cp1252"))
-    code, out, err = run(capsys, sqlite_url, "import", "Werkstatt Nord", str(path),
+    code, out, err = run(capsys, store_url, "import", "Werkstatt Nord", str(path),
                          "--table", "Allgemein")
     assert (code, err) == (0, "")
     assert out == "Imported 3 statements into 'Werkstatt Nord' (workshop werkstatt-nord).\n"
-    with Store(sqlite_url) as store:
+    with Store(store_url) as store:
         workshop = store.get_workshop("werkstatt-nord")
         statements = store.statements(workshop.id)
         assert [table.name for table in store.tables(workshop.id)] == [
