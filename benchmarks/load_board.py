@@ -163,8 +163,9 @@ async def facilitate(client: Facilitator, index: int, texts: Iterator[str], dead
         entry = Submission(marker, index, time.monotonic())
         log.append(entry)
         outcome, statement_id = await client.submit(f"{next(texts)} {marker}")
-        entry.answered, entry.outcome, entry.statement_id = time.monotonic(), outcome, statement_id
-        pause = interval * rng.uniform(0.6, 1.4) - (entry.answered - entry.submitted)
+        entry.answered = client.answered_at or time.monotonic()
+        entry.outcome, entry.statement_id = outcome, statement_id
+        pause = interval * rng.uniform(0.6, 1.4) - (time.monotonic() - entry.submitted)
         await asyncio.sleep(max(0.2, pause))
 
 

@@ -238,9 +238,12 @@ class Facilitator(StreamlitClient):
     def __init__(self, url: str, *, name: str = "") -> None:
         super().__init__(url, on_text=None, name=name)
         self.on_text = self._text
+        self.answered_at: float | None = None
+        self.recent_texts: list[str] = []
         self._answer: asyncio.Future[tuple[str, int | None]] | None = None
 
-    def _text(self, _client: StreamlitClient, text: str, _now: float) -> None:
+    def _text(self, _client: StreamlitClient, text: str, now: float) -> None:
+        self.recent_texts = [*self.recent_texts[-9:], text]
         if self._answer is None or self._answer.done():
             return
         saved = SAVED.search(text)
@@ -248,28 +251,30 @@ class Facilitator(StreamlitClient):
             self._answer.set_result(("saved", int(saved.group(1))))
         elif NOT_SAVED in text:
             self._answer.set_result(("not_saved", None))
+        elif "schon gespeichert" in text:
+            self._answer.set_result(("duplicate", None))
+        else:
+            return
+        self.answered_at = now
 
     async def submit(self, text: str, timeout: float = 30.0) -> tuple[str, int | None]:
-        """Submit ``text``; return ("saved", id), ("not_saved", None) or ("timeout", None)
-        ("error", None) when the run ended without either message."""
+        """Submit ``text`` and wait until its run has finished. Returns ("saved", id),
+        ("not_saved", None), ("duplicate", None), ("error", None) if the run ended without
+        an answer, ("closed", None) if the stream broke, or ("timeout", None).
+        ``answered_at`` holds the time the answer arrived."""
         self._answer = asyncio.get_running_loop().create_future()
+        self.answered_at = None
         await self.submit_chat(text)
-        finished = asyncio.ensure_future(self.wait_finished(timeout))
-        done, _ = await asyncio.wait({self._answer, finished}, timeout=timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
-        if self._answer in done:
-            finished.cancel()
+        try:
+            await self.wait_finished(timeout)
+        except TimeoutError:
+            return ("timeout", None) if not self._answer.done() else self._answer.result()
+        except ProtocolError:
+            pass
+        if self._answer.done():
             return self._answer.result()
-        if finished in done:
-            finished.exception()  # consume it
-            # the run finished: its last messages have been handled already
-            if self._answer.done():
-                return self._answer.result()
-            self._answer.cancel()
-            return ("error" if self.closed_reason is None else "closed", None)
-        finished.cancel()
         self._answer.cancel()
-        return ("timeout", None)
+        return ("error" if self.closed_reason is None else "closed", None)
 
 
 class Viewer(StreamlitClient):
