@@ -152,8 +152,10 @@ def link_url(token: str, base_url: str | None = None, page: str = "") -> str:
     return f"{base}{path}?{urlencode({TOKEN_PARAM: token})}"
 
 
-ROLE_PAGES = {"moderator": "board", "facilitator": "entry", "participant": "board"}
-"""The page each role's link opens."""
+ROLE_PAGES = {"moderator": "", "facilitator": "", "participant": ""}
+"""The page each role's link opens: the root, where each role's default page is (the
+board for moderator and participant, entry for facilitators); a page that is some role's
+default has no path of its own in Streamlit's navigation."""
 
 
 def workshop_links(

@@ -120,6 +120,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "board.present": ("Präsentieren", "Present"),
     "board.present_off": ("Präsentation beenden", "Leave presentation"),
     "board.themes": ("Themen", "Themes"),
+    "board.computing": ("Die Karte wird berechnet …", "Drawing the map …"),
     "board.empty": (
         "Noch keine Aussagen. Sobald an den Tischen erfasst wird, wächst hier die Karte.",
         "No statements yet. As soon as the tables start typing, the map grows here.",

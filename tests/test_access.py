@@ -23,9 +23,7 @@ def token_of(url: str) -> str:
 def test_three_links_open_their_pages_with_distinct_tokens(store: Store) -> None:
     _, links = links_of(store)
     assert list(links) == ["moderator", "facilitator", "participant"]
-    assert links["moderator"].startswith("http://hall:8501/board?t=")
-    assert links["facilitator"].startswith("http://hall:8501/entry?t=")
-    assert links["participant"].startswith("http://hall:8501/board?t=")
+    assert all(url.startswith("http://hall:8501/?t=") for url in links.values())
     tokens = {token_of(u) for u in links.values()}
     assert len(tokens) == 3
     assert all(len(t) >= 32 for t in tokens)

@@ -1,0 +1,316 @@
+"""The board: one workshop's statements, through the engine, to a laid-out concept map.
+
+This module chains the stages (store -> documents + overrides -> themes -> concept map
+-> layout) and keeps what makes consecutive recomputes stable: the previous themes (so
+theme ids carry over) and the previous node positions (so the layout is warm-started),
+both saved in the store's per-workshop meta, so that every app server continues from the
+same state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import networkx as nx
+
+from harvest.conceptmap import (
+    DisplaySettings,
+    build_concept_map,
+    demand_node,
+    keyword_node,
+    theme_colors,
+    to_gexf,
+    to_graphml,
+    to_json,
+)
+from harvest.curation import overrides_from_actions
+from harvest.layout import compute_layout
+from harvest.model import Assignment, Clustering, Document, Statement, Theme, Workshop
+from harvest.store import Store
+from harvest.themes import EngineSettings, detect_themes
+
+STATE_KEY = "board_state"
+MAP_FORMATS: tuple[str, ...] = ("png", "svg", "pdf", "html", "graphml", "gexf", "json")
+MAP_MIME: dict[str, str] = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "html": "text/html",
+    "graphml": "application/xml",
+    "gexf": "application/xml",
+    "json": "application/json",
+}
+
+
+@dataclass(frozen=True)
+class Board:
+    """Everything a board view or an export needs, computed once per revision."""
+
+    workshop: Workshop
+    revision: int
+    statements: tuple[Statement, ...]
+    clustering: Clustering
+    graph: nx.Graph
+    positions: dict[str, tuple[float, float]]
+
+    @property
+    def language(self) -> str:
+        return self.workshop.language
+
+    def subtitle(self) -> str:
+        """Date and place, as the map's subtitle."""
+        parts = [
+            self.workshop.date.strftime("%d.%m.%Y") if self.workshop.date else "",
+            self.workshop.place,
+        ]
+        return " · ".join(p for p in parts if p)
+
+
+def documents_of(statements: Sequence[Statement]) -> list[Document]:
+    """The engine's view of the visible statements."""
+    return [
+        Document(id=s.id, text=s.text, kind=s.kind, table=s.table_name)
+        for s in statements
+        if not s.hidden
+    ]
+
+
+def themes_to_data(themes: Sequence[Theme]) -> list[dict[str, Any]]:
+    """Themes as JSON-ready data (for the store's meta)."""
+    return [
+        {
+            "id": t.id,
+            "label": t.label,
+            "keywords": [[k, w] for k, w in t.keywords],
+            "statement_ids": list(t.statement_ids),
+            "is_other": t.is_other,
+            "origin": t.origin,
+        }
+        for t in themes
+    ]
+
+
+def themes_from_data(data: Any) -> tuple[Theme, ...]:
+    """Themes back from JSON data; tolerant of missing or malformed entries."""
+    themes = []
+    if not isinstance(data, list):
+        return ()
+    for item in data:
+        try:
+            themes.append(
+                Theme(
+                    id=str(item["id"]),
+                    label=str(item["label"]),
+                    keywords=tuple((str(k), float(w)) for k, w in item.get("keywords", [])),
+                    statement_ids=tuple(int(i) for i in item.get("statement_ids", [])),
+                    is_other=bool(item.get("is_other", False)),
+                    origin=str(item.get("origin", "detected")),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return tuple(themes)
+
+
+@dataclass(frozen=True)
+class SavedState:
+    """What one recompute leaves for the next: themes, positions, colours."""
+
+    previous: Clustering | None
+    positions: dict[str, tuple[float, float]]
+    colors: dict[str, str]
+
+
+def load_state(store: Store, workshop_id: int) -> SavedState:
+    """The previous themes (as a Clustering without assignments), positions and colours."""
+    state = store.get_meta(workshop_id, STATE_KEY, None)
+    if not isinstance(state, dict):
+        return SavedState(None, {}, {})
+    themes = themes_from_data(state.get("themes"))
+    previous = Clustering(themes=themes, assignments={}) if themes else None
+    positions: dict[str, tuple[float, float]] = {}
+    raw = state.get("positions")
+    if isinstance(raw, dict):
+        for node, xy in raw.items():
+            try:
+                positions[str(node)] = (float(xy[0]), float(xy[1]))
+            except (TypeError, ValueError, IndexError):
+                continue
+    raw_colors = state.get("colors")
+    colors = {str(k): str(v) for k, v in raw_colors.items()} if isinstance(raw_colors, dict) else {}
+    return SavedState(previous, positions, colors)
+
+
+def compute_board(
+    store: Store,
+    workshop_ref: int | str,
+    *,
+    display: DisplaySettings | None = None,
+    engine: EngineSettings | None = None,
+    seed: int = 0,
+    persist: bool = True,
+) -> Board:
+    """Recompute a workshop's board from the store, continuing from the saved state."""
+    workshop = store.get_workshop(workshop_ref)
+    revision = store.revision(workshop.id)
+    statements = tuple(s for s in store.statements(workshop.id) if not s.hidden)
+    overrides = overrides_from_actions(store.actions(workshop.id))
+    saved = load_state(store, workshop.id)
+    documents = documents_of(statements)
+    clustering = detect_themes(
+        documents,
+        overrides=overrides,
+        settings=engine or EngineSettings(),
+        previous=saved.previous,
+        language=workshop.language,
+        seed=seed,
+    )
+    graph = build_concept_map(
+        clustering,
+        documents,
+        settings=display or DisplaySettings(),
+        language=workshop.language,
+        previous_colors=saved.colors,
+    )
+    positions = compute_layout(graph, previous=saved.positions, seed=seed)
+    if persist:
+        store.set_meta(
+            workshop.id,
+            STATE_KEY,
+            {
+                "revision": revision,
+                "themes": themes_to_data(clustering.themes),
+                # keep positions of nodes that left the map too: if they come back, they
+                # come back where people last saw them
+                "positions": {**saved.positions, **{k: list(v) for k, v in positions.items()}},
+                "colors": {**saved.colors, **theme_colors(graph)},
+            },
+        )
+    return Board(workshop, revision, statements, clustering, graph, dict(positions))
+
+
+def restrict(
+    board: Board,
+    *,
+    tables: Collection[str] = (),
+    kinds: Collection[str] = (),
+    display: DisplaySettings | None = None,
+) -> Board:
+    """The board limited to some tables and/or kinds, with the same themes and positions.
+
+    Filtering must not move anything: themes keep their ids and labels and nodes keep
+    their places; only what is filtered out disappears.
+    """
+    if not tables and not kinds:
+        return board
+    keep = tuple(
+        s
+        for s in board.statements
+        if (not tables or (s.table_name or "") in tables)
+        and (not kinds or (s.kind or "none") in kinds)
+    )
+    keep_ids = {s.id for s in keep}
+    themes = []
+    for theme in board.clustering.themes:
+        ids = tuple(i for i in theme.statement_ids if i in keep_ids)
+        if ids:
+            themes.append(dataclasses.replace(theme, statement_ids=ids))
+    assignments: dict[int, Assignment] = {
+        i: a for i, a in board.clustering.assignments.items() if i in keep_ids
+    }
+    clustering = dataclasses.replace(
+        board.clustering, themes=tuple(themes), assignments=assignments
+    )
+    graph = build_concept_map(
+        clustering,
+        documents_of(keep),
+        settings=display or DisplaySettings(),
+        language=board.language,
+        previous_colors=theme_colors(board.graph),
+    )
+    positions = {n: board.positions[n] for n in graph.nodes if n in board.positions}
+    missing = [n for n in graph.nodes if n not in positions]
+    if missing:
+        positions = compute_layout(graph, previous=positions, seed=0)
+    return dataclasses.replace(
+        board, statements=keep, clustering=clustering, graph=graph, positions=positions
+    )
+
+
+def render_map(board: Board, fmt: str, *, dark: bool = False, width_px: int | None = None) -> bytes:
+    """The board's concept map in one export format, as bytes."""
+    title = board.workshop.title
+    subtitle = board.subtitle()
+    if fmt in ("png", "svg", "pdf"):
+        from harvest import render
+
+        kwargs: dict[str, Any] = {
+            "title": title,
+            "subtitle": subtitle,
+            "dark": dark,
+            "language": board.language,
+        }
+        if fmt == "png":
+            if width_px:
+                kwargs["width_px"] = width_px
+            return render.render_png(board.graph, board.positions, **kwargs)
+        if fmt == "svg":
+            return render.render_svg(board.graph, board.positions, **kwargs)
+        return render.render_pdf(board.graph, board.positions, **kwargs)
+    if fmt == "html":
+        from harvest.view import render_standalone_html
+
+        return render_standalone_html(
+            board.graph,
+            board.positions,
+            title=title,
+            subtitle=subtitle,
+            dark=dark,
+            language=board.language,
+        ).encode("utf-8")
+    if fmt == "graphml":
+        return to_graphml(board.graph, board.positions)
+    if fmt == "gexf":
+        return to_gexf(board.graph, board.positions)
+    if fmt == "json":
+        return to_json(board.graph, board.positions)
+    raise ValueError(f"unknown map format {fmt!r}; expected one of {', '.join(MAP_FORMATS)}")
+
+
+def export_map(store: Store, workshop_ref: int | str, fmt: str) -> bytes:
+    """Recompute a workshop's board and export its map (used by ``harvest export``)."""
+    if fmt not in MAP_FORMATS:
+        raise ValueError(f"unknown map format {fmt!r}; expected one of {', '.join(MAP_FORMATS)}")
+    return render_map(compute_board(store, workshop_ref), fmt)
+
+
+def map_filename(workshop: Workshop, fmt: str, now: datetime | None = None) -> str:
+    """A safe download file name: slug, date, extension (no user text gets through raw)."""
+    stamp = (
+        workshop.date.isoformat() if workshop.date else (now or datetime.now()).date().isoformat()
+    )
+    return f"harvest-{workshop.slug}-{stamp}.{fmt}"
+
+
+def new_node_ids(board: Board, statement_ids: Collection[int]) -> set[str]:
+    """Map nodes that belong to the given (new) statements: their demands and keywords."""
+    candidates: set[str] = set()
+    for statement_id in statement_ids:
+        assignment = board.clustering.assignments.get(statement_id)
+        if assignment is None:
+            continue
+        candidates.add(demand_node(statement_id))
+        candidates.update(keyword_node(keyword) for keyword in assignment.keywords)
+    return {node for node in candidates if node in board.graph}
+
+
+def theme_counts(board: Board) -> list[tuple[Theme, int]]:
+    """Themes with their statement counts, largest first, "other" last."""
+    return sorted(
+        ((t, len(t.statement_ids)) for t in board.clustering.themes),
+        key=lambda tc: (tc[0].is_other, -tc[1], tc[0].label),
+    )

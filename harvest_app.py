@@ -1,0 +1,1125 @@
+"""Harvest's Streamlit entry: navigation, pages and widgets over the pure core in harvest/.
+
+Run with ``make run`` (or ``streamlit run harvest_app.py``). Every page reads input, calls
+the core, and shows what comes back; domain errors become messages, never tracebacks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import ipaddress
+import os
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from harvest import access, curation
+from harvest.access import Access, AccessDenied, TooManyAttempts
+from harvest.board import (
+    MAP_MIME,
+    Board,
+    compute_board,
+    map_filename,
+    new_node_ids,
+    render_map,
+    restrict,
+    theme_counts,
+)
+from harvest.i18n import LANGUAGES, kind_label, translate
+from harvest.intake import InvalidInput
+from harvest.model import KINDS, OTHER_THEME_ID, Workshop
+from harvest.store import DatabaseUnavailable, Store, StoreError, WorkshopNotFound, database_url
+
+REFRESH_SECONDS = float(os.environ.get("HARVEST_REFRESH_SECONDS", "3"))
+HIGHLIGHT_SECONDS = 12.0
+
+st.set_page_config(page_title="Harvest", page_icon="🌾", layout="wide")
+
+
+# --- shared resources (one per server process) ---------------------------------------
+
+
+def db_url() -> str:
+    """The database this server uses: ``HARVEST_DATABASE_URL`` from the environment or
+    from Streamlit secrets, else the SQLite file in sessions/ (read per run, so tests
+    can point elsewhere)."""
+    if os.environ.get("HARVEST_DATABASE_URL"):
+        return database_url()
+    return database_url(secret_database_url())
+
+
+@st.cache_resource
+def secret_database_url() -> str | None:
+    try:
+        value = st.secrets.get("HARVEST_DATABASE_URL")
+    except Exception:  # no secrets.toml: the normal case  # noqa: BLE001
+        return None
+    return str(value) if value else None
+
+
+@st.cache_resource
+def open_store(url: str) -> Store:
+    return Store(url)
+
+
+def get_store() -> Store:
+    return open_store(db_url())
+
+
+@st.cache_resource
+def get_throttle() -> access.Throttle:
+    return access.Throttle()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def compute_cached_board(url: str, workshop_id: int, revision: int) -> Board:
+    return compute_board(open_store(url), workshop_id)
+
+
+def cached_board(workshop_id: int, revision: int) -> Board:
+    """One computation per (database, workshop, revision), shared by every viewer."""
+    return compute_cached_board(db_url(), workshop_id, revision)
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_map_html(
+    url: str,
+    workshop_id: int,
+    revision: int,
+    tables: tuple[str, ...],
+    kinds: tuple[str, ...],
+    dark: bool,
+    presentation: bool,
+    search: str,
+    highlight: tuple[str, ...],
+    language: str,
+    height: int,
+) -> str:
+    from harvest.view import render_html
+
+    board = restrict(compute_cached_board(url, workshop_id, revision), tables=tables, kinds=kinds)
+    return render_html(
+        board.graph,
+        board.positions,
+        title="" if not presentation else board.workshop.title,
+        subtitle="",
+        dark=dark,
+        presentation=presentation,
+        highlight=highlight,
+        search=search,
+        language=language,
+        height_px=height,
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_export(
+    url: str, workshop_id: int, revision: int, fmt: str, dark: bool, width: int
+) -> bytes:
+    board = compute_cached_board(url, workshop_id, revision)
+    return render_map(board, fmt, dark=dark, width_px=width or None)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def cached_qr(url: str, dark: bool) -> bytes:
+    import qrcode
+
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=2)
+    code.add_data(url)
+    fill, back = ("white", "#111418") if dark else ("black", "white")
+    buffer = io.BytesIO()
+    code.make_image(fill_color=fill, back_color=back).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+# --- language and access --------------------------------------------------------------
+
+
+def lang() -> str:
+    value = st.session_state.get("lang")
+    return value if value in LANGUAGES else "de"
+
+
+def T(key: str, **params: Any) -> str:  # noqa: N802 - the catalogue's conventional name
+    return translate(key, lang(), **params)
+
+
+def client_id() -> str:
+    return str(st.context.ip_address or "unknown")
+
+
+def is_local_organiser() -> bool:
+    """`make run` on one's own machine: the loopback user may open every workshop."""
+    if os.environ.get("HARVEST_LOCAL_ORGANISER") != "1":
+        return False
+    ip = st.context.ip_address
+    if ip is None:  # AppTest and other in-process runs
+        return True
+    try:
+        return ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+def current_access() -> Access | None:
+    """The access granted by the link's token (kept for the whole browser session)."""
+    token = st.query_params.get(access.TOKEN_PARAM) or st.session_state.get("token")
+    if not token:
+        return None
+    cached = st.session_state.get("access")
+    if cached is not None and st.session_state.get("token") == token:
+        # revoked links must stop at once: re-check the link (one indexed query)
+        try:
+            return access.resolve_token(get_store(), token)
+        except AccessDenied:
+            st.session_state.pop("access", None)
+            st.session_state.pop("token", None)
+            raise
+    result = access.authenticate(get_store(), token, client_id(), get_throttle())
+    st.session_state["token"] = token
+    st.session_state["access"] = result
+    return result
+
+
+def enter_as(token: str) -> None:
+    st.session_state["token"] = token
+    st.session_state.pop("access", None)
+    st.query_params[access.TOKEN_PARAM] = token
+
+
+def workshop_of(acc: Access) -> Workshop:
+    return get_store().get_workshop(acc.workshop_id)
+
+
+def require(acc: Access | None, action: str) -> Access:
+    if acc is None or not acc.allows(action):
+        st.error(T("error.not_allowed"))
+        st.stop()
+    return acc
+
+
+def show_store_error(exc: Exception) -> None:
+    if isinstance(exc, DatabaseUnavailable):
+        st.error(T("error.db_unavailable"))
+    elif isinstance(exc, InvalidInput):
+        st.error(T(f"input.{exc.code}", **exc.params))
+    else:
+        st.error(str(exc))
+
+
+# --- look -----------------------------------------------------------------------------
+
+
+def inject_style(presentation: bool, dark: bool) -> None:
+    css = """
+    .block-container {padding-top: 2.2rem;}
+    .harvest-theme {font-size: 1.15rem; line-height: 1.5; margin: 0 0 .35rem 0;}
+    .harvest-theme b {font-weight: 700;}
+    .harvest-count {float: right; font-variant-numeric: tabular-nums; opacity: .8;}
+    .harvest-swatch {display:inline-block; width: .9rem; height: .9rem; border-radius: 50%;
+                     margin-right: .45rem; vertical-align: -1px;}
+    """
+    if presentation:
+        bg, fg = ("#111418", "#f2f2f2") if dark else ("#ffffff", "#111111")
+        css += f"""
+        [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
+        header[data-testid="stHeader"], [data-testid="stToolbar"], footer,
+        [data-testid="stDecoration"] {{display: none !important;}}
+        .block-container {{padding: .6rem 1.2rem 0 1.2rem !important; max-width: 100% !important;}}
+        .stApp {{background: {bg}; color: {fg};}}
+        .harvest-theme {{font-size: 1.6rem; color: {fg};}}
+        h1, h2, h3, p, span, div {{color: {fg};}}
+        """
+    st.html(f"<style>{css}</style>")
+
+
+# --- pages ----------------------------------------------------------------------------
+
+
+def page_start() -> None:
+    store = get_store()
+    st.title(T("start.title"))
+    st.caption(T("start.lead"))
+    acc = None
+    try:
+        acc = current_access()
+    except (AccessDenied, TooManyAttempts):
+        acc = None
+    col_new, col_open = st.columns([3, 2], gap="large")
+    with col_new:
+        st.subheader(T("start.create"))
+        with st.form("create_workshop", clear_on_submit=False):
+            title = st.text_input(T("start.field_title"), key="new_title", max_chars=200)
+            c1, c2, c3 = st.columns(3)
+            day = c1.date_input(T("start.field_date"), value=date.today(), key="new_date")
+            place = c2.text_input(T("start.field_place"), key="new_place", max_chars=200)
+            language = c3.selectbox(
+                T("start.field_language"),
+                LANGUAGES,
+                key="new_language",
+                format_func=lambda code: T(f"language.{code}"),
+            )
+            tables_text = st.text_area(
+                T("start.field_tables"),
+                key="new_tables",
+                height=150,
+                placeholder=T("start.tables_placeholder"),
+            )
+            submitted = st.form_submit_button(T("start.create_button"), type="primary")
+        if submitted:
+            create_workshop(title, day, place, language, tables_text)
+        created = st.session_state.get("created_links")
+        if created:
+            st.success(T("start.created", title=created["title"]))
+            show_links(created["links"])
+            if st.button(T("start.open_created"), key="open_created", type="primary"):
+                enter_as(created["moderator_token"])
+                st.session_state.pop("created_links", None)
+                st.rerun()
+    with col_open:
+        st.subheader(T("start.open"))
+        link = st.text_input(T("start.paste_link"), key="open_link", type="password")
+        if st.button(T("start.open_button"), key="open_button") and link:
+            token = link.rsplit(f"{access.TOKEN_PARAM}=", 1)[-1].split("&")[0].strip()
+            try:
+                access.authenticate(store, token, client_id(), get_throttle())
+            except TooManyAttempts as exc:
+                st.error(T("error.too_many", seconds=int(exc.retry_after) + 1))
+            except AccessDenied:
+                st.error(T("error.bad_link"))
+            else:
+                enter_as(token)
+                st.rerun()
+        if is_local_organiser():
+            st.subheader(T("start.local_workshops"))
+            st.caption(T("start.local_hint"))
+            for ws in store.list_workshops():
+                row = st.columns([4, 1])
+                row[0].markdown(
+                    f"**{escape_md(ws.title)}**  \n{ws.date or ''} · {escape_md(ws.place)}"
+                )
+                if row[1].button(T("start.open_short"), key=f"open_ws_{ws.id}"):
+                    enter_as(access.issue_token(store, ws, "moderator"))
+                    st.rerun()
+    if acc is not None and acc.allows("start"):
+        st.divider()
+        page_links_panel(acc)
+    st.divider()
+    page_import_section(acc)
+
+
+def create_workshop(
+    title: str, day: date | None, place: str, language: str, tables_text: str
+) -> None:
+    store = get_store()
+    tables = [line.strip() for line in tables_text.splitlines() if line.strip()]
+    try:
+        ws = store.create_workshop(title, date=day, place=place, language=language, tables=tables)
+    except (InvalidInput, StoreError, ValueError) as exc:
+        if isinstance(exc, InvalidInput) and exc.code == "empty":
+            st.error(T("start.title_missing"))
+        else:
+            show_store_error(exc)
+        return
+    links = access.workshop_links(store, ws, base_url=base_url())
+    st.session_state["created_links"] = {
+        "title": ws.title,
+        "links": links,
+        "moderator_token": links["moderator"].rsplit(f"{access.TOKEN_PARAM}=", 1)[-1],
+    }
+
+
+def base_url() -> str | None:
+    configured = os.environ.get("HARVEST_BASE_URL")
+    if configured:
+        return configured
+    url = st.context.url
+    if url:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+    return None
+
+
+def show_links(links: dict[str, str]) -> None:
+    for role in ("moderator", "facilitator", "participant"):
+        st.markdown(f"**{T(f'role.{role}')}**: {T(f'role.{role}.hint')}")
+        st.code(links[role], language=None)
+
+
+def page_links_panel(acc: Access) -> None:
+    store = get_store()
+    ws = workshop_of(acc)
+    st.subheader(T("links.title", title=ws.title))
+    links = access.workshop_links(store, ws, base_url=base_url())
+    show_links(links)
+    tables = store.tables(ws.id)
+    if tables:
+        with st.expander(T("links.per_table")):
+            for table in tables:
+                token = access.issue_token(store, ws, "facilitator", table_id=table.id)
+                st.markdown(f"**{escape_md(table.name)}**")
+                st.code(access.link_url(token, base_url()), language=None)
+    cols = st.columns(3)
+    for col, role in zip(cols, ("moderator", "facilitator", "participant"), strict=True):
+        if col.button(T("links.reissue", role=T(f"role.{role}")), key=f"reissue_{role}"):
+            token = access.reissue_token(store, ws, role)
+            if role == "moderator":
+                enter_as(token)
+            st.toast(T("links.reissued"))
+            st.rerun()
+
+
+def page_import_section(acc: Access | None) -> None:
+    from harvest.imports import ImportFileError, parse_statements
+
+    store = get_store()
+    st.subheader(T("import.title"))
+    st.caption(T("import.hint"))
+    moderator_ws = workshop_of(acc) if acc is not None and acc.allows("start") else None
+    target = st.text_input(
+        T("import.workshop"),
+        key="import_workshop",
+        value=moderator_ws.title if moderator_ws else "",
+        disabled=moderator_ws is not None,
+    )
+    upload = st.file_uploader(T("import.file"), type=["csv", "xlsx", "txt"], key="import_file")
+    if upload is None:
+        return
+    data = upload.getvalue()
+    try:
+        result = parse_statements(data, upload.name)
+    except ImportFileError as exc:
+        st.error(T("import.file_error", reason=str(exc)))
+        return
+    st.info(T("import.summary", ok=len(result.rows), bad=len(result.errors)))
+    if result.errors:
+        st.dataframe(
+            [{"line": e.line, "reason": e.reason} for e in result.errors[:200]],
+            hide_index=True,
+        )
+    label = T("import.confirm_with_errors") if result.errors else T("import.confirm")
+    if st.button(label, key="import_confirm", type="primary", disabled=not result.rows):
+        from harvest.store import NewStatement
+
+        try:
+            if moderator_ws is not None:
+                ws = moderator_ws
+            else:
+                ws = store.find_workshop(target) if target else None
+                if ws is not None:
+                    st.error(T("import.exists"))
+                    return
+                ws = store.create_workshop(target or upload.name)
+            items = [NewStatement(r.text, r.table, r.kind, r.author) for r in result.rows]
+            store.add_statements(ws.id, items)
+        except (InvalidInput, StoreError) as exc:
+            show_store_error(exc)
+            return
+        st.success(T("import.done", n=len(result.rows), title=ws.title))
+        if moderator_ws is None:
+            links = access.workshop_links(store, ws, base_url=base_url())
+            show_links(links)
+
+
+def escape_md(text: str | None) -> str:
+    """User text shown through st.markdown: every Markdown/HTML control character escaped."""
+    if not text:
+        return ""
+    out = []
+    for ch in text:
+        if ch in "\\`*_{}[]()#+-.!|<>~$&":
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("  \n")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def board_options(ws: Workshop, presentation: bool) -> dict[str, Any]:
+    """Filters and view options (sidebar in normal mode, defaults in presentation)."""
+    dark = st.session_state.get("dark", False)
+    if presentation:
+        return {"tables": (), "kinds": (), "search": "", "dark": dark}
+    with st.sidebar:
+        st.markdown(f"### {T('board.view')}")
+        tables = [t.name for t in get_store().tables(ws.id)]
+        chosen_tables = st.multiselect(T("board.filter_tables"), tables, key="filter_tables")
+        chosen_kinds = st.multiselect(
+            T("board.filter_kinds"),
+            [*KINDS, "none"],
+            key="filter_kinds",
+            format_func=lambda k: kind_label(k, lang()),
+        )
+        search = st.text_input(T("board.search"), key="board_search", max_chars=60)
+    return {
+        "tables": tuple(chosen_tables),
+        "kinds": tuple(chosen_kinds),
+        "search": search.strip(),
+        "dark": dark,
+    }
+
+
+def page_board() -> None:
+    acc = require(current_access(), "board")
+    ws = workshop_of(acc)
+    presentation = st.session_state.get("presentation", False)
+    dark = st.session_state.get("dark", False)
+    inject_style(presentation, dark)
+    options = board_options(ws, presentation)
+    if not presentation:
+        head = st.columns([6, 1.2, 1.2])
+        head[0].title(ws.title)
+        head[1].toggle(T("board.dark"), key="dark")
+        if head[2].button(T("board.present"), key="present_on", type="primary"):
+            st.session_state["presentation"] = True
+            st.rerun()
+    else:
+        if st.button("✕", key="present_off", help=T("board.present_off")):
+            st.session_state["presentation"] = False
+            st.rerun()
+    board_fragment(acc.workshop_id, options, presentation)
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool) -> None:
+    store = get_store()
+    try:
+        revision = store.revision(workshop_id)
+    except DatabaseUnavailable:
+        st.warning(T("board.reconnecting"))
+        revision = st.session_state.get("board_revision")
+        if revision is None:
+            return
+    except WorkshopNotFound:
+        st.error(T("error.bad_link"))
+        return
+    seen = st.session_state.get("board_revision")
+    now = time.monotonic()
+    if seen is not None and revision != seen:
+        try:
+            fresh = store.statements_since(workshop_id, seen)
+        except DatabaseUnavailable:
+            fresh = []
+        st.session_state["board_highlight_ids"] = [s.id for s in fresh if not s.hidden]
+        st.session_state["board_highlight_until"] = now + HIGHLIGHT_SECONDS
+    st.session_state["board_revision"] = revision
+    with st.spinner(T("board.computing")):  # shows only if the map is not cached yet
+        board = cached_board(workshop_id, revision)
+    highlight: tuple[str, ...] = ()
+    if st.session_state.get("board_highlight_until", 0) > now:
+        highlight = tuple(sorted(new_node_ids(board, st.session_state["board_highlight_ids"])))
+    height = 820 if presentation else 700
+    html = cached_map_html(
+        db_url(),
+        workshop_id,
+        revision,
+        options["tables"],
+        options["kinds"],
+        options["dark"],
+        presentation,
+        options["search"],
+        highlight,
+        lang(),
+        height,
+    )
+    map_col, side_col = st.columns([4, 1.15], gap="medium")
+    with map_col:
+        st.iframe(html, height=height + 8)
+    with side_col:
+        side_panel(board, options, presentation)
+
+
+def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> None:
+    from harvest.conceptmap import theme_colors
+
+    colors = theme_colors(board.graph)
+    counts = theme_counts(board)
+    total = sum(c for _, c in counts)
+    st.markdown(f"#### {T('board.themes')} · {total}")
+    lines = []
+    for theme, count in counts:
+        color = colors.get(theme.id, "#9a9a9a")
+        label = T("theme.other") if theme.id == OTHER_THEME_ID else theme.label
+        lines.append(
+            f'<div class="harvest-theme"><span class="harvest-swatch" style="background:{color}">'
+            f'</span><b>{html_escape(label)}</b><span class="harvest-count">{count}</span></div>'
+        )
+    st.html("".join(lines) or f"<p>{html_escape(T('board.empty'))}</p>")
+    demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
+    st.caption(T("board.counts", statements=total, demands=demands))
+    url = participant_url(board.workshop)
+    if url:
+        st.image(
+            cached_qr(url, options["dark"] and presentation), width=180 if presentation else 150
+        )
+        st.caption(T("board.scan"))
+        if not presentation:
+            st.code(url, language=None)
+
+
+def participant_url(ws: Workshop) -> str | None:
+    try:
+        return access.workshop_links(get_store(), ws, base_url=base_url())["participant"]
+    except (StoreError, OSError):
+        return None
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)
+
+
+def page_entry() -> None:
+    acc = require(current_access(), "entry")
+    store = get_store()
+    ws = workshop_of(acc)
+    st.title(T("entry.title"))
+    st.caption(ws.title)
+    tables = store.tables(ws.id)
+    names = [t.name for t in tables]
+    bound = next((t.name for t in tables if t.id == acc.table_id), None)
+    if bound:
+        table = bound
+        st.markdown(f"**{T('entry.table')}:** {escape_md(bound)}")
+    elif names:
+        remembered = st.session_state.get("entry_table_choice")
+        index = names.index(remembered) if remembered in names else 0
+        table = st.selectbox(T("entry.table"), names, index=index, key="entry_table")
+        st.session_state["entry_table_choice"] = table
+    else:
+        table = None
+    kind = st.segmented_control(
+        T("entry.kind"),
+        list(KINDS),
+        key="entry_kind",
+        format_func=lambda k: kind_label(k, lang()),
+        default="idea",
+    )
+    text = st.chat_input(T("entry.placeholder"), key="entry_text", max_chars=ws.max_chars)
+    if text:
+        submit_statement(ws, table, kind, text)
+    unsent = st.session_state.get("entry_unsent")
+    if unsent:
+        st.error(T("error.db_unavailable"))
+        st.code(unsent["text"], language=None)
+        if st.button(T("entry.retry"), key="entry_retry", type="primary"):
+            submit_statement(ws, unsent["table"], unsent["kind"], unsent["text"])
+            st.rerun()
+    recent_entries(ws)
+
+
+def submit_statement(ws: Workshop, table: str | None, kind: str | None, text: str) -> None:
+    store = get_store()
+    session = st.session_state.setdefault("entry_session", uuid.uuid4().hex)
+    # the same text from the same person at the same table is a double submit, not news
+    submission = hashlib.sha256(f"{session}|{table}|{text.strip()}".encode()).hexdigest()[:32]
+    try:
+        statement = store.add_statement(
+            ws.id,
+            text,
+            table=table,
+            kind=kind,
+            origin="typed",
+            submission_id=submission,
+        )
+    except InvalidInput as exc:
+        st.error(T(f"input.{exc.code}", **exc.params))
+        return
+    except DatabaseUnavailable:
+        st.session_state["entry_unsent"] = {"text": text, "table": table, "kind": kind}
+        return
+    st.session_state.pop("entry_unsent", None)
+    mine: list[int] = st.session_state.setdefault("entry_mine", [])
+    if statement.id in mine:
+        st.info(T("entry.duplicate"))
+    else:
+        mine.append(statement.id)
+        st.toast(T("entry.saved", id=statement.id), icon="✅")
+        st.success(T("entry.saved", id=statement.id))
+
+
+def recent_entries(ws: Workshop) -> None:
+    store = get_store()
+    mine = st.session_state.get("entry_mine", [])
+    if not mine:
+        return
+    st.markdown(f"#### {T('entry.recent')}")
+    for statement_id in reversed(mine[-8:]):
+        try:
+            s = store.get_statement(statement_id)
+        except StoreError:
+            continue
+        row = st.columns([6, 1, 1])
+        shown = f"~~{escape_md(s.text)}~~" if s.hidden else escape_md(s.text)
+        row[0].markdown(
+            f"{shown}  \n:gray[{kind_label(s.kind or 'none', lang())} · "
+            f"{escape_md(s.table_name or '')}]"
+        )
+        with row[1].popover("✏️", help=T("entry.edit")):
+            new_text = st.text_input(
+                T("entry.edit"), value=s.text, key=f"edit_text_{s.id}", max_chars=ws.max_chars
+            )
+            if st.button(T("entry.save"), key=f"edit_save_{s.id}"):
+                try:
+                    store.edit_statement(s.id, new_text)
+                except (InvalidInput, StoreError) as exc:
+                    show_store_error(exc)
+                else:
+                    st.rerun()
+        label = "↩️" if not s.hidden else "⤴️"
+        if row[2].button(
+            label, key=f"undo_{s.id}", help=T("entry.undo") if not s.hidden else T("entry.redo")
+        ):
+            try:
+                store.set_hidden(s.id, not s.hidden, actor="facilitator")
+            except StoreError as exc:
+                show_store_error(exc)
+            else:
+                st.rerun()
+
+
+def page_curate() -> None:
+    acc = require(current_access(), "curate")
+    store = get_store()
+    ws = workshop_of(acc)
+    st.title(T("curate.title"))
+    revision = store.revision(ws.id)
+    board = cached_board(ws.id, revision)
+    counts = theme_counts(board)
+    themes = [t for t, _ in counts]
+    labels = {t.id: (T("theme.other") if t.id == OTHER_THEME_ID else t.label) for t in themes}
+    theme_ids = [t.id for t in themes]
+
+    def do(kind: str, payload: dict[str, Any]) -> None:
+        try:
+            curation.apply_action(store, ws.id, kind, payload)
+        except (curation.InvalidAction, StoreError) as exc:
+            show_store_error(exc)
+            return
+        st.toast(T("curate.done"), icon="✅")
+        st.rerun()
+
+    tab_themes, tab_statements, tab_words, tab_guided, tab_log = st.tabs(
+        [
+            T("curate.tab_themes"),
+            T("curate.tab_statements"),
+            T("curate.tab_words"),
+            T("curate.tab_guided"),
+            T("curate.tab_log"),
+        ]
+    )
+    fmt = labels.get
+    with tab_themes:
+        if not theme_ids:
+            st.info(T("board.empty"))
+        else:
+            theme_id = st.selectbox(T("curate.theme"), theme_ids, format_func=fmt, key="cur_theme")
+            c1, c2 = st.columns(2)
+            with c1:
+                new_label = st.text_input(
+                    T("curate.rename_to"),
+                    value=labels.get(theme_id, ""),
+                    key="cur_rename_label",
+                    max_chars=80,
+                )
+                if st.button(T("curate.rename"), key="cur_rename", type="primary"):
+                    do("rename", {"theme_id": theme_id, "label": new_label})
+            with c2:
+                others = [i for i in theme_ids if i != theme_id]
+                target = (
+                    st.selectbox(
+                        T("curate.merge_into"), others, format_func=fmt, key="cur_merge_target"
+                    )
+                    if others
+                    else None
+                )
+                if target and st.button(T("curate.merge"), key="cur_merge"):
+                    do("merge", {"source": theme_id, "target": target})
+            theme = board.clustering.theme(theme_id)
+            members = [s for s in board.statements if theme and s.id in theme.statement_ids]
+            st.markdown(f"**{T('curate.split')}**")
+            chosen = st.multiselect(
+                T("curate.split_pick"),
+                [s.id for s in members],
+                key="cur_split_ids",
+                format_func=lambda i: next((s.text[:90] for s in members if s.id == i), str(i)),
+            )
+            split_label = st.text_input(
+                T("curate.split_label"), key="cur_split_label", max_chars=80
+            )
+            if st.button(T("curate.split_button"), key="cur_split", disabled=not chosen):
+                do(
+                    "split",
+                    {
+                        "theme_id": theme_id,
+                        "label": split_label or T("curate.new_theme"),
+                        "statement_ids": list(chosen),
+                    },
+                )
+    with tab_statements:
+        statements = list(store.statements(ws.id, include_hidden=True))
+        if not statements:
+            st.info(T("board.empty"))
+        else:
+            query = st.text_input(T("curate.find"), key="cur_find")
+            shown = (
+                [s for s in statements if query.lower() in s.text.lower()] if query else statements
+            )
+            statement_id = st.selectbox(
+                T("curate.statement"),
+                [s.id for s in reversed(shown)],
+                key="cur_statement",
+                format_func=lambda i: next(
+                    (
+                        f"#{s.id} {'🚫 ' if s.hidden else ''}{s.text[:100]}"
+                        for s in shown
+                        if s.id == i
+                    ),
+                    str(i),
+                ),
+            )
+            chosen_statement = next((s for s in statements if s.id == statement_id), None)
+            if chosen_statement is not None:
+                assignment = board.clustering.assignments.get(chosen_statement.id)
+                st.markdown(escape_md(chosen_statement.text))
+                if assignment:
+                    reason = assignment.demand_reason or ""
+                    st.caption(
+                        f"{T('curate.in_theme')}: {labels.get(assignment.theme_id, '')}"
+                        + (
+                            f" · {T('curate.demand_reason')}: {reason}"
+                            if assignment.is_demand
+                            else ""
+                        )
+                    )
+                c1, c2, c3 = st.columns(3)
+                with c1:
+                    target = (
+                        st.selectbox(
+                            T("curate.move_to"), theme_ids, format_func=fmt, key="cur_move_target"
+                        )
+                        if theme_ids
+                        else None
+                    )
+                    if target and st.button(T("curate.move"), key="cur_move"):
+                        do("move", {"statement_id": chosen_statement.id, "theme_id": target})
+                with c2:
+                    is_demand = bool(assignment and assignment.is_demand)
+                    if st.button(
+                        T("curate.unmark") if is_demand else T("curate.mark"), key="cur_demand"
+                    ):
+                        do("demand", {"statement_id": chosen_statement.id, "value": not is_demand})
+                with c3:
+                    if st.button(
+                        T("curate.show") if chosen_statement.hidden else T("curate.hide"),
+                        key="cur_hide",
+                    ):
+                        do(
+                            "hide",
+                            {
+                                "statement_id": chosen_statement.id,
+                                "hidden": not chosen_statement.hidden,
+                            },
+                        )
+                with st.expander(T("curate.delete_forever")):
+                    st.warning(T("curate.delete_warning"))
+                    if st.button(T("curate.delete_button"), key="cur_delete"):
+                        store.delete_statement(chosen_statement.id)
+                        st.rerun()
+    with tab_words:
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            word = st.text_input(T("curate.stopword"), key="cur_stopword", max_chars=60)
+            if st.button(T("curate.add_stopword"), key="cur_add_stopword") and word:
+                do("stopword", {"word": word})
+        with c2:
+            syn_word = st.text_input(T("curate.synonym_word"), key="cur_syn_word", max_chars=60)
+            syn_canonical = st.text_input(
+                T("curate.synonym_canonical"), key="cur_syn_canonical", max_chars=60
+            )
+            if (
+                st.button(T("curate.add_synonym"), key="cur_add_synonym")
+                and syn_word
+                and syn_canonical
+            ):
+                do("synonym", {"word": syn_word, "canonical": syn_canonical})
+        with c3:
+            vocabulary = sorted(
+                board.clustering.vocabulary, key=lambda k: -board.clustering.vocabulary[k]
+            )
+            keyword = (
+                st.selectbox(T("curate.pin_keyword"), vocabulary[:300], key="cur_pin_kw")
+                if vocabulary
+                else None
+            )
+            pin_theme = (
+                st.selectbox(T("curate.pin_theme"), theme_ids, format_func=fmt, key="cur_pin_theme")
+                if theme_ids
+                else None
+            )
+            if keyword and pin_theme and st.button(T("curate.pin"), key="cur_pin"):
+                do("pin", {"keyword": keyword, "theme_id": pin_theme})
+    with tab_guided:
+        st.caption(T("curate.guided_hint"))
+        current = [c for c in curation.overrides_from_actions(store.actions(ws.id)).categories]
+        text = "\n".join(f"{c.name}: {', '.join(c.keywords)}" for c in current)
+        spec = st.text_area(T("curate.guided_field"), value=text, key="cur_guided", height=180)
+        if st.button(T("curate.guided_save"), key="cur_guided_save"):
+            categories = []
+            for index, line in enumerate(spec.splitlines()):
+                if not line.strip():
+                    continue
+                name, _, words = line.partition(":")
+                categories.append(
+                    {
+                        "id": f"cat-{index + 1}",
+                        "name": name.strip(),
+                        "keywords": [w.strip() for w in words.split(",") if w.strip()],
+                    }
+                )
+            do("categories", {"categories": categories})
+    with tab_log:
+        if st.button(T("curate.undo_last"), key="cur_undo", type="primary"):
+            undone = curation.undo_last(store, ws.id)
+            st.toast(T("curate.undone") if undone else T("curate.nothing_to_undo"))
+            st.rerun()
+        log = store.actions(ws.id, include_undone=True)
+        st.dataframe(
+            [
+                {
+                    "#": a.id,
+                    T("curate.log_kind"): T(f"action.{a.kind}"),
+                    T("curate.log_detail"): ", ".join(f"{k}={v}" for k, v in a.payload.items())[
+                        :120
+                    ],
+                    T("curate.log_undone"): "✓" if a.undone else "",
+                }
+                for a in reversed(log)
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+
+
+def page_summary() -> None:
+    from harvest.summary import build_summary, summary_html, summary_markdown, summary_pdf
+
+    acc = require(current_access(), "summary")
+    store = get_store()
+    ws = workshop_of(acc)
+    revision = store.revision(ws.id)
+    board = cached_board(ws.id, revision)
+    summary = build_summary(ws, board.clustering, list(board.statements), language=lang())
+    dark = st.session_state.get("dark", False)
+    html = summary_html(summary, dark=dark)
+    cols = st.columns(3)
+    cols[0].download_button(
+        T("summary.md"),
+        summary_markdown(summary).encode("utf-8"),
+        file_name=map_filename(ws, "md"),
+        mime="text/markdown",
+        key="sum_md",
+    )
+    cols[1].download_button(
+        T("summary.html"),
+        html.encode("utf-8"),
+        file_name=map_filename(ws, "html"),
+        mime="text/html",
+        key="sum_html",
+    )
+    cols[2].download_button(
+        T("summary.pdf"),
+        lambda: summary_pdf(summary),
+        file_name=map_filename(ws, "pdf"),
+        mime="application/pdf",
+        key="sum_pdf",
+    )
+    st.iframe(html, height=1400)
+    # the same content as plain Streamlit text, so the page reads without the iframe too
+    with st.expander(T("summary.as_text")):
+        st.markdown(summary_markdown(summary))
+
+
+def page_export() -> None:
+    acc = require(current_access(), "export")
+    store = get_store()
+    ws = workshop_of(acc)
+    revision = store.revision(ws.id)
+    st.title(T("export.title"))
+    dark = st.toggle(T("board.dark"), key="export_dark")
+    formats: list[tuple[str, str, int]] = [
+        ("png", T("export.png_poster"), 4000),
+        ("png", T("export.png_screen"), 1600),
+        ("svg", "SVG", 0),
+        ("pdf", T("export.pdf"), 0),
+        ("html", T("export.html"), 0),
+        ("graphml", "GraphML (yEd, Gephi)", 0),
+        ("gexf", "GEXF (Gephi)", 0),
+        ("json", "JSON", 0),
+    ]
+    st.markdown(f"#### {T('export.map')}")
+    cols = st.columns(4)
+    for index, (fmt, label, width) in enumerate(formats):
+        name = map_filename(ws, fmt)
+        if width == 1600:
+            name = name.replace(".png", "-screen.png")
+
+        def data(fmt: str = fmt, width: int = width) -> bytes:
+            return cached_export(db_url(), ws.id, revision, fmt, dark, width)
+
+        cols[index % 4].download_button(
+            label,
+            data,
+            file_name=name,
+            mime=MAP_MIME[fmt],
+            key=f"export_{fmt}_{width}",
+            on_click="ignore",
+            width="stretch",
+        )
+    st.markdown(f"#### {T('export.statements')}")
+    from harvest.exports import export_statements_csv, export_statements_xlsx
+
+    def rows(fn: Callable[..., bytes]) -> Callable[[], bytes]:
+        return lambda: fn(ws, store.statements(ws.id, include_hidden=True), store.tables(ws.id))
+
+    c1, c2 = st.columns(4)[:2]
+    c1.download_button(
+        "CSV",
+        rows(export_statements_csv),
+        file_name=map_filename(ws, "csv"),
+        mime="text/csv",
+        key="export_csv",
+        on_click="ignore",
+        width="stretch",
+    )
+    c2.download_button(
+        "XLSX",
+        rows(export_statements_xlsx),
+        file_name=map_filename(ws, "xlsx"),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="export_xlsx",
+        on_click="ignore",
+        width="stretch",
+    )
+    st.divider()
+    with st.expander(T("export.delete_workshop")):
+        st.warning(T("export.delete_warning", title=ws.title))
+        confirm = st.text_input(T("export.delete_confirm"), key="delete_confirm")
+        if st.button(T("export.delete_button"), key="delete_workshop", disabled=confirm != ws.slug):
+            store.delete_workshop(ws.id)
+            for key in ("token", "access"):
+                st.session_state.pop(key, None)
+            st.query_params.clear()
+            st.rerun()
+
+
+def page_denied() -> None:
+    st.title(T("denied.title"))
+    st.error(T("denied.body"))
+    st.page_link(st.session_state["start_page"], label=T("denied.start"))
+
+
+# --- navigation -----------------------------------------------------------------------
+
+
+def main() -> None:
+    if "lang" not in st.session_state:
+        requested = st.query_params.get("lang")
+        st.session_state["lang"] = requested if requested in LANGUAGES else None
+    denied = False
+    acc: Access | None = None
+    try:
+        acc = current_access()
+    except TooManyAttempts as exc:
+        st.error(T("error.too_many", seconds=int(exc.retry_after) + 1))
+        st.stop()
+    except AccessDenied:
+        denied = True
+    except DatabaseUnavailable:
+        st.error(T("error.db_unavailable"))
+        st.stop()
+    if acc is not None:
+        st.query_params[access.TOKEN_PARAM] = st.session_state["token"]
+        if st.session_state.get("lang") is None:
+            try:
+                st.session_state["lang"] = workshop_of(acc).language
+            except StoreError:
+                st.session_state["lang"] = "de"
+    if st.session_state.get("lang") is None:
+        st.session_state["lang"] = "de"
+
+    start = st.Page(page_start, title=T("nav.start"), icon=":material/home:", url_path="start")
+    st.session_state["start_page"] = start
+    pages: list[Any] = []
+    if denied:
+        pages = [
+            st.Page(page_denied, title=T("denied.title"), icon=":material/block:", default=True),
+            start,
+        ]
+    elif acc is None:
+        pages = [
+            st.Page(
+                page_start,
+                title=T("nav.start"),
+                icon=":material/home:",
+                url_path="start",
+                default=True,
+            )
+        ]
+    else:
+        role_pages = {
+            "board": st.Page(
+                page_board,
+                title=T("nav.board"),
+                icon=":material/hub:",
+                url_path="board",
+                default=acc.role != "facilitator",
+            ),
+            "entry": st.Page(
+                page_entry,
+                title=T("nav.entry"),
+                icon=":material/edit_note:",
+                url_path="entry",
+                default=acc.role == "facilitator",
+            ),
+            "curate": st.Page(
+                page_curate, title=T("nav.curate"), icon=":material/tune:", url_path="curate"
+            ),
+            "summary": st.Page(
+                page_summary,
+                title=T("nav.summary"),
+                icon=":material/summarize:",
+                url_path="summary",
+            ),
+            "export": st.Page(
+                page_export, title=T("nav.export"), icon=":material/download:", url_path="export"
+            ),
+            "start": start,
+        }
+        order = ["board", "entry", "curate", "summary", "export", "start"]
+        pages = [role_pages[name] for name in order if acc.allows(name)]
+    page = st.navigation(
+        pages, position="sidebar" if not st.session_state.get("presentation") else "hidden"
+    )
+    with st.sidebar:
+        st.segmented_control(
+            T("language"),
+            list(LANGUAGES),
+            key="lang",
+            format_func=lambda code: T(f"language.{code}"),
+        )
+        if acc is not None:
+            st.caption(T(f"role.{acc.role}"))
+    page.run()
+
+
+main()

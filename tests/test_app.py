@@ -1,0 +1,279 @@
+"""The Streamlit app, driven by AppTest: real store (SQLite file), real engine, no mocks.
+
+Widgets are found by their ``key=``. Pages are opened the way a link opens them: the
+token in the query string; the page by its url path (``open_page``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from streamlit.util import calc_hash
+
+from harvest import access
+from harvest.store import Store
+
+APP = str(Path(__file__).resolve().parents[1] / "harvest_app.py")
+SECRET = "app-test-secret"
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("HARVEST_DATABASE_URL", url)
+    monkeypatch.setenv("HARVEST_SESSIONS_DIR", str(tmp_path))
+    monkeypatch.setenv("HARVEST_SECRET_KEY", SECRET)
+    monkeypatch.delenv("HARVEST_LOCAL_ORGANISER", raising=False)
+    s = Store(url)
+    yield s
+    s.close()
+
+
+def demo_statements(n: int) -> list[dict[str, str]]:
+    spec = json.loads(resources.files("harvest.data").joinpath("demo_workshop.json").read_text())
+    return spec["statements"][:n]
+
+
+def workshop_with(store: Store, n: int = 40) -> tuple[int, dict[str, str]]:
+    ws = store.create_workshop(
+        "Zukunftswerkstatt Test",
+        slug="zw",
+        tables=[
+            "Sprache & Bildung",
+            "Arbeit & Ausbildung",
+            "Nachbarschaft & Begegnung",
+            "Verwaltung & Beratung",
+            "Pflege & Fachkräfte",
+            "Kinder, Familie & Schule",
+        ],
+    )
+    for item in demo_statements(n):
+        store.add_statement(ws.id, item["text"], table=item["table"], kind=item["kind"])
+    links = access.workshop_links(store, ws, "http://localhost:8501", secret=SECRET.encode())
+    return ws.id, {role: url.rsplit("t=", 1)[1] for role, url in links.items()}
+
+
+def app(token: str | None = None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=90)
+    if token:
+        at.query_params["t"] = token
+    at.run()
+    if page:
+        open_page(at, page)
+    return at
+
+
+def open_page(at: AppTest, url_path: str) -> AppTest:
+    # st.navigation pages are callables here; AppTest.switch_page only knows files, so
+    # select the page by the hash st.Page gives its url path (as the browser's URL does).
+    at._page_hash = calc_hash(url_path)  # noqa: SLF001
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page shows as text (markdown, html, captions, alerts, code)."""
+    parts: list[str] = []
+    for kind in (
+        "markdown",
+        "caption",
+        "error",
+        "warning",
+        "info",
+        "success",
+        "title",
+        "subheader",
+        "code",
+    ):
+        parts.extend(str(el.value) for el in getattr(at, kind))
+    parts.extend(el.proto.body for el in at.get("html"))
+    return "\n".join(parts)
+
+
+def theme_list(at: AppTest) -> str:
+    return "\n".join(el.proto.body for el in at.get("html") if "harvest-theme" in el.proto.body)
+
+
+def test_start_page_creates_a_workshop_and_shows_three_links(store: Store) -> None:
+    at = app()
+    assert not at.exception
+    at.text_input(key="new_title").input("Integrationskonferenz 2026")
+    at.text_input(key="new_place").input("Altes Rathaus")
+    at.text_area(key="new_tables").input("Sprache\nArbeit\n\nPflege")
+    next(b for b in at.button if b.label == "Werkstatt anlegen").click().run()
+    assert not at.exception
+    ws = store.get_workshop("integrationskonferenz-2026")
+    assert [t.name for t in store.tables(ws.id)] == ["Sprache", "Arbeit", "Pflege"]
+    codes = [c.value for c in at.code]
+    assert sum("t=" in c for c in codes) == 3
+    at.button(key="open_created").click().run()
+    assert not at.exception
+    assert at.session_state["access"].role == "moderator"
+
+
+def test_start_page_refuses_a_workshop_without_title(store: Store) -> None:
+    at = app()
+    next(b for b in at.button if b.label == "Werkstatt anlegen").click().run()
+    assert "Bitte geben Sie einen Titel ein." in [e.value for e in at.error]
+    assert store.list_workshops() == []
+
+
+def test_facilitator_adds_statements_and_the_theme_list_changes(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 30)
+    board = app(tokens["moderator"], "board")
+    assert not board.exception
+    before = theme_list(board)
+    assert "30" in texts(board)
+
+    entry = app(tokens["facilitator"])  # a facilitator's link opens the entry page
+    assert not entry.exception
+    entry.selectbox(key="entry_table").set_value("Pflege & Fachkräfte").run()
+    for text in (
+        "Pflegekräfte aus dem Ausland schneller anerkennen",
+        "Anerkennung der Pflegeausbildung dauert zu lange",
+        "Sprachkurse für Pflegekräfte im Betrieb",
+    ):
+        entry.chat_input(key="entry_text").set_value(text).run()
+        assert not entry.exception
+        assert any("Gespeichert" in s.value for s in entry.success)
+    assert len(store.statements(workshop_id)) == 33
+    assert store.statements(workshop_id)[-1].table_name == "Pflege & Fachkräfte"
+
+    board.run()
+    after = theme_list(board)
+    assert after != before
+    assert "33" in texts(board)
+
+
+def test_double_submit_does_not_create_a_duplicate(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 5)
+    entry = app(tokens["facilitator"])
+    entry.chat_input(key="entry_text").set_value("Mehr Sprachcafés im Stadtteil").run()
+    entry.chat_input(key="entry_text").set_value("Mehr Sprachcafés im Stadtteil").run()
+    assert not entry.exception
+    assert (
+        sum(s.text == "Mehr Sprachcafés im Stadtteil" for s in store.statements(workshop_id)) == 1
+    )
+    assert any("schon gespeichert" in i.value for i in entry.info)
+
+
+def test_entry_refuses_bad_input_with_a_clear_message(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 5)
+    entry = app(tokens["facilitator"])
+    entry.chat_input(key="entry_text").set_value("\x00\x01\x02\x00 PK\x03\x04").run()
+    assert not entry.exception
+    assert any("Binärdatei" in e.value for e in entry.error)
+    assert len(store.statements(workshop_id)) == 5
+
+
+def test_rename_survives_adding_more_statements(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 40)
+    curate = app(tokens["moderator"], "curate")
+    assert not curate.exception
+    theme_id = curate.selectbox(key="cur_theme").value
+    curate.text_input(key="cur_rename_label").input("Unser Sprachthema")
+    curate.button(key="cur_rename").click().run()
+    assert not curate.exception
+    board = app(tokens["moderator"], "board")
+    assert "Unser Sprachthema" in theme_list(board)
+
+    for item in demo_statements(80)[40:]:
+        store.add_statement(workshop_id, item["text"], table=item["table"], kind=item["kind"])
+    board.run()
+    assert "Unser Sprachthema" in theme_list(board)
+    curate.run()
+    assert curate.selectbox(key="cur_theme").format_func(theme_id) == "Unser Sprachthema"
+
+
+def test_undo_takes_back_the_last_decision(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 30)
+    curate = app(tokens["moderator"], "curate")
+    curate.text_input(key="cur_rename_label").input("Provisorisch")
+    curate.button(key="cur_rename").click().run()
+    assert "Provisorisch" in theme_list(app(tokens["moderator"], "board"))
+    curate.button(key="cur_undo").click().run()
+    assert not curate.exception
+    assert "Provisorisch" not in theme_list(app(tokens["moderator"], "board"))
+
+
+def test_summary_lists_themes_demands_and_tables(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 60)
+    summary = app(tokens["participant"], "summary")
+    assert not summary.exception
+    frames = [el.proto.srcdoc for el in summary.get("iframe")]
+    assert frames, "the summary is shown"
+    page = frames[0]
+    assert "Zukunftswerkstatt Test" in page
+    assert "Forderungen" in page
+    assert any(t in page for t in ("Sprache &amp; Bildung", "Arbeit &amp; Ausbildung"))
+    assert "60" in page
+
+
+@pytest.mark.parametrize("token", ["", "falsch", "x" * 40])
+def test_wrong_token_gets_a_clear_page_not_a_traceback(store: Store, token: str) -> None:
+    workshop_with(store, 3)
+    at = app(token or None)
+    assert not at.exception
+    if token:
+        assert any("ungültig" in e.value for e in at.error)
+    else:  # no token: the start page, no workshop data
+        assert "Zukunftswerkstatt Test" not in texts(at)
+
+
+def test_participant_sees_the_board_but_no_entry_form_or_curation(store: Store) -> None:
+    _, tokens = workshop_with(store, 20)
+    board = app(tokens["participant"])
+    assert not board.exception
+    assert theme_list(board)
+    assert len(board.chat_input) == 0
+    for page in ("entry", "curate", "export", "start"):
+        at = app(tokens["participant"], page)
+        assert not at.exception
+        assert len(at.chat_input) == 0
+        assert not [b for b in at.button if b.key in ("cur_rename", "cur_undo", "open_created")]
+        assert not at.get("download_button")
+
+
+def test_revoked_link_stops_working_at_once(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 5)
+    board = app(tokens["participant"])
+    assert theme_list(board)
+    access.reissue_token(
+        store, store.get_workshop(workshop_id), "participant", secret=SECRET.encode()
+    )
+    board.run()
+    assert not theme_list(board)
+    assert any("ungültig" in e.value for e in board.error)
+
+
+def test_english_switch_translates_the_page(store: Store) -> None:
+    _, tokens = workshop_with(store, 5)
+    entry = app(tokens["facilitator"])
+    assert entry.title[0].value == "Aussagen erfassen"
+    entry.session_state["lang"] = "en"
+    entry.run()
+    assert entry.title[0].value == "Enter statements"
+
+
+def test_moderator_export_page_offers_every_format(store: Store) -> None:
+    _, tokens = workshop_with(store, 20)
+    at = app(tokens["moderator"], "export")
+    assert not at.exception
+    labels = {b.proto.label for b in at.get("download_button")}
+    for label in (
+        "PNG Poster",
+        "PNG Bildschirm",
+        "SVG",
+        "PDF Poster",
+        "Interaktives HTML",
+        "GraphML (yEd, Gephi)",
+        "GEXF (Gephi)",
+        "JSON",
+        "CSV",
+        "XLSX",
+    ):
+        assert label in labels
