@@ -304,7 +304,13 @@ _STATEMENT_SELECT = sa.select(*statements_t.c, tables_t.c.name.label("table_name
     statements_t.outerjoin(tables_t, statements_t.c.table_id == tables_t.c.id)
 )
 
-_CONNECTION_ERRORS = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError)
+# Failures of the connection, not of the SQL: the pool timing out counts (too busy now).
+_CONNECTION_ERRORS = (
+    sa.exc.OperationalError,
+    sa.exc.InterfaceError,
+    sa.exc.DisconnectionError,
+    sa.exc.TimeoutError,
+)
 
 
 # --- the store ----------------------------------------------------------------------
