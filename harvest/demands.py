@@ -1,16 +1,23 @@
 """Demands: does a statement's wording ask for something? If so, say why.
 
 A demand is what a workshop wants done: "Wir brauchen mehr Radwege", "Kita-Plätze
-ausbauen", "The council should fund bike lanes". :func:`detect_demand` returns a short
-reason a moderator can read ('Modalverb „muss“'), or None. The facilitator's kind and
-the moderator's marks are combined with it in :func:`demand_verdict`.
+ausbauen", "The council should fund bike lanes", or a card that just names it
+("Kostenlose Sprachkurse für alle!"). :func:`detect_demand` returns a short reason a
+moderator can read ('Modalverb „muss“'), or None. The facilitator's kind and the
+moderator's marks are combined with it in :func:`demand_verdict`.
+
+The rules read a statement sentence by sentence. A cue word alone is not enough: a
+genuine question ("Sollte man sich vorher anmelden?"), a report ("Laut Jobcenter sollte
+ich ..."), a guess ("Das muss wohl ...") or a personal circumstance ("I have to change
+buses") is not a demand, while a rhetorical question ("Könnte die Stadt nicht einfach
+...?") is.
 
 >>> detect_demand("Die Stadt muss mehr Radwege bauen.")
 'Modalverb „muss“'
 >>> detect_demand("Radwege ausbauen!")
 'Infinitiv-Forderung „… ausbauen“'
->>> detect_demand("We need more bike lanes") is not None
-True
+>>> detect_demand("We need more bike lanes", "en")
+'„need“'
 >>> detect_demand("Der Park ist schön.") is None
 True
 """
@@ -20,114 +27,67 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from harvest.text import detect_language, normalise
+from harvest.text import _lemma, detect_language, normalise
+
+_SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 # --- German -----------------------------------------------------------------------------
 
-_DE_MODALS = (
-    "muss", "müssen", "müsste", "müssten", "musste", "soll", "sollen", "sollte", "sollten",
-    "darf nicht", "dürfen nicht", "dürfte nicht",
+_DE_MODAL = re.compile(
+    r"\b(muss|müssen|müsste|müssten|soll|sollen|sollte|sollten|"
+    r"darf (?:nicht|kein\w*)|dürfen (?:nicht|kein\w*)|dürfte (?:nicht|kein\w*))\b"
 )
+_DE_HEDGE = re.compile(
+    r"\b(laut|angeblich|wohl|vermutlich|wahrscheinlich|anscheinend|offenbar|hieß es|"
+    r"sagte|sagten|meinte|meinten|früher|damals)\b"
+)
+_DE_PERSONAL = re.compile(r"^(?:mein|meine|meinem|meinen|meiner)\b|\bich\b")
+_DE_RHETORICAL = re.compile(
+    r"\b(könnte|könnten|sollte|sollten|müsste|müssten|kann|können|warum|wieso)\b.*\bnicht\b"
+)
+_DE_PRAISE = re.compile(r"^(?:danke|vielen dank|toll|super|prima|klasse)\b|\bweiter so\b")
 _DE_PHRASES: tuple[tuple[str, str], ...] = (
-    ("wir brauchen", "wir brauchen"),
-    ("es braucht", "es braucht"),
-    ("braucht es", "braucht es"),
-    ("brauchen wir", "brauchen wir"),
-    ("es bräuchte", "es bräuchte"),
-    ("wir fordern", "wir fordern"),
-    ("ich fordere", "ich fordere"),
-    ("wir wünschen uns", "wir wünschen uns"),
-    ("ich wünsche mir", "ich wünsche mir"),
-    ("wünschenswert", "wünschenswert"),
-    ("es fehlt", "es fehlt"),
-    ("es fehlen", "es fehlen"),
-    ("fehlt es an", "fehlt es an"),
-    ("ist notwendig", "ist notwendig"),
-    ("sind notwendig", "sind notwendig"),
-    ("ist nötig", "ist nötig"),
-    ("sind nötig", "sind nötig"),
-    ("ist erforderlich", "ist erforderlich"),
-    ("ist dringend", "ist dringend"),
-    ("bedarf an", "Bedarf an"),
-    ("verpflichtend", "verpflichtend"),
-    ("verpflichtung", "Verpflichtung"),
-    ("pflicht", "Pflicht"),
-    ("verbot", "Verbot"),
-    ("verbieten", "verbieten"),
-    ("abschaffen", "abschaffen"),
-    ("forderung", "Forderung"),
-    ("bitte", "bitte"),
-    ("wäre gut", "wäre gut"),
-    ("wäre schön", "wäre schön"),
-    ("wäre sinnvoll", "wäre sinnvoll"),
-    ("wäre wichtig", "wäre wichtig"),
-    ("wären gut", "wären gut"),
-    ("wären sinnvoll", "wären sinnvoll"),
-    ("ist wichtig", "ist wichtig"),
-    ("sind wichtig", "sind wichtig"),
-    ("sollte man", "sollte man"),
-    ("man sollte", "man sollte"),
-    ("muss man", "muss man"),
-    ("man muss", "man muss"),
-    ("mehr ", "„mehr …“"),
-    ("weniger ", "„weniger …“"),
+    (r"wir brauchen", "wir brauchen"),
+    (r"es braucht", "es braucht"),
+    (r"braucht es", "braucht es"),
+    (r"brauchen wir", "brauchen wir"),
+    (r"es bräuchte", "es bräuchte"),
+    (r"wir fordern", "wir fordern"),
+    (r"ich fordere", "ich fordere"),
+    (r"wir wünschen uns", "wir wünschen uns"),
+    (r"ich wünsche mir", "ich wünsche mir"),
+    (r"wünschenswert", "wünschenswert"),
+    (r"es fehlt an", "es fehlt an"),
+    (r"fehlt es an", "fehlt es an"),
+    (r"(?:ist|sind|wäre|wären) (?:dringend )?(?:notwendig|nötig|erforderlich)", "notwendig"),
+    (r"bedarf an", "Bedarf an"),
+    (r"wäre(?:n)? (?:gut|schön|sinnvoll|wichtig|toll|hilfreich|super|besser)",
+     "wäre gut, wenn …"),
+    (r"(?:ist|sind) (?:besonders |sehr )?wichtig", "ist wichtig"),
+    (r"bitte", "bitte"),
 )
-_DE_INFINITIVE_VERBS = (
-    "ausbauen", "stärken", "fördern", "verbessern", "schaffen", "einführen", "erhöhen",
-    "senken", "reduzieren", "verringern", "unterstützen", "ermöglichen", "sichern",
-    "erweitern", "verbieten", "abschaffen", "vereinfachen", "beschleunigen", "entlasten",
-    "bereitstellen", "anbieten", "finanzieren", "investieren", "umsetzen", "bauen",
-    "errichten", "sanieren", "begrenzen", "regulieren", "besteuern", "subventionieren",
-    "verpflichten", "priorisieren", "verstärken", "ausweiten", "anpassen", "einrichten",
-    "erleichtern", "garantieren", "schützen", "vermeiden", "verhindern", "streichen",
-    "aufstocken", "verankern", "etablieren", "erhalten", "verdoppeln", "öffnen",
-    "bevorzugen", "belohnen", "kontrollieren", "überprüfen", "digitalisieren",
-    "modernisieren", "verlängern", "verkürzen", "ausweisen", "umbauen", "stoppen",
-    "beenden", "einschränken", "nutzen", "zulassen", "auszubauen", "pflanzen", "anlegen",
+_DE_PHRASE_RE = re.compile(
+    "|".join(f"(?P<p{i}>(?<!\\w){pattern}(?!\\w))" for i, (pattern, _) in enumerate(_DE_PHRASES))
 )
-_DE_MODAL_RE = re.compile(
-    r"\b(" + "|".join(re.escape(m) for m in sorted(_DE_MODALS, key=len, reverse=True)) + r")\b",
-    re.IGNORECASE,
-)
-_DE_WORDS = re.compile(r"[^\W\d_][\w-]*")
-_DE_SENTENCE = re.compile(r"[^.!?;\n]+")
-
-# --- English ----------------------------------------------------------------------------
-
-_EN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), reason)
-    for pattern, reason in (
-        (r"\bshould(?:n'?t| not)?\b", "„should“"),
-        (r"\bmust(?:n'?t| not)?\b", "„must“"),
-        (r"\bought to\b", "„ought to“"),
-        (r"\b(?:we|they|you|i|people|nz|new zealand|everyone) (?:really )?needs? "
-         r"(?:to|more|a|an|better|stronger|less)\b", "„need“"),
-        (r"\bthere (?:needs|need) to be\b", "„needs to be“"),
-        (r"\bneeds? to be\b", "„needs to be“"),
-        (r"\bhas to\b|\bhave to\b", "„have to“"),
-        (r"\b(?:it is|it's|is) (?:essential|vital|crucial|necessary|imperative|important) "
-         r"(?:to|that)\b", "„it is essential …“"),
-        (r"\bwe (?:demand|call for|want|urge|ask)\b", "„we demand“"),
-        (r"\bi (?:want|wish|demand|urge)\b", "„I want“"),
-        (r"\bplease\b", "„please“"),
-        (r"\bneeds? more\b", "„need more“"),
-        (r"\b(?:more|better|cheaper|less) \w+ (?:is|are) needed\b", "„… is needed“"),
-        (r"\bis needed\b|\bare needed\b", "„… is needed“"),
-        (r"\blet'?s\b", "„let's“"),
-        (r"\b(?:should be|must be) (?:made|required|banned|compulsory|mandatory)\b",
-         "„should be …“"),
-        (r"\b(?:compulsory|mandatory)\b", "„mandatory“"),
-    )
-)
-_EN_IMPERATIVE = (
-    "ban", "stop", "introduce", "increase", "reduce", "abolish", "require", "fund", "invest",
-    "make", "provide", "build", "create", "give", "tax", "raise", "lower", "cap", "limit",
-    "protect", "restore", "allow", "support", "encourage", "implement", "establish",
-    "subsidise", "subsidize", "regulate", "prioritise", "prioritize", "remove", "end",
-    "replace", "extend", "expand", "enforce", "legislate", "adopt", "plant", "change",
-    "offer", "let", "get", "put", "bring", "keep", "use", "include", "set",
-)
-_EN_WORDS = re.compile(r"[A-Za-z']+")
+_DE_DURATION = re.compile(r"\b(?:minuten|stunden|tage|wochen|monate|jahre)\b")
+_DE_MORE = re.compile(r"(?:^|[:,\-–]\s*|\bund\s)(mehr|weniger)\s+\w")
+_DE_SUBJECTS = frozenset({
+    "ich", "du", "er", "sie", "es", "wir", "ihr", "man", "kann", "können", "könnte",
+    "könnten", "will", "wollen", "wird", "werden", "würde", "würden", "möchte", "möchten",
+    "ist", "sind", "war", "waren", "hat", "haben", "hatte", "hatten", "mussten", "musste",
+})
+_DE_NOT_VERBS = frozenset({
+    "allen", "anderen", "einen", "keinen", "meinen", "seinen", "ihren", "unseren", "deren",
+    "denen", "unten", "oben", "hinten", "vorne", "gegen", "morgen", "wegen", "übrigen",
+    "eigenen", "offen", "eigen", "trocken", "verschieden", "gelegen", "vollkommen",
+    "mehreren", "vielen", "wenigen", "einigen", "jeden", "jedem", "großen", "kleinen",
+    "neuen", "alten", "öffentlichen", "sozialen", "weiteren", "ganzen", "guten", "besseren",
+})
+_DE_AUX = frozenset({
+    "ist", "sind", "war", "waren", "wird", "werden", "wurde", "wurden", "hat", "haben",
+    "hatte", "hatten", "gibt", "gab", "kann", "können", "konnte", "bin", "bist", "seid",
+})
 
 
 @lru_cache(maxsize=100_000)
@@ -140,77 +100,179 @@ def detect_demand(text: str, language: str | None = None) -> str | None:
     if not text:
         return None
     language = language if language in ("de", "en") else detect_language(text, "de")
-    if language == "en":
-        return _detect_en(text)
-    return _detect_de(text)
+    sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
+    rule = _sentence_en if language == "en" else _sentence_de
+    for sentence in sentences:
+        reason = rule(sentence)
+        if reason:
+            return reason
+    nominal = _nominal_en if language == "en" else _nominal_de
+    return nominal(text)
 
 
-def _phrase_pattern() -> re.Pattern[str]:
-    """One pattern for all demand phrases; each phrase is its own named group."""
-    parts = []
-    for number, (phrase, _shown) in enumerate(_DE_PHRASES):
-        if phrase.endswith(" "):
-            # "mehr X" asks for more of something only where it opens a sentence or clause.
-            body = rf"(?:^|[.!?:;,\-–]\s*|\bund\s){re.escape(phrase.strip())}\s+\w"
-        else:
-            body = rf"(?<!\w){re.escape(phrase)}(?!\w)"
-        parts.append(f"(?P<p{number}>{body})")
-    return re.compile("|".join(parts))
-
-
-_DE_PHRASE_RE = _phrase_pattern()
-
-
-def _detect_de(text: str) -> str | None:
-    lowered = text.casefold()
-    match = _DE_MODAL_RE.search(lowered)
-    if match:
+def _sentence_de(sentence: str) -> str | None:
+    lowered = sentence.casefold()
+    if _DE_HEDGE.search(lowered) or _DE_PRAISE.search(lowered):
+        return None
+    if lowered.endswith("?"):
+        if _DE_RHETORICAL.search(lowered):
+            return "rhetorische Frage „… nicht …?“"
+        return None
+    match = _DE_MODAL.search(lowered)
+    if match and not _DE_PERSONAL.search(lowered):
         return f"Modalverb „{match.group(1)}“"
     found = _DE_PHRASE_RE.search(lowered)
     if found and found.lastgroup:
         shown = _DE_PHRASES[int(found.lastgroup[1:])][1]
-        return f"Forderung: {shown}" if shown.startswith("„") else f"Forderung: „{shown}“"
-    # "Radwege ausbauen!", "Kinderbetreuung stärken": a sentence that ends in an infinitive.
-    for sentence in _DE_SENTENCE.findall(text):
-        words = _DE_WORDS.findall(sentence)
-        if len(words) < 2:
+        if not ("brauch" in shown and _DE_DURATION.search(lowered)):
+            return f"Forderung: „{shown}“"
+    more = _DE_MORE.search(lowered)
+    if more and not re.search(r"\bals\b", lowered):
+        return f"Forderung: „{more.group(1)} …“"
+    # "Radwege ausbauen!", "Beratung anbieten, auch am Telefon": a clause ending in an
+    # infinitive, with no subject of its own, is a call to do it.
+    words = [w.casefold() for w in _WORD.findall(sentence)]
+    if any(w in _DE_SUBJECTS for w in words):
+        return None
+    for clause in re.split(r"[,:–]| - ", sentence):
+        clause_words = _WORD.findall(clause)
+        if len(clause_words) >= 2 and _is_infinitive(clause_words[-1]):
+            return f"Infinitiv-Forderung „… {clause_words[-1]}“"
+    return None
+
+
+def _is_infinitive(word: str) -> bool:
+    """A lower-case verb in its dictionary form ("ausbauen", "aufstellen")."""
+    if not word.islower() or word in _DE_NOT_VERBS or word in _DE_AUX:
+        return False
+    if not word.endswith(("en", "ern", "eln")) or len(word) < 5:
+        return False
+    return _lemma(word, "de") == word
+
+
+def _has_verb_de(words: list[str]) -> bool:
+    """Whether a German card has a verb: an auxiliary or a word whose lemma is a verb."""
+    for index, word in enumerate(words):
+        lower = word.casefold()
+        if lower in _DE_AUX or lower in _DE_SUBJECTS:
+            return True
+        if index == 0 or not word.islower() or lower in _DE_NOT_VERBS:
             continue
-        last = words[-1].casefold()
-        bare = last in _DE_INFINITIVE_VERBS or (
-            last.endswith(("ieren", "isieren")) and len(words) <= 12
-        )
-        if bare and not _finite_subject(words):
-            return f"Infinitiv-Forderung „… {words[-1]}“"
-    return None
+        lemma = _lemma(word, "de")
+        if lemma.islower() and lemma.endswith(("en", "ern", "eln")) and lemma != word:
+            return True
+        if lemma == word and _is_infinitive(word):
+            return True
+    return False
 
 
-_DE_SUBJECTS = frozenset(
-    {"ich", "du", "er", "sie", "es", "wir", "ihr", "man", "kann", "können", "will", "wollen",
-     "wird", "werden", "würde", "würden", "könnte", "könnten", "möchte", "möchten"}
+def _nominal_de(text: str) -> str | None:
+    """A short card without a verb names what is wanted ("Solarpflicht für Neubauten")."""
+    if "?" in text or _DE_PRAISE.search(text.casefold()):
+        return None
+    words = _WORD.findall(text)
+    if not 1 <= len(words) <= 12 or _has_verb_de(words):
+        return None
+    if len(words) == 1 and not text.rstrip().endswith("!"):
+        return None
+    return "Stichpunkt-Forderung"
+
+
+# --- English ----------------------------------------------------------------------------
+
+_EN_HEDGE = re.compile(
+    r"\b(said|says|told|tells|asked|apparently|supposedly|reportedly|used to|last year|"
+    r"already)\b"
 )
+_EN_PRAISE = re.compile(r"^(?:thanks|thank you|great|well done)\b")
+_EN_RHETORICAL = re.compile(
+    r"\b(couldn'?t|can'?t|shouldn'?t|wouldn'?t|why not|why don'?t|isn'?t it time)\b"
+)
+_EN_EPISTEMIC = re.compile(
+    r"\b(?:must|should|might|could) have (?:been|\w+ed|\w+en)\b|\bmust be joking\b"
+)
+_EN_PERSONAL = re.compile(r"^(?:i|my)\b.*\b(?:must|should|have to|has to|need|needs)\b|"
+                          r"\bi (?:must|should|have to|need)\b")
+_EN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), reason)
+    for pattern, reason in (
+        (r"\bshould(?:n'?t| not)?\b", "„should“"),
+        (r"\bmust(?:n'?t| not)?\b", "„must“"),
+        (r"\bought to\b", "„ought to“"),
+        (r"\b(?!i\b)\w+ (?:really )?needs? (?:to|more|a|an|better|stronger|less|proper|"
+         r"safe|affordable|free|real)\b", "„need“"),
+        (r"\bthere (?:needs|need) to be\b", "„needs to be“"),
+        (r"\b(?:we|you) (?:have|'ve got|have got) to\b|\bhas to\b", "„have to“"),
+        (r"\b(?:it is|it's|is) (?:essential|vital|crucial|necessary|imperative|important|"
+         r"time) (?:to|that|for)\b", "„it is essential …“"),
+        (r"\b(?:would|'d) be (?:great|good|nice|helpful|better|wonderful|fantastic|ideal) "
+         r"(?:if|to)\b", "„it would be great if …“"),
+        (r"\bwe (?:demand|call for|want|urge|ask for|propose|suggest)\b", "„we demand“"),
+        (r"\bi (?:want|wish|demand|urge|propose|suggest)\b", "„I want“"),
+        (r"\bplease\b(?! (?:note|see|find|read))", "„please“"),
+        (r"\b(?:is|are) (?:urgently |badly )?needed\b", "„… is needed“"),
+        (r"\blet'?s\b", "„let's“"),
+        (r"\b(?:compulsory|mandatory)\b", "„mandatory“"),
+    )
+)
+_EN_IMPERATIVE = frozenset({
+    "ban", "stop", "introduce", "increase", "reduce", "abolish", "require", "fund", "invest",
+    "make", "provide", "build", "create", "give", "tax", "raise", "lower", "cap", "limit",
+    "protect", "restore", "allow", "support", "encourage", "implement", "establish",
+    "subsidise", "subsidize", "regulate", "prioritise", "prioritize", "remove", "end",
+    "replace", "extend", "expand", "enforce", "legislate", "adopt", "plant", "offer", "put",
+    "bring", "keep", "include", "open", "install", "add", "hire", "train", "translate",
+    "publish", "cut", "close", "simplify", "speed", "guarantee", "ensure", "improve",
+    "reform", "scrap", "double", "halve", "fix", "upgrade", "convert", "designate",
+})
+_EN_AUX = frozenset({
+    "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do",
+    "does", "did", "will", "would", "can", "could", "may", "might", "shall", "i", "we",
+    "you", "he", "she", "it", "they", "us", "them", "our", "my", "their", "me", "there",
+    "isn't", "aren't", "wasn't", "weren't", "don't", "doesn't", "didn't", "won't",
+})
 
 
-def _finite_subject(words: list[str]) -> bool:
-    """A clause with its own subject or auxiliary ("wir werden … ausbauen") is no bare infinitive.
-
-    Modal verbs were already caught; what remains is future or subjunctive talk that
-    describes rather than demands.
-    """
-    return any(w.casefold() in _DE_SUBJECTS for w in words[:-1])
-
-
-def _detect_en(text: str) -> str | None:
+def _sentence_en(sentence: str) -> str | None:
+    lowered = sentence.casefold().replace("’", "'")
+    if _EN_HEDGE.search(lowered) or _EN_PRAISE.search(lowered):
+        return None
+    if lowered.endswith("?"):
+        if _EN_RHETORICAL.search(lowered):
+            return "rhetorical question"
+        return None
+    if _EN_EPISTEMIC.search(lowered) or _EN_PERSONAL.search(lowered):
+        return None
     for pattern, reason in _EN_PATTERNS:
-        if pattern.search(text):
+        if pattern.search(lowered):
             return reason
-    # "Ban plastic bags.", "Fund more bike lanes": a sentence that opens with a bare verb.
-    for sentence in re.split(r"[.!?;\n]", text):
-        words = _EN_WORDS.findall(sentence)
-        if len(words) >= 2 and words[0].casefold() in _EN_IMPERATIVE:
-            return f"Imperativ „{words[0]} …“"
-    if re.search(r"(?:^|[.!?;:]\s*)more \w+", text, re.IGNORECASE):
-        return "„more …“"
+    words = _WORD.findall(lowered)
+    if len(words) >= 2 and words[0] in _EN_IMPERATIVE:
+        return f"imperative „{words[0]} …“"
+    if re.match(r"(?:more|better|cheaper|safer|less|fewer) \w+", lowered) and not re.search(
+        r"\bthan\b", lowered
+    ):
+        return f"„{words[0]} …“"
     return None
+
+
+def _nominal_en(text: str) -> str | None:
+    """A short card without a verb names what is wanted ("Free childcare during courses")."""
+    lowered = text.casefold().replace("’", "'")
+    if "?" in lowered or _EN_PRAISE.search(lowered):
+        return None
+    words = _WORD.findall(lowered)
+    if not 2 <= len(words) <= 12:
+        return None
+    # A card names a thing; a sentence opens with a determiner or reports on a day.
+    if words[0] in ("the", "this", "that", "these", "those", "only", "nobody", "everyone"):
+        return None
+    if re.search(r"\b(?:today|yesterday|tonight|last \w+|ago)\b", lowered):
+        return None
+    for word in words:
+        if word in _EN_AUX or (word.endswith("ed") and len(word) > 4 and word != "need"):
+            return None
+    return "keyword card"
 
 
 def demand_verdict(

@@ -17,9 +17,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
 from harvest.model import Overrides
-from harvest.text import Analysis, analyse, split_compound
+from harvest.text import Analysis, Term, analyse, split_compound
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ class KeywordTable:
     doc_languages: tuple[str, ...]
     compound_parts: dict[str, tuple[str, ...]]
     """compound key -> the part keys it was linked to"""
+    doc_dedupe: tuple[str, ...] = ()
+    """per statement: its text reduced to words (copies of one statement share it)"""
 
     def document_frequency(self) -> list[int]:
         """How many statements use each keyword (index-aligned with ``keys``)."""
@@ -102,33 +105,27 @@ def extract_keywords(
     """
     lexicon = lexicon or Lexicon()
     analyses: list[Analysis] = [analyse(t, language, detect=detect_language) for t in texts]
-
+    doc_terms = [
+        a.noun_terms if german_nouns_only and a.language == "de" else a.terms for a in analyses
+    ]
+    # Count each (word, spelling, position) once per workshop, not once per occurrence.
+    occurrences: Counter[Term] = Counter(chain.from_iterable(doc_terms))
+    canonical = {key: lexicon.canonical(key) for key in sorted({t.key for t in occurrences})}
     forms: dict[str, Counter[tuple[bool, str]]] = {}
-    german: set[str] = set()
-    raw_docs: list[list[str]] = []
-    canonical_cache: dict[str, str | None] = {}
-    for analysis in analyses:
-        keys: list[str] = []
-        nouns_only = german_nouns_only and analysis.language == "de"
-        for term in analysis.terms:
-            if nouns_only and not term.noun:
-                continue
-            key = canonical_cache.get(term.key, "")
-            if key == "":
-                key = lexicon.canonical(term.key)
-                canonical_cache[term.key] = key
-            if key is None:
-                continue
-            keys.append(key)
-            counter = forms.get(key)
-            if counter is None:
-                counter = forms[key] = Counter()
-            # A synonym shows as its canonical word, not as the word that was typed.
-            form = term.form if key == term.key else lexicon.spelling.get(key, key)
-            counter[(not term.initial, form)] += 1
-            if analysis.language == "de":
-                german.add(key)
-        raw_docs.append(keys)
+    for term, count in occurrences.items():
+        key = canonical[term.key]
+        if key is None:
+            continue
+        # A synonym shows as its canonical word, not as the word that was typed.
+        form = term.form if key == term.key else lexicon.spelling.get(key, key)
+        forms.setdefault(key, Counter())[(not term.initial, form)] += count
+    raw_docs = [
+        [key for t in terms if (key := canonical[t.key]) is not None] for terms in doc_terms
+    ]
+    german = {
+        key for a, keys in zip(analyses, raw_docs, strict=True) if a.language == "de"
+        for key in keys
+    }
 
     standalone = frozenset(forms)
     parts_of: dict[str, tuple[str, ...]] = {}
@@ -143,20 +140,18 @@ def extract_keywords(
                     parts.append(part_key)
             if parts:
                 parts_of[key] = tuple(dict.fromkeys(parts))
-                for part in parts:
-                    if part not in forms:
-                        forms[part] = Counter({(True, part): 1})
 
     keys_sorted = tuple(sorted(forms))
     index = {key: i for i, key in enumerate(keys_sorted)}
-    doc_keywords: list[tuple[int, ...]] = []
-    for keys in raw_docs:
-        seen: dict[int, None] = {}
-        for key in keys:
-            seen.setdefault(index[key], None)
-            for part in parts_of.get(key, ()):
-                seen.setdefault(index[part], None)
-        doc_keywords.append(tuple(seen))
+    # Each word stands for itself and the parts it links to.
+    expansion = {
+        key: (index[key], *(index[part] for part in parts_of.get(key, ())))
+        for key in keys_sorted
+    }
+    doc_keywords = [
+        tuple(dict.fromkeys(chain.from_iterable(expansion[key] for key in keys)))
+        for keys in raw_docs
+    ]
     display = {key: _display_form(key, forms[key]) for key in keys_sorted}
     return KeywordTable(
         keys=keys_sorted,
@@ -164,6 +159,7 @@ def extract_keywords(
         doc_keywords=tuple(doc_keywords),
         doc_languages=tuple(a.language for a in analyses),
         compound_parts=parts_of,
+        doc_dedupe=tuple(a.dedupe for a in analyses),
     )
 
 

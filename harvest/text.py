@@ -53,6 +53,10 @@ class Analysis:
 
     language: str
     terms: tuple[Term, ...]
+    noun_terms: tuple[Term, ...]
+    """the German nouns among ``terms`` (all of them for English)"""
+    dedupe: str
+    """the text reduced to its words: copies of one statement share it"""
 
 
 def _read_list(name: str) -> frozenset[str]:
@@ -198,7 +202,12 @@ def _analyse(text: str, language: str, detect: bool) -> Analysis:
             noun = _noun_at_start(word, language) if initial else lemma[:1].isupper()
             noun = noun or (word.isupper() and len(word) > 1)
         terms.append(Term(key, form, initial, noun))
-    return Analysis(language, tuple(terms))
+    return Analysis(
+        language,
+        tuple(terms),
+        tuple(t for t in terms if t.noun),
+        " ".join(w.casefold() for w in _WORD.findall(text)),
+    )
 
 
 class _AnalysisCache:
