@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
@@ -742,3 +743,48 @@ def test_sixteen_writer_processes_lose_nothing_and_count_every_write(
         assert sorted(revisions) == list(range(before + 1, before + WRITERS * WRITES_EACH + 1))
     engine.dispose()
     assert sorted(t.name for t in store.tables(workshop.id)) == [f"Tisch {n}" for n in range(6)]
+
+
+def _run_at_once(count: int, call: Callable[[int], Any]) -> list[Any]:
+    """Run ``call(i)`` in ``count`` threads released together; return results or errors."""
+    start = threading.Barrier(count)
+    results: list[Any] = [None] * count
+
+    def run(index: int) -> None:
+        start.wait(timeout=60)
+        try:
+            results[index] = call(index)
+        except Exception as exc:  # every error is part of the outcome under test
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_a_submission_sent_eight_times_at_once_is_stored_once(
+    store: Store, workshop: Workshop
+) -> None:
+    results = _run_at_once(
+        8, lambda _: store.add_statement(workshop.id, "Doppelklick", submission_id="same")
+    )
+    assert [r for r in results if not isinstance(r, Statement)] == []
+    assert len({r.id for r in results}) == 1
+    assert len(store.statements(workshop.id)) == 1
+    assert store.revision(workshop.id) == 1
+
+
+def test_servers_opening_a_new_database_at_once_migrate_it_once(store_url: str) -> None:
+    stores = _run_at_once(6, lambda _: Store(store_url))
+    assert [s for s in stores if not isinstance(s, Store)] == []
+    assert {s.schema_version() for s in stores} == {migrations.LATEST_VERSION}
+    for opened in stores:
+        opened.close()
+    engine = sa.create_engine(store_url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        versions = conn.execute(sa.select(migrations.schema_migrations.c.version)).scalars()
+        assert sorted(versions) == [1, 2]
+    engine.dispose()
