@@ -36,7 +36,7 @@ from harvest.model import KINDS, OTHER_THEME_ID, Workshop
 from harvest.store import DatabaseUnavailable, Store, StoreError, WorkshopNotFound, database_url
 
 REFRESH_SECONDS = float(os.environ.get("HARVEST_REFRESH_SECONDS", "3"))
-HIGHLIGHT_SECONDS = 12.0
+TOKEN_RECHECK_SECONDS = 10.0
 
 st.set_page_config(page_title="Harvest", page_icon="🌾", layout="wide")
 
@@ -76,8 +76,10 @@ def get_throttle() -> access.Throttle:
     return access.Throttle()
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def compute_cached_board(url: str, workshop_id: int, revision: int) -> Board:
+    # a shared resource, not cache_data: every viewer's refresh gets the same immutable
+    # Board without unpickling a copy of it
     return compute_board(open_store(url), workshop_id)
 
 
@@ -184,6 +186,22 @@ def current_access() -> Access | None:
     st.session_state["token"] = token
     st.session_state["access"] = result
     return result
+
+
+def still_allowed() -> bool:
+    """Re-check the link now and then during live refreshes: a revoked link stops working
+    within seconds, without costing every refresh a second query."""
+    now = time.monotonic()
+    if now - st.session_state.get("token_checked_at", 0.0) < TOKEN_RECHECK_SECONDS:
+        return True
+    try:
+        access.resolve_token(get_store(), st.session_state.get("token"))
+    except AccessDenied:
+        return False
+    except DatabaseUnavailable:
+        return True  # the board shows its own reconnecting notice
+    st.session_state["token_checked_at"] = now
+    return True
 
 
 def enter_as(token: str) -> None:
@@ -491,8 +509,11 @@ def page_board() -> None:
 @st.fragment(run_every=REFRESH_SECONDS)
 def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool) -> None:
     store = get_store()
+    if not still_allowed():
+        st.error(T("error.bad_link"))
+        return
     try:
-        revision = store.revision(workshop_id)
+        revision = store.revision(workshop_id)  # the one query of a refresh with nothing new
     except DatabaseUnavailable:
         st.warning(T("board.reconnecting"))
         revision = st.session_state.get("board_revision")
@@ -502,20 +523,18 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
         st.error(T("error.bad_link"))
         return
     seen = st.session_state.get("board_revision")
-    now = time.monotonic()
     if seen is not None and revision != seen:
         try:
             fresh = store.statements_since(workshop_id, seen)
         except DatabaseUnavailable:
             fresh = []
+        # kept until the next change: the map pulses these once, right after it reloads,
+        # and passing the same HTML again later does not reload it
         st.session_state["board_highlight_ids"] = [s.id for s in fresh if not s.hidden]
-        st.session_state["board_highlight_until"] = now + HIGHLIGHT_SECONDS
     st.session_state["board_revision"] = revision
     with st.spinner(T("board.computing")):  # shows only if the map is not cached yet
         board = cached_board(workshop_id, revision)
-    highlight: tuple[str, ...] = ()
-    if st.session_state.get("board_highlight_until", 0) > now:
-        highlight = tuple(sorted(new_node_ids(board, st.session_state["board_highlight_ids"])))
+    highlight = tuple(sorted(new_node_ids(board, st.session_state.get("board_highlight_ids", []))))
     height = 820 if presentation else 700
     html = cached_map_html(
         db_url(),
@@ -567,9 +586,18 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
 
 def participant_url(ws: Workshop) -> str | None:
     try:
-        return access.workshop_links(get_store(), ws, base_url=base_url())["participant"]
+        return cached_participant_url(db_url(), ws.id, base_url())
     except (StoreError, OSError):
         return None
+
+
+@st.cache_data(ttl=10, max_entries=256, show_spinner=False)
+def cached_participant_url(url: str, workshop_id: int, base: str | None) -> str:
+    """The QR code's link, looked up at most every 10 s (a re-issued link shows soon)."""
+    store = open_store(url)
+    return access.workshop_links(store, store.get_workshop(workshop_id), base_url=base)[
+        "participant"
+    ]
 
 
 def html_escape(text: str) -> str:
