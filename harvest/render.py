@@ -284,7 +284,7 @@ def _legend(
                 markerfacecolor=str(data["color"]), markeredgecolor=theme["fg"],
                 markeredgewidth=0.1 * unit)
         label = f"{data.get('label', '')}  ({int(data.get('count', 0))})"
-        _text(ax, 0.12, y, _clip(label, 34), fontsize=1.15 * unit, color=theme["fg"], va="top")
+        _text(ax, 0.12, y, _clip(label, 30), fontsize=1.15 * unit, color=theme["fg"], va="top")
         y += row
     if len(themes) > len(shown):
         _text(ax, 0.12, y, f"+ {len(themes) - len(shown)}", fontsize=1.15 * unit,

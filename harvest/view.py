@@ -110,7 +110,6 @@ def _network(
     positions: Mapping[str, tuple[float, float]],
     *,
     dark: bool,
-    presentation: bool,
     highlight: Collection[str],
     search: str,
 ) -> tuple[Network, dict[str, str]]:
@@ -120,7 +119,6 @@ def _network(
     if missing:
         raise ViewError(f"no position for {len(missing)} node(s), e.g. {missing[0]!r}")
     half = canvas_extent() / 2
-    grow = 1.3 if presentation else 1.0
     matches = search_matches(graph, search)
     dim = bool(search.strip())
     marked = set(highlight)
@@ -153,9 +151,10 @@ def _network(
             x=round(float(x) * half, 2),
             y=round(float(y) * half, 2),
             physics=False,
-            borderWidth=5 if node_id in matches else (3 if data.get("kind") == "theme" else 1.5),
+            borderWidth=3 if node_id in matches or data.get("kind") == "theme" else 1.5,
             font={
-                "size": round(float(data.get("font_size", 20.0)) * grow, 1),
+                # The layout kept label boxes apart at this size: never scale it here.
+                "size": float(data.get("font_size", 20.0)),
                 "color": font_color,
                 "face": "DejaVu Sans, Verdana, Arial, sans-serif",
                 "strokeWidth": 6,
@@ -272,10 +271,10 @@ def _legend_html(graph: nx.Graph, language: str) -> str:
     rows = []
     for data in themes[:16]:
         rows.append(
-            '<li><span class="sw" style="background:{color}"></span>{label} '
+            '<li title="{label}"><span class="sw" style="background:{color}"></span>{label} '
             '<span class="n">{count}</span></li>'.format(
                 color=html.escape(str(data.get("color", "#B0B0B0")), quote=True),
-                label=html.escape(str(data.get("label", ""))),
+                label=html.escape(str(data.get("label", "")), quote=True),
                 count=int(data.get("count", 0)),
             )
         )
@@ -309,8 +308,7 @@ def _page(
     standalone: bool,
 ) -> str:
     palette = _DARK if dark else _LIGHT
-    net, tips = _network(graph, positions, dark=dark, presentation=presentation,
-                         highlight=highlight, search=search)
+    net, tips = _network(graph, positions, dark=dark, highlight=highlight, search=search)
     nodes, edges, _heading, _height, _width, _options = net.get_network_data()
     payload = {
         "nodes": nodes,
@@ -402,7 +400,8 @@ def render_html(
 
     ``highlight``: node ids that pulse for a few seconds (new keywords and demands).
     ``search``: a word; nodes whose label or hover text contains it stay bright and get a
-    thick border, the rest are dimmed. ``presentation``: larger text for a projector.
+    thick border, the rest are dimmed. ``presentation``: larger heading, legend and hover
+    text for a projector (map labels keep the size the layout made room for).
     """
     if not 120 <= height_px <= 10000:
         raise ViewError("height_px must be between 120 and 10000")
