@@ -43,14 +43,16 @@ def baseline_labels(texts: Sequence[str], k: int, seed: int = 0) -> list[int]:
     if not texts:
         return []
     k = max(1, min(k, len(texts)))
-    try:
-        tfidf = TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True).fit_transform(
-            texts
-        )
-    except ValueError:  # no term occurs twice (tiny or empty input)
-        tfidf = TfidfVectorizer(ngram_range=(1, 2)).fit_transform(
-            [t if t.strip() else "empty" for t in texts]
-        )
+    tfidf = None
+    for options in ({"min_df": 2}, {"min_df": 1}, {"token_pattern": r"(?u)\b\w+\b"}):
+        try:
+            tfidf = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True,
+                                    **options).fit_transform(texts)
+            break
+        except ValueError:  # no term left (tiny input, or only one-letter words)
+            continue
+    if tfidf is None or tfidf.shape[1] == 0 or k == 1:
+        return [0] * len(texts)
     dims = min(100, tfidf.shape[1] - 1, len(texts) - 1)
     vectors = TruncatedSVD(dims, random_state=seed).fit_transform(tfidf) if dims >= 2 else tfidf
     vectors = normalize(vectors)

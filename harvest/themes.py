@@ -86,7 +86,7 @@ class EngineSettings:
     leiden_iterations: int = -1
     """Leiden passes (-1: until no pass improves)"""
     max_themes: int = 12
-    min_theme_size: int = 3
+    min_theme_size: int = 2
     min_theme_share: float = 0.015
     """a theme needs at least this share of the statements (and ``min_theme_size``)"""
     max_theme_share: float = 0.4
@@ -357,7 +357,7 @@ def _refine(ws: _Workspace, state: _Labels, settings: EngineSettings,
     their theme; a statement sharing no keyword with any theme goes to none (-1).
     ``only`` limits the moves to these rows.
     """
-    if state.n_themes == 0:
+    if state.n_themes == 0 or not ws.informative.any():
         return
     x = ws.matrix[:, ws.informative]
     n = x.shape[0]
@@ -739,7 +739,8 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
     n = len(docs)
     used_ids = set(prev.all_ids) | set(overrides.merges) | set(overrides.merges.values())
     used_ids |= {d.id for d in drafts if d.id is not None}
-    missing = [d for d in drafts if d.id is None]
+    missing = sorted((d for d in drafts if d.id is None and d.rows),
+                     key=lambda d: (-len(d.rows), d.rows[0]))
     for draft, new_id in zip(missing, _fresh_ids(len(missing), used_ids), strict=True):
         draft.id = new_id
     primary: list[str] = [OTHER_THEME_ID] * n

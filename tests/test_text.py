@@ -1,0 +1,99 @@
+"""Text analysis: lemmas, stopwords and filler, languages, compounds, odd input."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harvest.text import analyse, detect_language, normalise, split_compound, stopwords
+
+
+def forms(text: str, language: str = "de") -> list[str]:
+    return [term.form for term in analyse(text, language).terms]
+
+
+def noun_forms(text: str, language: str = "de") -> list[str]:
+    return [term.form for term in analyse(text, language).noun_terms]
+
+
+def test_german_words_become_lemmas_and_filler_is_dropped() -> None:
+    assert forms("Wir brauchen mehr kostenlose Sprachkurse für Eltern!") == [
+        "kostenlos", "Sprachkurs", "Eltern"]
+    assert noun_forms("Wir brauchen mehr kostenlose Sprachkurse für Eltern!") == [
+        "Sprachkurs", "Eltern"]
+
+
+def test_nouns_at_a_sentence_start_are_still_nouns() -> None:
+    assert noun_forms("Arbeitsmarktintegration gelingt. Verbieten hilft nicht.") == [
+        "Arbeitsmarktintegration"]
+
+
+def test_old_spellings_are_modernised() -> None:
+    assert noun_forms("Anerkennung von Abschlüssen") == ["Anerkennung", "Abschluss"]
+
+
+def test_english_keeps_acronyms_and_lowers_the_rest() -> None:
+    assert forms("We need a UBI and affordable Houses", "en") == ["UBI", "affordable", "house"]
+
+
+def test_numbers_urls_emails_and_emoji_are_dropped() -> None:
+    assert forms("2030 🚲 https://example.org/radweg info@stadt.de Radwege!") == ["Radweg"]
+    assert normalise("  Radweg\u00a0 https://x.y  ") == "Radweg"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We need more bike lanes in the city", "en"),
+        ("Mehr Radwege in der Stadt", "de"),
+        ("Radwege", "de"),
+        ("", "de"),
+    ],
+)
+def test_language_is_read_from_function_words(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+
+
+def test_english_statement_in_a_german_workshop_is_read_as_english() -> None:
+    analysis = analyse("The houses are too expensive", "de")
+    assert analysis.language == "en"
+    assert [t.key for t in analysis.terms] == ["house", "expensive"]
+
+
+def test_stopword_lists_hold_function_words_and_workshop_filler() -> None:
+    assert {"und", "sollte", "mehr", "wichtig", "brauchen"} <= stopwords("de")
+    assert {"the", "should", "more", "important"} <= stopwords("en")
+
+
+@pytest.mark.parametrize(
+    ("word", "vocabulary", "parts"),
+    [
+        ("arbeitsmarktintegration", {"integration", "arbeit", "markt"},
+         ("integration", "markt", "arbeit")),
+        ("arbeitsmarktintegration", {"integration", "arbeitsmarkt"},
+         ("integration", "arbeitsmarkt")),
+        ("kinderbetreuung", {"betreuung", "kinder"}, ("betreuung", "kinder")),
+        ("sprachkurs", {"kurs"}, ("kurs",)),
+        ("sprachkurs", {"sprache"}, ()),
+        ("kitaplatz", {"kita"}, ("kita",)),
+        ("pv-anlage", {"anlage"}, ("anlage",)),
+        ("radweg", {"rad", "weg"}, ()),
+    ],
+)
+def test_compounds_split_against_the_workshop_vocabulary(word: str, vocabulary: set[str],
+                                                          parts: tuple[str, ...]) -> None:
+    assert split_compound(word, vocabulary) == parts
+
+
+def test_analysis_is_cached() -> None:
+    assert analyse("Radwege ausbauen", "de") is analyse("Radwege ausbauen", "de")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400), st.sampled_from(["de", "en", "xx"]))
+def test_any_unicode_is_analysed(text: str, language: str) -> None:
+    analysis = analyse(text, language)
+    assert analysis.language in ("de", "en")
+    for term in analysis.terms:
+        assert term.key and term.key == term.key.casefold()
