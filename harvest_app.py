@@ -274,7 +274,12 @@ def page_start() -> None:
         with st.form("create_workshop", clear_on_submit=False):
             title = st.text_input(T("start.field_title"), key="new_title", max_chars=200)
             c1, c2, c3 = st.columns(3)
-            day = c1.date_input(T("start.field_date"), value=date.today(), key="new_date")
+            day = c1.date_input(
+                T("start.field_date"),
+                value=date.today(),
+                key="new_date",
+                format="DD.MM.YYYY" if lang() == "de" else "YYYY-MM-DD",
+            )
             place = c2.text_input(T("start.field_place"), key="new_place", max_chars=200)
             language = c3.selectbox(
                 T("start.field_language"),
@@ -469,11 +474,14 @@ def board_options(ws: Workshop, presentation: bool) -> dict[str, Any]:
     with st.sidebar:
         st.markdown(f"### {T('board.view')}")
         tables = [t.name for t in get_store().tables(ws.id)]
-        chosen_tables = st.multiselect(T("board.filter_tables"), tables, key="filter_tables")
+        chosen_tables = st.multiselect(
+            T("board.filter_tables"), tables, key="filter_tables", placeholder=T("board.all")
+        )
         chosen_kinds = st.multiselect(
             T("board.filter_kinds"),
             [*KINDS, "none"],
             key="filter_kinds",
+            placeholder=T("board.all"),
             format_func=lambda k: kind_label(k, lang()),
         )
         search = st.text_input(T("board.search"), key="board_search", max_chars=60)
@@ -779,6 +787,7 @@ def page_curate() -> None:
                 T("curate.split_pick"),
                 [s.id for s in members],
                 key="cur_split_ids",
+                placeholder=T("curate.split_placeholder"),
                 format_func=lambda i: next((s.text[:90] for s in members if s.id == i), str(i)),
             )
             split_label = st.text_input(
@@ -1038,10 +1047,13 @@ def page_export() -> None:
         on_click="ignore",
         width="stretch",
     )
+    st.markdown(f"#### {T('export.preview')}")
+    with st.spinner(T("board.computing")):
+        st.image(cached_export(db_url(), ws.id, revision, "png", dark, 1600), width="stretch")
     st.divider()
     with st.expander(T("export.delete_workshop")):
         st.warning(T("export.delete_warning", title=ws.title))
-        confirm = st.text_input(T("export.delete_confirm"), key="delete_confirm")
+        confirm = st.text_input(T("export.delete_confirm", slug=ws.slug), key="delete_confirm")
         if st.button(T("export.delete_button"), key="delete_workshop", disabled=confirm != ws.slug):
             store.delete_workshop(ws.id)
             for key in ("token", "access"):

@@ -113,6 +113,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "import.done": ("{n} Aussagen in „{title}“ importiert.", "Imported {n} statements into “{title}”."),
     # board
     "board.view": ("Ansicht", "View"),
+    "board.all": ("alle", "all"),
+    "export.preview": ("Vorschau des Posters", "Poster preview"),
     "board.filter_tables": ("Nur Tische", "Only tables"),
     "board.filter_kinds": ("Nur Arten", "Only kinds"),
     "board.search": ("Wort hervorheben", "Highlight a word"),
@@ -161,6 +163,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "curate.merge": ("Zusammenführen", "Merge"),
     "curate.split": ("Thema teilen", "Split the theme"),
     "curate.split_pick": ("Aussagen für das neue Thema", "Statements for the new theme"),
+    "curate.split_placeholder": ("Aussagen auswählen", "Choose statements"),
     "curate.split_label": ("Name des neuen Themas", "Name of the new theme"),
     "curate.split_button": ("Teilen", "Split"),
     "curate.new_theme": ("Neues Thema", "New theme"),
@@ -231,8 +234,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Deletes “{title}” with all tables, statements, decisions and links; this cannot be undone.",
     ),
     "export.delete_confirm": (
-        "Zur Bestätigung das Kürzel der Werkstatt eintippen (steht im Link der Dateien)",
-        "Type the workshop's short name to confirm (as in the file names)",
+        "Zur Bestätigung „{slug}“ eintippen",
+        "Type “{slug}” to confirm",
     ),
     "export.delete_button": ("Endgültig löschen", "Delete for good"),
     # errors
