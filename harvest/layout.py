@@ -1,11 +1,12 @@
 """Positions for the concept map: seeded, spread out, and calm while the map grows.
 
 ``compute_layout`` places every node by a greedy spiral search for a free spot, the way
-word clouds are packed: each theme gets a cluster of its keywords and demands around it
-(best keywords closest), the clusters are packed next to the clusters they share
-keywords with, and no two label boxes overlap. Given the previous positions, every node
-found there keeps its spot exactly and only new nodes look for a free one beside their
-theme, so a new statement makes the map grow instead of jump.
+word clouds are packed: each theme reserves a circle sized for its keywords and demands,
+the circles are packed next to the themes they share keywords with, the satellites take
+the nearest free spot around their theme (best keywords closest), and no two label boxes
+overlap. Given the previous positions, nodes keep their spot; a theme that outgrows its
+circle pushes its neighbours away as rigid wholes, just as far as needed; only new nodes
+look for a spot. So a new statement makes the map grow instead of jump.
 
 Coordinates lie in a fixed box, ``-1 <= x, y <= 1`` with y pointing down as on screen,
 at a fixed scale: the box spans ``CANVAS_PX`` reference pixels, the unit of the graph's
@@ -26,8 +27,12 @@ BOX = 1.0
 """Positions lie in [-BOX, BOX] on both axes."""
 CANVAS_PX = 6000.0
 """Reference pixels spanned by the box's width (room for the 250-node cap)."""
-_PAD = 8.0
+_PAD = 12.0
 """Free space kept around every label box, in reference pixels."""
+_DENSITY = 0.6
+"""Share of a theme's reserved circle its label boxes may fill (denser reads larger)."""
+_GAP = 30.0
+"""Free space kept between the circles that themes reserve, in reference pixels."""
 
 
 class LayoutError(ValueError):
@@ -49,7 +54,7 @@ def label_box(data: Mapping[str, object]) -> tuple[float, float, float, float]:
     font = float(data.get("font_size", 20.0))  # type: ignore[arg-type]
     label = str(data.get("label", ""))
     bold = 1.08 if data.get("kind") == "theme" else 1.0
-    text_width = 0.6 * font * len(label) * bold
+    text_width = 0.62 * font * len(label) * bold
     top = -size
     bottom = size + 4.0 + 1.25 * font if label else size
     half_w = max(size, text_width / 2)
@@ -138,21 +143,82 @@ def _satellite_order(graph: nx.Graph, members: Sequence[str]) -> list[str]:
     )
 
 
-def _place_cluster(
-    graph: nx.Graph, theme: str, members: Sequence[str], seed: int
+def _cluster_radius(graph: nx.Graph, theme: str, members: Sequence[str]) -> float:
+    """Room a theme reserves for itself and its satellites (reference pixels).
+
+    The label boxes' total area at ``_DENSITY`` packing density, and never less than
+    half the theme's own label, so a growing theme claims room before it needs it.
+    """
+    area = 0.0
+    for node in (theme, *members):
+        _, _, hw, hh = label_box(graph.nodes[node])
+        area += (2 * hw + _PAD) * (2 * hh + _PAD)
+    _, _, theme_hw, theme_hh = label_box(graph.nodes[theme])
+    return max(math.sqrt(area / math.pi / _DENSITY), theme_hw + 40.0, theme_hh * 2 + 40.0)
+
+
+def _circle_spot(
+    circles: Mapping[str, tuple[float, float, float]],
+    centre: tuple[float, float],
+    radius: float,
+    start_angle: float,
+) -> tuple[float, float]:
+    """The first spot on rings around ``centre`` where a circle of ``radius`` fits."""
+    if not circles:
+        return centre
+    arr = np.asarray(list(circles.values()))
+    step = max(radius * 0.25, 20.0)
+    ring = 0.0
+    for _ in range(2000):
+        count = max(12, int(2 * math.pi * ring / step)) if ring > 0 else 1
+        angles = start_angle + np.arange(count) * (2 * math.pi / count)
+        xs = centre[0] + ring * np.cos(angles)
+        ys = centre[1] + ring * np.sin(angles) * 0.75  # wide screens: spread sideways
+        gap = np.hypot(xs[:, None] - arr[None, :, 0], ys[:, None] - arr[None, :, 1])
+        ok = (gap >= arr[None, :, 2] + radius + _GAP).all(axis=1)
+        if ok.any():
+            i = int(np.argmax(ok))
+            return float(xs[i]), float(ys[i])
+        ring += step
+    return centre  # pragma: no cover - far more rings than any map needs
+
+
+def _make_room(
+    centres: dict[str, tuple[float, float]], radius: Mapping[str, float], seed: int
 ) -> dict[str, tuple[float, float]]:
-    """A theme at (0, 0) with its satellites packed around it, in reference pixels."""
-    boxes = _Boxes()
-    local = {theme: (0.0, 0.0)}
-    dx, dy, hw, hh = label_box(graph.nodes[theme])
-    boxes.add(dx, dy, hw, hh)
-    size = float(graph.nodes[theme].get("size", 30.0))
-    for node in _satellite_order(graph, members):
-        ndx, ndy, nhw, nhh = label_box(graph.nodes[node])
-        local[node] = _spiral(boxes, (0.0, 0.0), (ndx, ndy), (nhw, nhh), _angle(node, seed),
-                              size + 60.0)
-        boxes.add(local[node][0] + ndx, local[node][1] + ndy, nhw, nhh)
-    return local
+    """Push apart clusters whose reserved circles overlap; returns each theme's shift.
+
+    Clusters move as rigid wholes and only by what their growth needs, so people find
+    every theme where it was, just a little further from its neighbours.
+    """
+    names = sorted(centres)
+    pos = {name: np.asarray(centres[name], dtype=float) for name in names}
+    for _ in range(200):
+        moved = False
+        for i, a in enumerate(names):
+            for b in names[i + 1 :]:
+                delta = pos[b] - pos[a]
+                dist = float(np.hypot(*delta))
+                need = radius[a] + radius[b] + _GAP
+                if dist >= need - 1e-6:
+                    continue
+                if dist < 1e-9:
+                    angle = _angle(a + "|" + b, seed)
+                    direction = np.array([math.cos(angle), math.sin(angle)])
+                else:
+                    direction = delta / dist
+                # The smaller cluster gives way more than the larger one.
+                share = radius[a] / (radius[a] + radius[b])
+                push = (need - dist) + 1e-3
+                pos[a] = pos[a] - direction * push * (1 - share)
+                pos[b] = pos[b] + direction * push * share
+                moved = True
+        if not moved:
+            break
+    return {
+        name: (float(pos[name][0] - centres[name][0]), float(pos[name][1] - centres[name][1]))
+        for name in names
+    }
 
 
 def compute_layout(
@@ -163,11 +229,14 @@ def compute_layout(
 ) -> dict[str, tuple[float, float]]:
     """Node id -> (x, y) in the box [-1, 1]², deterministic for (graph, previous, seed).
 
-    Without ``previous``: clusters (a theme and its satellites) are packed largest
-    first, each next to the clusters it is linked with, and the whole is centred.
-    With ``previous``: nodes found there keep their position; new themes bring their
-    cluster to a free spot beside their linked themes; new keywords, demands and tables
-    take the nearest free spot beside their theme.
+    Every theme reserves a circle sized for its satellites. Without ``previous`` the
+    circles are packed largest first, each next to the themes it shares keywords with,
+    and the satellites (best keywords first, then demands) take the nearest free spot
+    around their theme; the whole is centred. With ``previous``: nodes found there keep
+    their position, except that a theme that outgrew its room pushes its neighbours
+    away (each cluster moves as a whole, by no more than needed) and a satellite that
+    changed theme is placed anew; new themes take a free spot beside their linked
+    themes, new satellites the nearest free spot beside their theme.
     """
     nodes = sorted(str(n) for n in graph)
     previous = {k: v for k, v in (previous or {}).items() if k in graph}
@@ -178,10 +247,6 @@ def compute_layout(
     placed: dict[str, tuple[float, float]] = {
         node: (float(x) * scale, float(y) * scale) for node, (x, y) in previous.items()
     }
-    boxes = _Boxes()
-    for node, (x, y) in sorted(placed.items()):
-        dx, dy, hw, hh = label_box(graph.nodes[node])
-        boxes.add(x + dx, y + dy, hw, hh)
 
     themes = [n for n in nodes if graph.nodes[n].get("kind") == "theme"]
     members: dict[str, list[str]] = {t: [] for t in themes}
@@ -194,35 +259,53 @@ def compute_layout(
             members[theme].append(node)
         else:
             loose.append(node)
+    radius = {t: _cluster_radius(graph, t, members[t]) for t in themes}
+
+    # A satellite far outside its theme's room (it changed theme) is placed anew.
+    for theme in themes:
+        if theme not in placed:
+            for node in members[theme]:
+                placed.pop(node, None)
+            continue
+        for node in members[theme]:
+            if node in placed and math.dist(placed[node], placed[theme]) > radius[theme] * 1.3:
+                del placed[node]
+
+    # Themes that grew push their neighbours (and their neighbours' satellites) away.
+    held = {t: placed[t] for t in themes if t in placed}
+    for theme, (sx, sy) in _make_room(held, radius, seed).items():
+        if sx or sy:
+            for node in (theme, *members[theme]):
+                if node in placed:
+                    placed[node] = (placed[node][0] + sx, placed[node][1] + sy)
 
     links = _theme_links(graph, themes)
-    new_themes = sorted(
+    circles = {t: (*placed[t], radius[t]) for t in themes if t in placed}
+    for theme in sorted(
         (t for t in themes if t not in placed),
         key=lambda t: (-int(graph.nodes[t].get("count", 0)), t),
-    )
-    for theme in new_themes:
-        local = _place_cluster(graph, theme, [m for m in members[theme] if m not in placed], seed)
-        # The cluster's bounding box, relative to its theme.
-        corners = []
-        for node, (x, y) in local.items():
-            dx, dy, hw, hh = label_box(graph.nodes[node])
-            corners.append((x + dx - hw, y + dy - hh, x + dx + hw, y + dy + hh))
-        arr = np.asarray(corners)
-        left, top = arr[:, 0].min(), arr[:, 1].min()
-        right, bottom = arr[:, 2].max(), arr[:, 3].max()
-        offset = ((left + right) / 2, (top + bottom) / 2)
-        half = ((right - left) / 2, (bottom - top) / 2)
+    ):
         centre = _linked_centre(placed, links.get(theme, {}))
-        x0, y0 = _spiral(boxes, centre, offset, half, _angle(theme, seed), 0.0)
-        for node, (x, y) in local.items():
-            placed[node] = (x0 + x, y0 + y)
-            dx, dy, hw, hh = label_box(graph.nodes[node])
-            boxes.add(x0 + x + dx, y0 + y + dy, hw, hh)
+        placed[theme] = _circle_spot(circles, centre, radius[theme], _angle(theme, seed))
+        circles[theme] = (*placed[theme], radius[theme])
 
-    # Satellites new to a theme that was already on the map, then loose nodes.
-    for theme in themes:
-        news = [m for m in members[theme] if m not in placed]
+    # Collect the boxes of what is placed, themes first; a held satellite that a push
+    # made collide with another node gives way and is placed anew below.
+    by_size = sorted(themes, key=lambda t: (-int(graph.nodes[t].get("count", 0)), t))
+    boxes = _Boxes()
+    order = [*by_size, *(m for t in by_size for m in _satellite_order(graph, members[t])), *loose]
+    for node in order:
+        if node not in placed:
+            continue
+        (x, y), (dx, dy, hw, hh) = placed[node], label_box(graph.nodes[node])
+        if node not in members and bool(boxes.free(np.array([x + dx]), np.array([y + dy]),
+                                                   hw, hh)[0]) is False:
+            del placed[node]
+            continue
+        boxes.add(x + dx, y + dy, hw, hh)
+    for theme in by_size:
         size = float(graph.nodes[theme].get("size", 30.0))
+        news = [m for m in members[theme] if m not in placed]
         for node in _satellite_order(graph, news):
             dx, dy, hw, hh = label_box(graph.nodes[node])
             placed[node] = _spiral(boxes, placed[theme], (dx, dy), (hw, hh), _angle(node, seed),

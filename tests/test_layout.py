@@ -158,3 +158,48 @@ def test_cap_sized_map_fits_the_box() -> None:
     positions = compute_layout(graph)
     assert all(-BOX <= x <= BOX and -BOX <= y <= BOX for x, y in positions.values())
     assert overlapping_labels(graph, positions) == 0
+
+
+def test_a_map_grown_one_statement_at_a_time_stays_tidy() -> None:
+    docs = demo_documents()
+    graph, positions = None, None
+    for count in range(3, len(docs) + 1):
+        graph = build_concept_map(clustering_by_table(docs[:count]), docs[:count])
+        positions = compute_layout(graph, previous=positions)
+    assert graph is not None and positions is not None
+    assert overlapping_labels(graph, positions) == 0
+    themes = [n for n in graph if n.startswith("theme:")]
+    satellites = [(n, d) for n, d in graph.nodes(data=True) if d["kind"] != "theme"]
+    own_theme_nearest = sum(
+        1 for node, data in satellites
+        if min(themes, key=lambda t: math.dist(positions[node], positions[t]))
+        == f"theme:{data['theme']}"
+    )
+    assert own_theme_nearest == len(satellites)
+
+
+def test_a_growing_theme_pushes_whole_clusters() -> None:
+    graph = demo_map()
+    old = compute_layout(graph)
+    grown = graph.copy()
+    themes = [n for n in graph if n.startswith("theme:")]
+    big = max(themes, key=lambda n: graph.nodes[n]["count"])
+    for i in range(40):  # a burst of new keywords for one theme
+        node = f"kw:neu{i}"
+        grown.add_node(node, **{**graph.nodes[next(iter(graph[big]))], "label": f"neuwort{i}"})
+        grown.add_edge(big, node, kind="has_keyword", weight=1.0)
+    new = compute_layout(grown, previous=old)
+    assert overlapping_labels(grown, new) == 0
+    # other clusters moved as wholes: their satellites kept their offset to the theme
+    # (except the few that a push made collide, which were placed anew)
+    kept, others = 0, 0
+    for node, data in graph.nodes(data=True):
+        theme = f"theme:{data['theme']}"
+        if data["kind"] == "theme" or theme == big:
+            continue
+        others += 1
+        before = (old[node][0] - old[theme][0], old[node][1] - old[theme][1])
+        after = (new[node][0] - new[theme][0], new[node][1] - new[theme][1])
+        kept += math.dist(before, after) < 1e-5
+    assert kept >= 0.9 * others
+    assert any(new[t] != old[t] for t in graph if t.startswith("theme:") and t != big)
