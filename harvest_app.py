@@ -679,7 +679,7 @@ def submit_statement(ws: Workshop, table: str | None, kind: str | None, text: st
         st.info(T("entry.duplicate"))
     else:
         mine.append(statement.id)
-        st.toast(T("entry.saved", id=statement.id), icon="✅")
+        st.toast(T("entry.saved", id=statement.id), icon=":material/check_circle:")
         st.success(T("entry.saved", id=statement.id))
 
 
@@ -694,33 +694,32 @@ def recent_entries(ws: Workshop) -> None:
             s = store.get_statement(statement_id)
         except StoreError:
             continue
-        row = st.columns([6, 1, 1])
         shown = f"~~{escape_md(s.text)}~~" if s.hidden else escape_md(s.text)
+        # one compact row per statement, also on a phone: text left, one menu right
+        row = st.columns([5, 1], vertical_alignment="center")
         row[0].markdown(
             f"{shown}  \n:gray[{kind_label(s.kind or 'none', lang())} · "
             f"{escape_md(s.table_name or '')}]"
         )
-        with row[1].popover("✏️", help=T("entry.edit")):
+        with row[1].popover(T("entry.change"), icon=":material/edit:"):
             new_text = st.text_input(
                 T("entry.edit"), value=s.text, key=f"edit_text_{s.id}", max_chars=ws.max_chars
             )
-            if st.button(T("entry.save"), key=f"edit_save_{s.id}"):
+            if st.button(T("entry.save"), key=f"edit_save_{s.id}", type="primary"):
                 try:
                     store.edit_statement(s.id, new_text)
                 except (InvalidInput, StoreError) as exc:
                     show_store_error(exc)
                 else:
                     st.rerun()
-        label = "↩️" if not s.hidden else "⤴️"
-        if row[2].button(
-            label, key=f"undo_{s.id}", help=T("entry.undo") if not s.hidden else T("entry.redo")
-        ):
-            try:
-                store.set_hidden(s.id, not s.hidden, actor="facilitator")
-            except StoreError as exc:
-                show_store_error(exc)
-            else:
-                st.rerun()
+            undo_label = T("entry.undo") if not s.hidden else T("entry.redo")
+            if st.button(undo_label, key=f"undo_{s.id}"):
+                try:
+                    store.set_hidden(s.id, not s.hidden, actor="facilitator")
+                except StoreError as exc:
+                    show_store_error(exc)
+                else:
+                    st.rerun()
 
 
 def page_curate() -> None:
@@ -741,7 +740,7 @@ def page_curate() -> None:
         except (curation.InvalidAction, StoreError) as exc:
             show_store_error(exc)
             return
-        st.toast(T("curate.done"), icon="✅")
+        st.toast(T("curate.done"), icon=":material/check_circle:")
         st.rerun()
 
     tab_themes, tab_statements, tab_words, tab_guided, tab_log = st.tabs(

@@ -145,6 +145,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "entry.recent": ("Meine letzten Aussagen", "My recent statements"),
     "entry.edit": ("Bearbeiten", "Edit"),
+    "entry.change": ("Ändern", "Change"),
     "entry.save": ("Speichern", "Save"),
     "entry.undo": ("Zurücknehmen (ausblenden)", "Undo (hide)"),
     "entry.redo": ("Wieder einblenden", "Show again"),
