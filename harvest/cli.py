@@ -227,6 +227,46 @@ def _cmd_links(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_backup(args: argparse.Namespace) -> int:
+    from harvest.backup import create_backup, read_backup
+
+    if bool(args.workshop) == bool(args.all):
+        _warn("harvest backup: name one WORKSHOP or give --all (not both).")
+        return EXIT_ERROR
+    with _open_store(args) as store:
+        data = create_backup(store, None if args.all else args.workshop)
+    archive = read_backup(data)
+    where = _write_output(data, args.out)
+    parts = archive["workshops"]
+    statements = sum(len(p["statements"]) for p in parts)
+    slugs = ", ".join(p["workshop"]["slug"] for p in parts) or "none"
+    _warn(
+        f"Backed up {len(parts)} workshop(s) ({slugs}; {statements} statements) "
+        f"to {where} ({len(data):,} bytes)."
+    )
+    return EXIT_OK
+
+
+def _cmd_restore(args: argparse.Namespace) -> int:
+    from harvest.backup import restore_backup
+
+    data = sys.stdin.buffer.read() if args.path == "-" else Path(args.path).read_bytes()
+    with _open_store(args) as store:
+        restored = restore_backup(store, data, replace=args.replace, only=args.workshop)
+    for item in restored:
+        how = "replaced" if item.replaced else "restored"
+        _say(
+            f"{how} {item.slug}: {item.statements} statements, revision {item.revision} "
+            f"(workshop id {item.workshop_id})"
+        )
+        if {"workshops", "tables"} & set(item.remapped):
+            _warn(
+                f"Note: {item.slug} got new ids here, so its old links were revoked; "
+                f"`python -m harvest links {item.slug}` prints new ones."
+            )
+    return EXIT_OK
+
+
 def _cmd_cluster(args: argparse.Namespace) -> int:
     evaluate = _optional("harvest.evaluate")
     evaluate.cluster_file(Path(args.input), args.text_column, Path(args.out))  # type: ignore[attr-defined]
@@ -345,6 +385,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
     sub.add_argument("--base-url", metavar="URL", help="where the board is served")
+
+    sub = command(
+        "backup", _cmd_backup, "copy one or all workshops into a backup file, while the app runs",
+        "Write one workshop (or --all) with everything it holds (tables, statements with "
+        "their history, hidden flags and times, events, curation actions, link hashes, "
+        "saved board state) to a gzip-compressed JSON archive. It is read in one snapshot, "
+        "so it is consistent while the app keeps writing. The archive does not depend on "
+        "the database engine: restore it into PostgreSQL to move a workshop off SQLite.",
+    )
+    sub.add_argument("workshop", metavar="WORKSHOP", nargs="?", help="workshop slug, id or title")
+    sub.add_argument("--all", action="store_true", help="back up every workshop")
+    sub.add_argument(
+        "--out", "-o", metavar="PATH", required=True,
+        help="archive to write, e.g. backup.harvest.json.gz ('-' for stdout)",
+    )
+
+    sub = command(
+        "restore", _cmd_restore, "bring workshops back from a backup file",
+        "Restore the workshops of a backup archive into the database (SQLite or "
+        "PostgreSQL, whichever the backup came from): this is also how to migrate from "
+        "SQLite to PostgreSQL: back up with --all, then restore with --db postgresql://... "
+        "(and give the new server the same HARVEST_SECRET_KEY or sessions/secret.key, so "
+        "`harvest links` prints the same links). Ids are kept where free, otherwise "
+        "renumbered consistently. A workshop that exists already is refused unless "
+        "--replace. All or nothing: on any error nothing is restored.",
+    )
+    sub.add_argument("path", metavar="PATH", help="the backup archive ('-' for stdin)")
+    sub.add_argument(
+        "--replace", action="store_true",
+        help="overwrite workshops with the same slug (their current content is lost)",
+    )
+    sub.add_argument(
+        "--workshop", metavar="SLUG", help="restore only this workshop of the archive"
+    )
 
     sub = command(
         "cluster", _cmd_cluster, "cluster the texts of a CSV file by keyword",

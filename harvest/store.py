@@ -377,6 +377,30 @@ class Store:
         except _CONNECTION_ERRORS as exc:
             raise _unavailable(exc) from exc
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """One read-only transaction that sees a single state of the database while
+        others write (PostgreSQL: REPEATABLE READ; SQLite: one deferred transaction, whose
+        WAL snapshot is fixed by its first read). For reads that must agree with each
+        other, such as a backup."""
+        try:
+            with self._engine.connect() as conn:
+                if self.dialect == "postgresql":
+                    conn.execution_options(
+                        isolation_level="REPEATABLE READ", postgresql_readonly=True
+                    )
+                with conn.begin():
+                    yield conn
+        except _CONNECTION_ERRORS as exc:
+            raise _unavailable(exc) from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A write transaction for work that spans many tables at once (a restore): all
+        of it is committed on exit, or none of it if an exception leaves the block."""
+        with self._write() as conn:
+            yield conn
+
     def schema_version(self) -> int:
         """The schema version of the database (``migrations.LATEST_VERSION`` once open)."""
         with self._read() as conn:
