@@ -175,8 +175,10 @@ def render_times(label: str, docs: list[Document], repeat: int) -> dict[str, flo
     return dict(rows)
 
 
-def displacement(old: Mapping[str, tuple[float, float]], new: Mapping[str, Any]) -> float:
-    common = [n for n in old if n in new]
+def displacement(old: Mapping[str, tuple[float, float]], new: Mapping[str, Any],
+                 only: set[str] | None = None) -> float:
+    """Mean move of nodes in both layouts (or of ``only``), over the old drawing's width."""
+    common = [n for n in old if n in new and (only is None or n in only)]
     if not common:
         return 0.0
     xs = [p[0] for p in old.values()]
@@ -203,7 +205,7 @@ def layout_calm(steps: int) -> None:
     docs = demo_documents()
     start = max(len(docs) - steps, 2)
     print(f"\n## Layout calm: demo workshop, statements {start + 1}..{len(docs)} arrive one by one")
-    ours, fresh, warm = [], [], []
+    ours, ours_same, fresh, warm, rethemed = [], [], [], [], []
     previous_clustering = cluster(docs[:start])
     graph = build_concept_map(previous_clustering, docs[:start])
     positions = compute_layout(graph)
@@ -215,6 +217,10 @@ def layout_calm(steps: int) -> None:
                                       previous_colors=theme_colors(graph))
         new_positions = compute_layout(new_graph, previous=positions)
         ours.append(displacement(positions, new_positions))
+        common = [n for n in positions if n in new_graph]
+        same = {n for n in common if new_graph.nodes[n]["theme"] == graph.nodes[n]["theme"]}
+        rethemed.append(1 - len(same) / max(1, len(common)))
+        ours_same.append(displacement(positions, new_positions, same))
         new_spring = nx.spring_layout(new_graph, seed=0)
         fresh.append(displacement(spring, new_spring))
         seeded = {n: spring_warm[n] for n in new_graph if n in spring_warm}
@@ -226,7 +232,10 @@ def layout_calm(steps: int) -> None:
     print(f"  label boxes overlapping after the arrivals: {overlaps(graph, positions)} "
           f"(a cold layout of the same map: {overlaps(graph, cold)}; "
           f"{graph.number_of_nodes()} nodes)")
+    print(f"  nodes the engine moved to another theme per arrival: mean "
+          f"{statistics.mean(rethemed) * 100:.1f} %, max {max(rethemed) * 100:.1f} %")
     for name, values in (("compute_layout, warm-started", ours),
+                         ("  the same, nodes that kept their theme", ours_same),
                          ("  baseline: nx.spring_layout from scratch", fresh),
                          ("  baseline: nx.spring_layout warm-started (pos=)", warm)):
         print(f"  {name:<50} mean {statistics.mean(values) * 100:6.2f} %   "

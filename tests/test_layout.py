@@ -203,3 +203,31 @@ def test_a_growing_theme_pushes_whole_clusters() -> None:
         kept += math.dist(before, after) < 1e-5
     assert kept >= 0.9 * others
     assert any(new[t] != old[t] for t in graph if t.startswith("theme:") and t != big)
+
+
+@pytest.mark.slow
+def test_demo_with_the_engine_moves_old_nodes_under_two_percent() -> None:
+    try:
+        from harvest.themes import detect_themes
+    except ImportError:
+        detect_themes = None
+    require(detect_themes is not None, "keyword engine harvest.themes is not available yet")
+    docs = demo_documents()
+    start = len(docs) - 8
+    clustering = detect_themes(docs[:start], language="de", seed=0)
+    graph = build_concept_map(clustering, docs[:start])
+    positions = compute_layout(graph)
+    moves = []
+    for count in range(start + 1, len(docs) + 1):
+        clustering = detect_themes(docs[:count], previous=clustering, language="de", seed=0)
+        new_graph = build_concept_map(clustering, docs[:count])
+        new = compute_layout(new_graph, previous=positions)
+        # A keyword or demand the engine gave to another theme must move to it; the
+        # layout's own calm is measured on the nodes that stayed with their theme.
+        same = [n for n in positions
+                if n in new and new_graph.nodes[n]["theme"] == graph.nodes[n]["theme"]]
+        moves.append(sum(math.dist(positions[n], new[n]) for n in same)
+                     / len(same) / width(positions))
+        assert overlapping_labels(new_graph, new) == 0
+        graph, positions = new_graph, new
+    assert sum(moves) / len(moves) < 0.02, moves
