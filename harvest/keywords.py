@@ -119,9 +119,16 @@ def extract_keywords(
         # A synonym shows as its canonical word, not as the word that was typed.
         form = term.form if key == term.key else lexicon.spelling.get(key, key)
         forms.setdefault(key, Counter())[(not term.initial, form)] += count
-    raw_docs = [
-        [key for t in terms if (key := canonical[t.key]) is not None] for terms in doc_terms
+    doc_keys = [
+        a.noun_keys if german_nouns_only and a.language == "de" else a.keys for a in analyses
     ]
+    raw_docs: list[Sequence[str]]
+    if lexicon.stopwords or lexicon.synonyms:
+        raw_docs = [
+            [key for k in keys if (key := canonical[k]) is not None] for keys in doc_keys
+        ]
+    else:  # the common case: nothing to map, the cached keys serve as they are
+        raw_docs = list(doc_keys)
     german = {
         key for a, keys in zip(analyses, raw_docs, strict=True) if a.language == "de"
         for key in keys

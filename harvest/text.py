@@ -30,7 +30,8 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 # A word starts with a letter; inner hyphens and apostrophes stay ("PV-Anlage", "don't").
 _WORD = re.compile(r"[^\W\d_](?:[\w]|[-'’](?=\w))*")
-_SENTENCE_END = re.compile(r"[.!?:;\n]")
+# Where a sentence's first word starts: after the text's start or a sentence mark.
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\W\d_]*")
 _SPACE = re.compile(r"\s+")
 _LINKING = ("s", "es", "n", "en", "e", "er", "ens")
 """German linking elements ("Fugenelemente") between compound parts: Arbeit-s-markt."""
@@ -57,6 +58,9 @@ class Analysis:
     """the German nouns among ``terms`` (all of them for English)"""
     dedupe: str
     """the text reduced to its words: copies of one statement share it"""
+    keys: tuple[str, ...] = ()
+    """the keys of ``terms`` (kept apart: the engine reads them for every recompute)"""
+    noun_keys: tuple[str, ...] = ()
 
 
 def _read_list(name: str) -> frozenset[str]:
@@ -109,21 +113,16 @@ def detect_language(text: str, default: str = "de") -> str:
     >>> detect_language("Mehr Radwege in der Stadt")
     'de'
     """
-    words = [w.casefold() for w in _WORD.findall(text)]
-    de_hits = sum(1 for w in words if w in _function_words("de"))
-    en_hits = sum(1 for w in words if w in _function_words("en"))
-    if de_hits > en_hits:
-        return "de"
-    if en_hits > de_hits:
-        return "en"
-    return default if default in SUPPORTED_LANGUAGES else "de"
+    return _language_of([w.casefold() for w in _WORD.findall(text)], default)
 
 
 def normalise(text: str) -> str:
     """NFC-normalised text without URLs and e-mail addresses, whitespace collapsed."""
     text = unicodedata.normalize("NFC", text)
-    text = _URL.sub(" ", text)
-    text = _EMAIL.sub(" ", text)
+    if "://" in text or "www." in text or "WWW." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
 
 
@@ -161,52 +160,74 @@ def _keep(key: str, word: str) -> bool:
     return len(word) == 2 and word.isupper()
 
 
+def _language_of(folded: list[str], default: str) -> str:
+    de_words, en_words = _function_words("de"), _function_words("en")
+    de_hits = sum(1 for w in folded if w in de_words)
+    en_hits = sum(1 for w in folded if w in en_words)
+    if de_hits > en_hits:
+        return "de"
+    if en_hits > de_hits:
+        return "en"
+    return default if default in SUPPORTED_LANGUAGES else "de"
+
+
+def _term(word: str, folded: str, language: str, initial: bool) -> Term | None:
+    """The content word behind one token, or None for stopwords, filler and fragments."""
+    stop = stopwords(language)
+    if folded in stop:
+        return None
+    lemma = _lemma(word, language)
+    key = lemma.casefold()
+    if key in stop or not _keep(key, word):
+        return None
+    if language == "en":
+        # English keeps acronyms ("UBI", "NZ") and lower-cases the rest.
+        form = word if word.isupper() and len(word) > 1 else key
+        return Term(key, form, initial, True)
+    if "ß" in lemma and "ß" not in word:
+        # simplemma's lexicon keeps some pre-1996 spellings ("Abschluß").
+        lemma = lemma.replace("ß", "ss")
+        key = lemma.casefold()
+    # German capitalises nouns; at a sentence start ask the lexicon instead.
+    noun = _noun_at_start(word, language) if initial else lemma[:1].isupper()
+    noun = noun or (word.isupper() and len(word) > 1)
+    return Term(key, lemma, initial, noun)
+
+
+_MISSING = Term("", "", False, False)
+# Tokens repeat across statements: one verdict per (language, word, sentence start).
+_TERMS: dict[tuple[str, str, bool], Term | None] = {}
+_TERMS_LIMIT = 400_000
+
+
 def _analyse(text: str, language: str, detect: bool) -> Analysis:
     text = normalise(text)
+    matches = list(_WORD.finditer(text))
+    words = [m.group() for m in matches]
+    folded = [w.casefold() for w in words]
     if detect:
-        language = detect_language(text, language)
+        language = _language_of(folded, language)
     elif language not in SUPPORTED_LANGUAGES:
         language = "de"
-    stop = stopwords(language)
+    starts = {m.end() for m in _SENTENCE_START.finditer(text)}
+    if len(_TERMS) > _TERMS_LIMIT:
+        _TERMS.clear()
     terms: list[Term] = []
-    sentence_start = 0
-    starts = {0}
-    for match in _SENTENCE_END.finditer(text):
-        sentence_start = match.end()
-        while sentence_start < len(text) and not text[sentence_start].isalnum():
-            sentence_start += 1
-        starts.add(sentence_start)
-    for match in _WORD.finditer(text):
-        word = match.group().strip("-'’")
-        if not word:
-            continue
-        folded = word.casefold()
-        if folded in stop:
-            continue
-        lemma = _lemma(word, language)
-        key = lemma.casefold()
-        if key in stop or not _keep(key, word):
-            continue
-        initial = match.start() in starts
-        if language == "en":
-            # English keeps acronyms ("UBI", "NZ") and lower-cases the rest.
-            form = word if word.isupper() and len(word) > 1 else key
-            noun = True
-        else:
-            if "ß" in lemma and "ß" not in word:
-                # simplemma's lexicon keeps some pre-1996 spellings ("Abschluß").
-                lemma = lemma.replace("ß", "ss")
-                key = lemma.casefold()
-            form = lemma
-            # German capitalises nouns; at a sentence start ask the lexicon instead.
-            noun = _noun_at_start(word, language) if initial else lemma[:1].isupper()
-            noun = noun or (word.isupper() and len(word) > 1)
-        terms.append(Term(key, form, initial, noun))
+    for match, word, fold in zip(matches, words, folded, strict=True):
+        token = (language, word, match.start() in starts)
+        term = _TERMS.get(token, _MISSING)
+        if term is _MISSING:
+            term = _TERMS[token] = _term(word, fold, language, token[2])
+        if term is not None:
+            terms.append(term)
+    nouns = tuple(t for t in terms if t.noun)
     return Analysis(
         language,
         tuple(terms),
-        tuple(t for t in terms if t.noun),
-        " ".join(w.casefold() for w in _WORD.findall(text)),
+        nouns,
+        " ".join(folded),
+        tuple(t.key for t in terms),
+        tuple(t.key for t in nouns),
     )
 
 
