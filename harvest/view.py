@@ -24,6 +24,7 @@ import base64
 import hashlib
 import html
 import json
+import re
 from collections.abc import Collection, Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -92,6 +93,15 @@ def _mix(color: str, background: str, share: float) -> str:
     return "#" + "".join(f"{c:02X}" for c in mixed)
 
 
+_HEX = re.compile(r"#[0-9A-Fa-f]{6}")
+
+
+def _safe_color(value: object, fallback: str = "#B0B0B0") -> str:
+    """A ``#RRGGBB`` colour, or the fallback: a colour reaches CSS, so nothing else may."""
+    text = str(value)
+    return text if _HEX.fullmatch(text) else fallback
+
+
 def search_matches(graph: nx.Graph, search: str) -> set[str]:
     """Node ids whose label or hover text contains ``search`` (case-insensitive)."""
     needle = " ".join(search.split()).casefold()
@@ -127,7 +137,7 @@ def _network(
     for node in sorted(graph, key=lambda n: _ORDER.get(graph.nodes[n].get("kind"), 9)):
         data = graph.nodes[node]
         node_id = str(node)
-        color = str(data.get("color", "#B0B0B0"))
+        color = _safe_color(data.get("color"))
         font_color = palette["muted"] if data.get("is_other") else palette["fg"]
         faded = dim and node_id not in matches
         if faded:
@@ -169,7 +179,7 @@ def _network(
         style = _EDGE_STYLE.get(kind, {"width": 1.0, "dashes": False})
         if kind in ("has_keyword", "demand_of"):
             end = a if graph.nodes[a].get("kind") == "theme" else b
-            color = str(graph.nodes[end].get("color", palette["edge"]))
+            color = _safe_color(graph.nodes[end].get("color"), palette["edge"])
         else:
             color = palette["edge"]
         if dim and not (str(a) in matches or str(b) in matches):
@@ -273,7 +283,7 @@ def _legend_html(graph: nx.Graph, language: str) -> str:
         rows.append(
             '<li title="{label}"><span class="sw" style="background:{color}"></span>{label} '
             '<span class="n">{count}</span></li>'.format(
-                color=html.escape(str(data.get("color", "#B0B0B0")), quote=True),
+                color=_safe_color(data.get("color")),
                 label=html.escape(str(data.get("label", "")), quote=True),
                 count=int(data.get("count", 0)),
             )

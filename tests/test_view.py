@@ -212,3 +212,13 @@ def test_missing_position_or_bad_height_raise() -> None:
         render_html(graph, {})
     with pytest.raises(ViewError):
         render_html(graph, positions, height_px=10)
+
+
+def test_a_colour_that_is_not_hex_never_reaches_css() -> None:
+    clustering, docs = small_workshop()
+    graph = build_concept_map(clustering, docs)
+    graph.nodes["theme:t1"]["color"] = "red;background-image:url(//evil.example/x.png)"
+    page = render_html(graph, compute_layout(graph))
+    assert "evil" not in page
+    markup, data, _ = page_parts(page)
+    assert "background:#B0B0B0" in markup
