@@ -112,7 +112,9 @@ class DisplaySettings:
     show_demands: bool = True
     min_cooccurrence: float = 2.0
     """keyword-keyword edges need at least this weight (statements sharing both)"""
-    demand_label_chars: int = 30
+    demand_label_chars: int = 40
+    label_wrap: int = 18
+    """theme and table labels break into lines of about this many characters (demands +4)"""
     show_other: bool = True
     """draw the "Sonstiges / Other" theme (grey) when it holds statements"""
 
@@ -121,8 +123,8 @@ class DisplaySettings:
             raise ConceptMapError("max_nodes must be at least 1")
         if self.max_keywords_per_theme < 0 or self.max_demands < 0:
             raise ConceptMapError("limits cannot be negative")
-        if self.demand_label_chars < 4:
-            raise ConceptMapError("demand_label_chars must be at least 4")
+        if self.demand_label_chars < 4 or self.label_wrap < 4:
+            raise ConceptMapError("demand_label_chars and label_wrap must be at least 4")
 
 
 def theme_node(theme_id: str) -> str:
@@ -160,6 +162,30 @@ def shorten(text: str, limit: int) -> str:
     if flat[limit - 1] != " " and space >= limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,.;:-") + "…"
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` on lines of about ``width`` characters, broken at spaces ("\\n" between).
+
+    A separator such as "·" stays at the end of its line. A map reads better, and packs
+    tighter, with two short lines than with one long one.
+
+    >>> wrap("Ausbildung · Stadt · Kenntnisprüfung", 16)
+    'Ausbildung ·\\nStadt ·\\nKenntnisprüfung'
+    """
+    tokens: list[str] = []
+    for token in text.split():
+        if tokens and len(token) == 1 and not token.isalnum():
+            tokens[-1] += " " + token
+        else:
+            tokens.append(token)
+    lines: list[str] = []
+    for token in tokens:
+        if lines and len(lines[-1]) + 1 + len(token) <= width:
+            lines[-1] += " " + token
+        else:
+            lines.append(token)
+    return "\n".join(lines)
 
 
 def _natural_key(text: str) -> tuple[Any, ...]:
@@ -237,8 +263,9 @@ def build_concept_map(
 ) -> nx.Graph:
     """The concept map of ``clustering`` as an undirected graph.
 
-    Node attributes: ``kind`` (theme/keyword/demand/table), ``label`` (one line, shown on
-    the map), ``title`` (plain hover text, never HTML), ``size`` (radius in px on the
+    Node attributes: ``kind`` (theme/keyword/demand/table), ``label`` (shown on the map,
+    broken into short lines), ``name`` (the same on one line, for legends), ``title``
+    (plain hover text, never HTML), ``size`` (radius in px on the
     reference canvas), ``font_size``, ``color`` (hex), ``shape`` (vis-network name),
     ``theme`` (theme id, "" for tables), ``count`` (statements), ``weight`` and
     ``is_other``. Edge attributes: ``kind`` (has_keyword/cooccurs/demand_of/fed) and
@@ -277,7 +304,8 @@ def build_concept_map(
         graph.add_node(
             theme_node(theme.id),
             kind="theme",
-            label=label,
+            label=wrap(label, settings.label_wrap),
+            name=label,
             title=title,
             size=_scale(count, max(counts), THEME_SIZE),
             font_size=FONT_SIZE["theme"],
@@ -321,12 +349,13 @@ def build_concept_map(
         count = keyword_counts.get(keyword, 0)
         title = (
             f"{keyword}\n{count} {words['statements'] if count != 1 else words['statement']}"
-            f"\n{words['theme']}: {theme_data['label']}"
+            f"\n{words['theme']}: {theme_data['name']}"
         )
         graph.add_node(
             keyword_node(keyword),
             kind="keyword",
             label=keyword,
+            name=keyword,
             title=title,
             size=_scale(count, max(kw_counts), KEYWORD_SIZE),
             font_size=FONT_SIZE["keyword"],
@@ -360,15 +389,17 @@ def build_concept_map(
         for assignment in shown[: min(room, settings.max_demands)]:
             doc = docs.get(assignment.statement_id)
             text = doc.text if doc is not None else ""
+            short = shorten(text, settings.demand_label_chars) if text.strip() else "…"
             theme_data = graph.nodes[theme_node(assignment.theme_id)]
             title = f"{words['demand']}: {' '.join(text.split())}"
             if assignment.demand_reason:
                 title += f"\n{words['reason']}: {assignment.demand_reason}"
-            title += f"\n{words['theme']}: {theme_data['label']}"
+            title += f"\n{words['theme']}: {theme_data['name']}"
             graph.add_node(
                 demand_node(assignment.statement_id),
                 kind="demand",
-                label=shorten(text, settings.demand_label_chars) if text else "…",
+                label=wrap(short, settings.label_wrap + 4),
+                name=short,
                 title=title,
                 size=DEMAND_SIZE,
                 font_size=FONT_SIZE["demand"],
@@ -399,7 +430,8 @@ def build_concept_map(
             graph.add_node(
                 table_node(name),
                 kind="table",
-                label=name,
+                label=wrap(name, settings.label_wrap),
+                name=name,
                 title=title,
                 size=TABLE_SIZE,
                 font_size=FONT_SIZE["table"],

@@ -52,11 +52,11 @@ def label_box(data: Mapping[str, object]) -> tuple[float, float, float, float]:
     """
     size = float(data.get("size", 10.0))  # type: ignore[arg-type]
     font = float(data.get("font_size", 20.0))  # type: ignore[arg-type]
-    label = str(data.get("label", ""))
+    lines = str(data.get("label", "")).split("\n")
     bold = 1.08 if data.get("kind") == "theme" else 1.0
-    text_width = 0.62 * font * len(label) * bold
+    text_width = 0.62 * font * max(len(line) for line in lines) * bold
     top = -size
-    bottom = size + 4.0 + 1.25 * font if label else size
+    bottom = size + 4.0 + 1.25 * font * len(lines) if any(lines) else size
     half_w = max(size, text_width / 2)
     return 0.0, (top + bottom) / 2, half_w, (bottom - top) / 2
 
@@ -173,7 +173,7 @@ def _circle_spot(
         count = max(12, int(2 * math.pi * ring / step)) if ring > 0 else 1
         angles = start_angle + np.arange(count) * (2 * math.pi / count)
         xs = centre[0] + ring * np.cos(angles)
-        ys = centre[1] + ring * np.sin(angles) * 0.75  # wide screens: spread sideways
+        ys = centre[1] + ring * np.sin(angles) * 0.6  # wide screens: spread sideways
         gap = np.hypot(xs[:, None] - arr[None, :, 0], ys[:, None] - arr[None, :, 1])
         ok = (gap >= arr[None, :, 2] + radius + _GAP).all(axis=1)
         if ok.any():

@@ -267,7 +267,7 @@ def _legend(
     shapes = _SHAPE_LEGEND.get(language, _SHAPE_LEGEND["de"])
     themes = sorted(
         (d for _, d in graph.nodes(data=True) if d.get("kind") == "theme"),
-        key=lambda d: (bool(d.get("is_other")), -int(d.get("count", 0)), str(d.get("label"))),
+        key=lambda d: (bool(d.get("is_other")), -int(d.get("count", 0)), str(d.get("name"))),
     )
     ax = figure.add_axes((0.78, 0.03, 0.2, 0.82))
     ax.set_axis_off()
@@ -283,7 +283,7 @@ def _legend(
         ax.plot([0.04], [y + row * 0.3], marker="o", markersize=1.3 * unit, linestyle="none",
                 markerfacecolor=str(data["color"]), markeredgecolor=theme["fg"],
                 markeredgewidth=0.1 * unit)
-        label = f"{data.get('label', '')}  ({int(data.get('count', 0))})"
+        label = f"{data.get('name', data.get('label', ''))}  ({int(data.get('count', 0))})"
         _text(ax, 0.12, y, _clip(label, 30), fontsize=1.15 * unit, color=theme["fg"], va="top")
         y += row
     if len(themes) > len(shown):

@@ -110,7 +110,7 @@ def search_matches(graph: nx.Graph, search: str) -> set[str]:
     return {
         str(node)
         for node, data in graph.nodes(data=True)
-        if needle in str(data.get("label", "")).casefold()
+        if needle in str(data.get("name", data.get("label", ""))).casefold()
         or needle in str(data.get("title", "")).casefold()
     }
 
@@ -276,7 +276,7 @@ def _legend_html(graph: nx.Graph, language: str) -> str:
     shapes = _SHAPE_NAMES.get(language, _SHAPE_NAMES["de"])
     themes = sorted(
         (d for _, d in graph.nodes(data=True) if d.get("kind") == "theme"),
-        key=lambda d: (bool(d.get("is_other")), -int(d.get("count", 0)), str(d.get("label"))),
+        key=lambda d: (bool(d.get("is_other")), -int(d.get("count", 0)), str(d.get("name"))),
     )
     rows = []
     for data in themes[:16]:
@@ -284,7 +284,7 @@ def _legend_html(graph: nx.Graph, language: str) -> str:
             '<li title="{label}"><span class="sw" style="background:{color}"></span>{label} '
             '<span class="n">{count}</span></li>'.format(
                 color=_safe_color(data.get("color")),
-                label=html.escape(str(data.get("label", "")), quote=True),
+                label=html.escape(str(data.get("name", data.get("label", ""))), quote=True),
                 count=int(data.get("count", 0)),
             )
         )

@@ -27,6 +27,7 @@ from harvest.conceptmap import (
     to_gexf,
     to_graphml,
     to_json,
+    wrap,
 )
 from harvest.model import Assignment, Clustering, Document, Theme
 from tests.conftest import DATA_DIR, require
@@ -109,13 +110,14 @@ def test_node_attributes_carry_what_renderers_need() -> None:
     assert (kita["theme"], kita["color"], kita["count"]) == ("t1", t1["color"], 2)
     demand = graph.nodes["demand:2"]
     assert demand["shape"] == "diamond" and demand["theme"] == "t1"
-    assert demand["label"] == "Wir fordern kostenlose…"
+    assert demand["name"] == "Wir fordern kostenlose Kita-Plätze für…"
+    assert demand["label"] == "Wir fordern kostenlose\nKita-Plätze für…"  # two short lines
     assert demand["title"] == (
         "Forderung: Wir fordern kostenlose Kita-Plätze für alle Kinder in Sprachkursen\n"
         "Grund: fordern\nThema: Sprache"
     )
     for _, data in graph.nodes(data=True):
-        assert set(data) >= {"kind", "label", "title", "size", "font_size", "color", "shape",
+        assert set(data) >= {"kind", "label", "name", "title", "size", "font_size", "color", "shape",
                              "theme", "count", "weight", "is_other"}
 
 
@@ -179,6 +181,15 @@ def test_colours_carry_over_through_the_graph() -> None:
                          clustering.keyword_edges, clustering.vocabulary)
     after = build_concept_map(swapped, docs, previous_colors=theme_colors(before))
     assert theme_colors(after) == theme_colors(before)
+
+
+def test_wrap_breaks_long_labels_after_separators() -> None:
+    assert wrap("Ausbildung · Stadt · Kenntnisprüfung", 18) == (
+        "Ausbildung ·\nStadt ·\nKenntnisprüfung"
+    )
+    assert wrap("Kurs · Sprache · Eltern", 18) == "Kurs · Sprache ·\nEltern"
+    assert wrap("Sprache", 4) == "Sprache"
+    assert wrap("  ", 10) == ""
 
 
 def test_shorten_cuts_at_a_word() -> None:
