@@ -37,8 +37,11 @@ def chromium_path() -> str | None:
     return os.environ.get("HARVEST_CHROMIUM") or shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module. Not per session: Playwright's sync API runs an event
+    loop in this thread while it lives, and other modules' tests use asyncio or their
+    own Playwright."""
     path = chromium_path()
     require(path and Path(path).exists(), "Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
