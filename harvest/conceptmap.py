@@ -461,6 +461,21 @@ def _keyword_counts(clustering: Clustering) -> dict[str, int]:
 # --- data exports ---------------------------------------------------------------------
 
 
+# Characters XML 1.0 cannot carry at all (pasted text brings them in now and then).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def _xml_safe(graph: nx.Graph) -> nx.Graph:
+    """A copy whose strings hold only characters XML allows (others become U+FFFD)."""
+    out = nx.relabel_nodes(graph, {n: _NOT_XML.sub("\ufffd", str(n)) for n in graph}, copy=True)
+    for data in [out.graph, *(d for _, d in out.nodes(data=True)),
+                 *(d for _, _, d in out.edges(data=True))]:
+        for key, value in data.items():
+            if isinstance(value, str):
+                data[key] = _NOT_XML.sub("\ufffd", value)
+    return out
+
+
 def _with_positions(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> nx.Graph:
     missing = [node for node in graph if node not in positions]
     if missing:
@@ -474,9 +489,12 @@ def _with_positions(graph: nx.Graph, positions: Mapping[str, tuple[float, float]
 
 
 def to_graphml(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> bytes:
-    """The map as GraphML (yEd, Gephi), positions as node attributes ``x`` and ``y``."""
+    """The map as GraphML (yEd, Gephi), positions as node attributes ``x`` and ``y``.
+
+    Characters XML cannot hold (control characters) are replaced by U+FFFD.
+    """
     buffer = io.BytesIO()
-    nx.write_graphml(_with_positions(graph, positions), buffer, encoding="utf-8")
+    nx.write_graphml(_xml_safe(_with_positions(graph, positions)), buffer, encoding="utf-8")
     return buffer.getvalue()
 
 
@@ -487,7 +505,7 @@ def to_gexf(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> by
     and reads it back into the same attribute, so nothing is lost.
     """
     buffer = io.BytesIO()
-    nx.write_gexf(_with_positions(graph, positions), buffer, encoding="utf-8")
+    nx.write_gexf(_xml_safe(_with_positions(graph, positions)), buffer, encoding="utf-8")
     return buffer.getvalue()
 
 
@@ -498,7 +516,8 @@ def to_json(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> by
     ``from_json``.
     """
     data = nx.node_link_data(_with_positions(graph, positions), edges="edges")
-    return json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True).encode("utf-8")
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
+    return text.encode("utf-8", errors="replace")  # a lone surrogate becomes "?"
 
 
 def split_positions(graph: nx.Graph) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:

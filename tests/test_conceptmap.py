@@ -10,6 +10,8 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harvest.conceptmap import (
     OTHER_COLOR,
@@ -328,3 +330,28 @@ def test_shared_data_by_table_respects_cap() -> None:
     uncapped = build_concept_map(clustering, docs, settings=DisplaySettings(
         max_nodes=10_000, max_keywords_per_theme=12, show_tables=True))
     assert uncapped.number_of_nodes() > 30 == graph.number_of_nodes()
+
+
+text_strategy = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=0, max_size=60
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(label=text_strategy, statement=text_strategy, table=text_strategy)
+def test_any_text_gives_a_map_whose_exports_read_back(label: str, statement: str,
+                                                      table: str) -> None:
+    docs = [Document(1, statement, "demand", table or None), Document(2, label, None, None)]
+    themes = (Theme("t1", label, ((statement[:20] or "x", 1.0),), (1,)),
+              Theme("other", "", (), (2,), is_other=True))
+    assignments = {1: Assignment(1, "t1", None, True, label, ()),
+                   2: Assignment(2, "other", None, False, None, ())}
+    graph = build_concept_map(Clustering(themes, assignments), docs,
+                              settings=DisplaySettings(show_tables=True))
+    positions = positions_for(graph)
+    for write, read in ((to_graphml, from_graphml), (to_gexf, from_gexf), (to_json, from_json)):
+        back, back_positions = read(write(graph, positions))
+        assert back.number_of_nodes() == graph.number_of_nodes()
+        assert back.number_of_edges() == graph.number_of_edges()
+        assert sorted(back_positions.values()) == sorted(positions.values())
+    assert from_json(to_json(graph, positions))[0].nodes(data=True) == graph.nodes(data=True)
