@@ -95,7 +95,7 @@ class EngineSettings:
     """a theme holding more than this share is split"""
     refine_iterations: int = 2
     """naive-Bayes passes over all keywords after the graph assignment"""
-    smoothing: float = 0.1
+    smoothing: float = 0.5
     stickiness: float = 2.0
     """log-odds bonus for a statement's previous theme: small changes do not move it"""
     secondary_share: float = 0.34
@@ -368,7 +368,8 @@ def _refine(ws: _Workspace, state: _Labels, settings: EngineSettings,
     n = x.shape[0]
     frozen = state.fixed if only is None else (state.fixed | ~only)
     prior_rows = np.flatnonzero(state.prior >= 0)
-    for _ in range(settings.refine_iterations if iterations is None else iterations):
+    passes = settings.refine_iterations if iterations is None else iterations
+    for _ in range(passes):
         labels = state.labels
         assigned = np.flatnonzero(labels >= 0)
         if len(assigned) == 0:
@@ -386,15 +387,32 @@ def _refine(ws: _Workspace, state: _Labels, settings: EngineSettings,
         scores = np.asarray(x @ log_p.T)
         if len(prior_rows):
             scores[prior_rows, state.prior[prior_rows]] += settings.stickiness
-        if state.extra is not None:
-            neighbours = np.asarray((state.extra @ onehot).todense())
-            scores = scores + settings.similarity_weight * neighbours
         new = scores.argmax(axis=1)
         new = np.where(has_evidence, new, -1)
         new = np.where(frozen, labels, new)
+        if state.extra is not None:
+            _follow_neighbours(state.extra, scores, has_evidence, frozen, new,
+                               settings.similarity_weight)
         if np.array_equal(new, labels):
             break
         state.labels = new
+
+
+def _follow_neighbours(extra: sp.csr_matrix, scores: np.ndarray, has_evidence: np.ndarray,
+                       frozen: np.ndarray, labels: np.ndarray, weight: float) -> None:
+    """Add the second signal row by row, each seeing its neighbours' latest theme (all
+    at once, two similar statements in two themes would just swap places)."""
+    for row in np.flatnonzero(np.diff(extra.indptr) > 0).tolist():
+        if frozen[row]:
+            continue
+        start, end = extra.indptr[row], extra.indptr[row + 1]
+        pull = np.zeros(scores.shape[1])
+        for neighbour, w in zip(extra.indices[start:end].tolist(),
+                                extra.data[start:end].tolist(), strict=True):
+            if labels[neighbour] >= 0:
+                pull[labels[neighbour]] += w
+        if has_evidence[row] or pull.any():
+            labels[row] = int(np.argmax(scores[row] + weight * pull))
 
 
 @dataclass

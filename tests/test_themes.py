@@ -364,7 +364,6 @@ def assert_usable_themes(clustering: Clustering, n: int) -> None:
     assert_partition(clustering, list(range(n)))
 
 
-@pytest.mark.slow
 def test_klimarat_meets_the_quality_goal(klimarat) -> None:
     texts, labels, clustering = klimarat
     ari, nmi = scores(labels, clustering)
@@ -386,7 +385,6 @@ def test_scoop_labels_name_the_topics(scoop) -> None:
         assert topic in words, words
 
 
-@pytest.mark.slow
 def test_klimarat_churn_stays_low_while_it_grows() -> None:
     """A cheaper version of the benchmark's protocol: every 100th statement from the
     1,000th on, in timestamp order (the benchmark recomputes after every 10th)."""
