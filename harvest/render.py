@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from collections.abc import Mapping
 
 import matplotlib
@@ -126,9 +127,22 @@ def _save(figure: Figure, fmt: str, *, dpi: float) -> bytes:
     return buffer.getvalue()
 
 
-def _text(ax: object, *args: object, **kwargs: object) -> None:
-    # One place that guarantees user strings are never read as mathtext or TeX.
-    ax.text(*args, parse_math=False, usetex=False, fontfamily=FONT, **kwargs)  # type: ignore[attr-defined]
+# Control characters have no glyph and no place in SVG's XML; lone surrogates cannot be
+# encoded. Both come in with pasted text now and then.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` without control characters (lone surrogates become U+FFFD)."""
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+
+
+def _text(ax: object, x: float, y: float, text: str, **kwargs: object) -> None:
+    # One place that guarantees user strings are never read as mathtext or TeX, and
+    # hold only characters every output format can carry.
+    ax.text(x, y, printable(text), parse_math=False, usetex=False,  # type: ignore[attr-defined]
+            fontfamily=FONT, **kwargs)
 
 
 def _draw(

@@ -375,7 +375,7 @@ body {{ display: flex; flex-direction: column; {"height: 100vh;" if standalone e
 #harvest-legend .kinds {{ margin-top: 6px; }}
 .vis-tooltip {{ display: none !important; }}
 """
-    return (
+    page = (
         "<!DOCTYPE html>\n"
         f'<html lang="{lang}"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp, quote=True)}">'
@@ -391,6 +391,8 @@ body {{ display: flex; flex-direction: column; {"height: 100vh;" if standalone e
         f"<script>{_APP_JS}</script>"
         "</body></html>\n"
     )
+    # A lone surrogate (from badly decoded input) cannot be sent as UTF-8: make it "?".
+    return page.encode("utf-8", errors="replace").decode("utf-8")
 
 
 def render_html(

@@ -145,3 +145,17 @@ def test_rendering_never_loads_pyplot() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                          check=True, timeout=120)
     assert out.stdout.lower().split() == ["false", "agg"]
+
+
+def test_control_characters_and_lone_surrogates_keep_the_svg_well_formed() -> None:
+    clustering, docs = small_workshop()
+    themes = tuple(
+        Theme(t.id, "Steuer\x07zeichen\x00 \ud800" if t.id == "t1" else t.label, t.keywords,
+              t.statement_ids, t.is_other)
+        for t in clustering.themes
+    )
+    graph = build_concept_map(Clustering(themes, clustering.assignments), docs)
+    svg = render_svg(graph, compute_layout(graph), title="Titel\x1b[31m", subtitle="\x0c")
+    root = ET.fromstring(svg)
+    texts = " ".join(root.itertext())
+    assert "Steuerzeichen" in texts and "[31m" in texts

@@ -222,3 +222,12 @@ def test_a_colour_that_is_not_hex_never_reaches_css() -> None:
     assert "evil" not in page
     markup, data, _ = page_parts(page)
     assert "background:#B0B0B0" in markup
+
+
+def test_a_lone_surrogate_does_not_break_the_page() -> None:
+    clustering, docs = small_workshop()
+    graph = build_concept_map(clustering, docs)
+    graph.nodes["theme:t1"]["label"] = "kaputt \udc80"
+    page = render_html(graph, compute_layout(graph), title="Titel \ud800")
+    page.encode("utf-8")
+    assert "Titel ?" in page
