@@ -144,12 +144,22 @@ def percentile(values: list[float], q: float) -> float:
 
 
 async def connect_all(urls: list[str], batch: int, kind: type[Viewer] | type[Facilitator],
-                      timeout: float) -> list[Viewer] | list[Facilitator]:
-    """Open one client per URL, ``batch`` at a time (people do not arrive in one instant)."""
+                      timeout: float) -> tuple[list, int]:  # type: ignore[type-arg]
+    """Open one client per URL, ``batch`` at a time (people do not arrive in one instant).
+    Returns the clients whose page came up, and how many did not within ``timeout``."""
     clients = [kind(url, name=f"{kind.__name__.lower()}-{i}") for i, url in enumerate(urls)]
+    ready, failed = [], 0
     for start in range(0, len(clients), batch):
-        await asyncio.gather(*(c.connect(timeout) for c in clients[start:start + batch]))
-    return clients  # type: ignore[return-value]
+        group = clients[start:start + batch]
+        outcomes = await asyncio.gather(*(c.connect(timeout) for c in group),
+                                        return_exceptions=True)
+        for client, outcome in zip(group, outcomes, strict=True):
+            if outcome is None:
+                ready.append(client)
+            else:
+                failed += 1
+                await client.close()
+    return ready, failed
 
 
 async def facilitate(client: Facilitator, index: int, texts: Iterator[str], deadline: float,
@@ -174,11 +184,15 @@ async def drive(links: dict[str, str], entry_urls: list[str], *, facilitators: i
                 monitor: TreeMonitor, result: RunResult,
                 ) -> tuple[list[Viewer], list[Submission]]:
     started = time.monotonic()
-    watchers = await connect_all([links["participant"]] * viewers, 10, Viewer, 180)
-    tables = await connect_all(
-        [entry_urls[i % len(entry_urls)] for i in range(facilitators)], 4, Facilitator, 120,
+    watchers, missing = await connect_all([links["participant"]] * viewers, 10, Viewer, 90)
+    tables, missing_tables = await connect_all(
+        [entry_urls[i % len(entry_urls)] for i in range(facilitators)], 4, Facilitator, 90,
     )
     result.connect_s = time.monotonic() - started
+    result.viewers_dropped = missing
+    if missing or missing_tables:
+        result.notes.append(f"{missing} viewers and {missing_tables} facilitators never got "
+                            "their page within 90 s")
     await asyncio.sleep(2.0)  # let every board settle before the first statement
     texts = iter(statement_texts(facilitators * int(duration / interval + 5), seed))
     counter = iter(range(1, 10_000_000))
@@ -193,7 +207,7 @@ async def drive(links: dict[str, str], entry_urls: list[str], *, facilitators: i
         await asyncio.sleep(drain)  # the last statements reach the boards
         wall = duration + drain
     result.client_cpu_percent = 100.0 * (time.process_time() - client_cpu) / wall
-    result.viewers_dropped = sum(1 for w in watchers if not w.connected)
+    result.viewers_dropped += sum(1 for w in watchers if not w.connected)
     result.errors = sum(len(c.exceptions) for c in [*watchers, *tables])
     await asyncio.gather(*(c.close() for c in [*watchers, *tables]))
     return watchers, log  # type: ignore[return-value]
@@ -246,12 +260,28 @@ def database(engine: str, tmp: Path) -> Iterator[str]:
         yield url
 
 
+@contextlib.contextmanager
+def server_env(extra: dict[str, str]) -> Iterator[None]:
+    """Extra environment for the app server (``start_app`` copies ours)."""
+    saved = {key: os.environ.get(key) for key in extra}
+    os.environ.update(extra)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
 def run_once(engine: str, facilitators: int, viewers: int, *, duration: float,
-             interval: float, refresh: float, drain: float, seed: int) -> RunResult:
+             interval: float, refresh: float, drain: float, seed: int,
+             env: dict[str, str] | None = None) -> RunResult:
     """One load run against a freshly started app on a fresh database."""
     result = RunResult(engine, facilitators, viewers, duration, refresh)
     with tempfile.TemporaryDirectory(prefix="harvest-load-") as tmp_name, \
-            database(engine, Path(tmp_name)) as url:
+            database(engine, Path(tmp_name)) as url, server_env(env or {}):
         app = start_app(Path(tmp_name), database_url=url, refresh=refresh, secret=SECRET)
         try:
             entry_urls = table_links(url, app.links["facilitator"], SECRET)
@@ -300,19 +330,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-viewers", default="25,50,100,150,200,250,300")
     parser.add_argument("--max-viewers", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
+                        help="environment for the app server, e.g. "
+                             "STREAMLIT_RUNNER_POST_SCRIPT_GC=false (repeatable)")
     args = parser.parse_args(argv)
     engine = "postgresql" if args.postgres else "sqlite"
+    env = dict(item.split("=", 1) for item in args.env)
     steps = [int(v) for v in args.sweep_viewers.split(",")] if args.sweep else [args.viewers]
     steps = [v for v in steps if v <= args.max_viewers]
     print(f"# {engine}, refresh {args.refresh:g} s, each facilitator every {args.interval:g} s, "
           f"{args.duration:g} s of submissions + {args.drain:g} s drain, "
-          f"{os.cpu_count()} cores", flush=True)
+          f"{os.cpu_count()} cores{', server env ' + ' '.join(args.env) if args.env else ''}",
+          flush=True)
     print(HEADER, flush=True)
     best: int | None = None
     for viewers in steps:
         result = run_once(engine, args.facilitators, viewers, duration=args.duration,
                           interval=args.interval, refresh=args.refresh, drain=args.drain,
-                          seed=args.seed)
+                          seed=args.seed, env=env)
         print(result.row(), flush=True)
         for note in result.notes:
             print(f"#   {note}", flush=True)

@@ -39,6 +39,7 @@ SAVED = re.compile(r"Gespeichert \(Nr\. (\d+)\)")
 COUNT = re.compile(r"(\d+) Aussagen")
 NOT_SAVED = "Nicht gespeichert"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # the map's HTML can be large
+FULL_RUN_ENDED = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
 
 
 class ProtocolError(RuntimeError):
@@ -59,6 +60,10 @@ class StreamlitClient:
         self.chat_input_id: str | None = None
         self.exceptions: list[str] = []
         self.runs_finished = 0
+        self.fragment_runs_finished = 0
+        self.statuses: list[int] = []
+        self.kinds: dict[str, int] = {}
+        self.status_counts: dict[int, int] = {}
         self.fragment_runs = 0
         self.bytes_received = 0
         self.closed_reason: str | None = None
@@ -105,7 +110,8 @@ class StreamlitClient:
         done, _ = await asyncio.wait({waiter}, timeout=timeout)
         if not done:
             waiter.cancel()
-            raise TimeoutError(f"{self.name}: no script_finished within {timeout:.0f} s")
+            raise TimeoutError(f"{self.name}: no script_finished within {timeout:.0f} s "
+                               f"(last statuses {self.statuses}, received {self.kinds})")
         if self.closed_reason:
             raise ProtocolError(f"{self.name}: stream closed ({self.closed_reason})")
 
@@ -181,6 +187,7 @@ class StreamlitClient:
 
     def _handle(self, msg: ForwardMsg, now: float) -> None:
         kind = msg.WhichOneof("type")
+        self.kinds[kind or "?"] = self.kinds.get(kind or "?", 0) + 1
         if msg.metadata.cacheable and msg.hash:
             self._cached_hashes.add(msg.hash)
         if kind == "delta":
@@ -207,8 +214,14 @@ class StreamlitClient:
                     entry[1].cancel()
         elif kind == "script_finished":
             self.runs_finished += 1
-            if not msg.metadata.run.fragment_ids:
+            status = msg.script_finished
+            self.statuses = [*self.statuses[-9:], status]
+            self.status_counts[status] = self.status_counts.get(status, 0) + 1
+            # a full run ended; EARLY_FOR_RERUN means the rerun asked for is still to come
+            if msg.script_finished in FULL_RUN_ENDED:
                 self._finished.set()
+            elif msg.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
+                self.fragment_runs_finished += 1
 
     def _handle_element(self, msg: ForwardMsg, now: float) -> None:
         delta = msg.delta
