@@ -112,6 +112,8 @@ class DisplaySettings:
     show_demands: bool = True
     min_cooccurrence: float = 2.0
     """keyword-keyword edges need at least this weight (statements sharing both)"""
+    max_cooccurrence_edges: int = 60
+    """at most this many keyword-keyword edges, the strongest"""
     demand_label_chars: int = 40
     label_wrap: int = 18
     """theme and table labels break into lines of about this many characters (demands +4)"""
@@ -373,11 +375,24 @@ def build_concept_map(
                 kind="has_keyword",
                 weight=round(link_weight, 6),
             )
-    for a, b, weight in clustering.keyword_edges:
-        if weight < settings.min_cooccurrence or a == b:
-            continue
-        if keyword_node(a) in graph and keyword_node(b) in graph:
-            graph.add_edge(keyword_node(a), keyword_node(b), kind="cooccurs", weight=float(weight))
+    # Strongest co-occurrences first, and only so many: a big workshop would otherwise
+    # draw a grey web over the map.
+    bridges = sorted(
+        (
+            (float(weight), a, b)
+            for a, b, weight in clustering.keyword_edges
+            if weight >= settings.min_cooccurrence and a != b
+            and keyword_node(a) in graph and keyword_node(b) in graph
+        ),
+        key=lambda item: (-item[0], min(item[1], item[2]), max(item[1], item[2])),
+    )
+    added = 0
+    for weight, a, b in bridges:
+        if added >= settings.max_cooccurrence_edges:
+            break
+        if not graph.has_edge(keyword_node(a), keyword_node(b)):
+            graph.add_edge(keyword_node(a), keyword_node(b), kind="cooccurs", weight=weight)
+            added += 1
 
     if settings.show_demands:
         demands = sorted(

@@ -297,8 +297,9 @@ def _legend(
         ax.plot([0.04], [y + row * 0.3], marker="o", markersize=1.3 * unit, linestyle="none",
                 markerfacecolor=str(data["color"]), markeredgecolor=theme["fg"],
                 markeredgewidth=0.1 * unit)
-        label = f"{data.get('name', data.get('label', ''))}  ({int(data.get('count', 0))})"
-        _text(ax, 0.12, y, _clip(label, 30), fontsize=1.15 * unit, color=theme["fg"], va="top")
+        name = _clip(str(data.get("name", data.get("label", ""))), 26)
+        label = f"{name}  ({int(data.get('count', 0))})"
+        _text(ax, 0.12, y, label, fontsize=1.15 * unit, color=theme["fg"], va="top")
         y += row
     if len(themes) > len(shown):
         _text(ax, 0.12, y, f"+ {len(themes) - len(shown)}", fontsize=1.15 * unit,

@@ -355,3 +355,14 @@ def test_any_text_gives_a_map_whose_exports_read_back(label: str, statement: str
         assert back.number_of_edges() == graph.number_of_edges()
         assert sorted(back_positions.values()) == sorted(positions.values())
     assert from_json(to_json(graph, positions))[0].nodes(data=True) == graph.nodes(data=True)
+
+
+def test_only_the_strongest_co_occurrences_are_drawn() -> None:
+    clustering, docs = small_workshop()
+    edges = (("kita", "sprachkurs", 2.0), ("ausbildung", "kita", 5.0),
+             ("ausbildung", "sprachkurs", 3.0))
+    richer = Clustering(clustering.themes, clustering.assignments, edges, clustering.vocabulary)
+    graph = build_concept_map(richer, docs, settings=DisplaySettings(max_cooccurrence_edges=2))
+    drawn = {frozenset((a, b)) for a, b, d in graph.edges(data=True) if d["kind"] == "cooccurs"}
+    assert drawn == {frozenset(("kw:ausbildung", "kw:kita")),
+                     frozenset(("kw:ausbildung", "kw:sprachkurs"))}
