@@ -67,6 +67,13 @@ def polis_texts(n: int) -> list[str]:
 
 
 def peak_mb() -> float:
+    """This process's peak resident memory. VmHWM starts afresh at exec; ru_maxrss would
+    carry over the parent's peak."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -404,3 +404,52 @@ def test_klimarat_churn_stays_low_while_it_grows() -> None:
     assert previous is not None
     ari, nmi = scores([labels[i] for i in order], previous)
     assert ari >= 0.25 and nmi >= 0.22, (ari, nmi)
+
+
+@pytest.mark.parametrize("size", [100, 300, 1000])
+def test_workshops_of_any_size_get_a_usable_number_of_themes(size: int) -> None:
+    texts, _, _ = labelled("polis_klimarat_at_de", "polis_klimarat_at_de.csv")
+    chosen = random.Random(size).sample(range(len(texts)), size)
+    clustering = detect_themes([Document(i, texts[i]) for i in chosen])
+    sizes = Counter(a.theme_id for a in clustering.assignments.values())
+    assert 4 <= len(clustering.themes) <= 15
+    assert max(sizes.values()) <= 0.4 * size
+
+
+def test_held_out_thf_proposals_beat_the_baseline() -> None:
+    """The Tempelhofer Feld proposals were never used for tuning: long texts, platform
+    categories as labels. Harvest must still carry more information than the baseline."""
+    from harvest.evaluate import baseline_labels
+
+    texts, labels, _ = labelled("thf_tempelhofer_feld_de", "thf_proposals_de.csv")
+    clustering = detect_themes([Document(i, t) for i, t in enumerate(texts)])
+    _, nmi = scores(labels, clustering)
+    from sklearn.metrics import normalized_mutual_info_score
+
+    baseline = normalized_mutual_info_score(labels, baseline_labels(texts, len(set(labels))))
+    assert nmi >= baseline + 0.02, (nmi, baseline)
+
+
+@pytest.mark.slow
+def test_output_does_not_depend_on_hash_seeds() -> None:
+    """Python salts str hashes per process: set and dict order must never leak out."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys; sys.path.insert(0, '.');"
+        "from harvest.model import Document, Overrides;"
+        "from harvest.themes import detect_themes;"
+        "docs = [Document(i, t, k) for i, t, k in json.loads(sys.argv[1])];"
+        "print(repr(detect_themes(docs, overrides=Overrides(synonyms={'Bus': 'ÖPNV'}))))"
+    )
+    root = Path(__file__).resolve().parents[1]
+    outputs = {
+        subprocess.run([sys.executable, "-c", script, json.dumps(WORKSHOP)],
+                       capture_output=True, text=True, check=True, cwd=root,
+                       env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        for seed in ("1", "2")
+    }
+    assert len(outputs) == 1
+    assert "Clustering(themes=(Theme(id='t1'" in outputs.pop()
