@@ -242,6 +242,11 @@ _APP_JS = """
   }
   network.on("hoverNode", function (params) { showTip(params.node, params.pointer.DOM); });
   network.on("blurNode", function () { tip.style.display = "none"; });
+  // Phones and tablets have no hover: a tap on a node shows its text, elsewhere hides it.
+  network.on("click", function (params) {
+    if (params.nodes.length) { showTip(params.nodes[0], params.pointer.DOM); }
+    else { tip.style.display = "none"; }
+  });
   network.on("dragStart", function () { tip.style.display = "none"; });
   network.on("zoom", function () { tip.style.display = "none"; });
 

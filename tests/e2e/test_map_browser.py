@@ -94,6 +94,35 @@ def test_payloads_show_literally_and_never_run(page: Any, standalone: bool) -> N
     assert page.errors == []
 
 
+def test_a_tap_shows_the_text_too(browser: Any) -> None:
+    graph, positions = hostile_map()
+    context = browser.new_context(viewport={"width": 800, "height": 900}, has_touch=True,
+                                  is_mobile=True)
+    tab = context.new_page()
+    dialogs: list[str] = []
+    tab.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    try:
+        load(tab, render_html(graph, positions))
+        node = "demand:1"
+        point = tab.evaluate(
+            """(id) => {
+                const net = window.harvest.network;
+                const dom = net.canvasToDOM(net.getPositions([id])[id]);
+                const box = document.getElementById("harvest-map").getBoundingClientRect();
+                return {x: dom.x + box.left, y: dom.y + box.top};
+            }""",
+            node,
+        )
+        tab.touchscreen.tap(point["x"], point["y"])
+        tab.wait_for_function(
+            "document.getElementById('harvest-tip').style.display === 'block'", timeout=5_000
+        )
+        assert tab.inner_text("#harvest-tip") == graph.nodes[node]["title"]
+        assert dialogs == []
+    finally:
+        context.close()
+
+
 def test_legend_shows_theme_names_as_text(page: Any) -> None:
     graph, positions = hostile_map()
     load(page, render_html(graph, positions))
