@@ -120,6 +120,16 @@ class DisplaySettings:
     show_other: bool = True
     """draw the "Sonstiges / Other" theme (grey) when it holds statements"""
 
+    @classmethod
+    def for_projector(cls) -> DisplaySettings:
+        """Fewer, larger words for a wall: 5 keywords a theme, 12 demands, short labels.
+
+        What fits on screen is set by how many characters the map carries, so the way
+        to larger text in a hall is fewer labels, not larger fonts.
+        """
+        return cls(max_keywords_per_theme=5, max_demands=12, demand_label_chars=30,
+                   max_cooccurrence_edges=30)
+
     def __post_init__(self) -> None:
         if self.max_nodes < 1:
             raise ConceptMapError("max_nodes must be at least 1")

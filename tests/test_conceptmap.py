@@ -366,3 +366,15 @@ def test_only_the_strongest_co_occurrences_are_drawn() -> None:
     drawn = {frozenset((a, b)) for a, b, d in graph.edges(data=True) if d["kind"] == "cooccurs"}
     assert drawn == {frozenset(("kw:ausbildung", "kw:kita")),
                      frozenset(("kw:ausbildung", "kw:sprachkurs"))}
+
+
+def test_projector_preset_draws_fewer_labels() -> None:
+    require(DEMO.exists(), f"demo workshop missing at {DEMO}")
+    docs = demo_documents()
+    clustering = clustering_by_table(docs)
+    full = build_concept_map(clustering, docs)
+    wall = build_concept_map(clustering, docs, settings=DisplaySettings.for_projector())
+    assert len([n for n in wall if n.startswith("demand:")]) == 12
+    assert len([n for n in wall if n.startswith("kw:")]) <= 5 * 6
+    characters = sum(len(d["label"]) for _, d in wall.nodes(data=True))
+    assert characters < 0.6 * sum(len(d["label"]) for _, d in full.nodes(data=True))
