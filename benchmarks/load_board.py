@@ -114,6 +114,7 @@ class RunResult:
     connect_s: float = 0.0
     viewers_dropped: int = 0
     errors: int = 0
+    mb_per_viewer: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -172,9 +173,8 @@ async def facilitate(client: Facilitator, index: int, texts: Iterator[str], dead
         marker = f"#{next(counter):07d}"
         entry = Submission(marker, index, time.monotonic())
         log.append(entry)
-        outcome, statement_id = await client.submit(f"{next(texts)} {marker}")
-        entry.answered = client.answered_at or time.monotonic()
-        entry.outcome, entry.statement_id = outcome, statement_id
+        # what the page answered; the ID and time are matched up from the database later
+        entry.outcome, _ = await client.submit(f"{next(texts)} {marker}")
         pause = interval * rng.uniform(0.6, 1.4) - (time.monotonic() - entry.submitted)
         await asyncio.sleep(max(0.2, pause))
 
@@ -182,7 +182,7 @@ async def facilitate(client: Facilitator, index: int, texts: Iterator[str], dead
 async def drive(links: dict[str, str], entry_urls: list[str], *, facilitators: int,
                 viewers: int, duration: float, interval: float, drain: float, seed: int,
                 monitor: TreeMonitor, result: RunResult,
-                ) -> tuple[list[Viewer], list[Submission]]:
+                ) -> tuple[list[Viewer], list[Submission], dict[int, float]]:
     started = time.monotonic()
     watchers, missing = await connect_all([links["participant"]] * viewers, 10, Viewer, 90)
     tables, missing_tables = await connect_all(
@@ -209,27 +209,41 @@ async def drive(links: dict[str, str], entry_urls: list[str], *, facilitators: i
     result.client_cpu_percent = 100.0 * (time.process_time() - client_cpu) / wall
     result.viewers_dropped += sum(1 for w in watchers if not w.connected)
     result.errors = sum(len(c.exceptions) for c in [*watchers, *tables])
+    result.mb_per_viewer = (sum(w.bytes_received for w in watchers) / max(1, len(watchers))
+                            / 1e6)
+    acks: dict[int, float] = {}
+    for table in tables:
+        for statement_id, when in table.acks.items():
+            acks.setdefault(statement_id, when)
     await asyncio.gather(*(c.close() for c in [*watchers, *tables]))
-    return watchers, log  # type: ignore[return-value]
+    return watchers, log, acks
 
 
 def evaluate(result: RunResult, watchers: list[Viewer], log: list[Submission],
-             database_url: str, workshop_id: int, base_max_id: int, base_count: int) -> None:
-    """Latencies, acknowledgements and losses, checked against the database."""
+             acks: dict[int, float], database_url: str, workshop_id: int, base_max_id: int,
+             base_count: int) -> None:
+    """Latencies, acknowledgements and losses, checked against the database.
+
+    An acknowledgement is any "Gespeichert (Nr. ID)" a facilitator's page showed; it is
+    matched to its submission through the database row's marker, never by arrival order.
+    Lost: an acknowledged ID with no row. Failed: a submission never acknowledged."""
     with Store(database_url) as store:
         rows = [s for s in store.statements(workshop_id, include_hidden=True)
                 if s.id > base_max_id]
     rows.sort(key=lambda s: s.id)
-    in_db = {s.id: s for s in rows}
+    in_db = {s.id for s in rows}
     by_marker = {e.marker: e for e in log}
-    acknowledged = [e for e in log if e.outcome == "saved"]
     result.submitted = len(log)
+    result.lost = sum(1 for statement_id in acks if statement_id not in in_db)
+    for statement in rows:
+        match = MARKER.search(statement.text)
+        entry = by_marker.get(match.group(0)) if match else None
+        if entry is not None and statement.id in acks:
+            entry.statement_id, entry.answered = statement.id, acks[statement.id]
+            entry.outcome = "saved"
+    acknowledged = [e for e in log if e.statement_id is not None and e.statement_id in acks]
     result.acknowledged = len(acknowledged)
-    result.failed = sum(1 for e in log if e.outcome != "saved")
-    result.lost = sum(
-        1 for e in acknowledged
-        if e.statement_id not in in_db or not in_db[e.statement_id].text.endswith(e.marker)
-    )
+    result.failed = len(log) - len(acknowledged)
     latencies: list[float] = []
     for rank, statement in enumerate(rows, start=1):
         match = MARKER.search(statement.text)
@@ -242,10 +256,13 @@ def evaluate(result: RunResult, watchers: list[Viewer], log: list[Submission],
     result.unseen = sum(1 for value in latencies if value == float("inf"))
     result.p50 = percentile(latencies, 50)
     result.p95 = percentile(latencies, 95)
-    acks = [e.answered - e.submitted for e in acknowledged if e.answered is not None]
-    result.ack_p95 = percentile(acks, 95)
-    if acks:
-        result.notes.append(f"ack median {statistics.median(acks):.2f} s")
+    waits = [e.answered - e.submitted for e in acknowledged if e.answered is not None]
+    result.ack_p95 = percentile(waits, 95)
+    if waits:
+        result.notes.append(f"ack median {statistics.median(waits):.2f} s")
+    outcomes = statistics.multimode(e.outcome for e in log) if log else []
+    if result.failed:
+        result.notes.append(f"most common outcome {outcomes}")
 
 
 @contextlib.contextmanager
@@ -293,7 +310,7 @@ def run_once(engine: str, facilitators: int, viewers: int, *, duration: float,
                 before = store.statements(workshop_id, include_hidden=True)
                 base_max_id = max((s.id for s in before), default=0)
             monitor = TreeMonitor(app.process.pid)
-            watchers, log = asyncio.run(drive(
+            watchers, log, acks = asyncio.run(drive(
                 app.links, entry_urls, facilitators=facilitators, viewers=viewers,
                 duration=duration, interval=interval, drain=drain, seed=seed,
                 monitor=monitor, result=result,
@@ -307,7 +324,7 @@ def run_once(engine: str, facilitators: int, viewers: int, *, duration: float,
             result.load_avg = load_average()
         finally:
             stop_app(app.process)
-        evaluate(result, watchers, log, url, workshop_id, base_max_id, base_count)
+        evaluate(result, watchers, log, acks, url, workshop_id, base_max_id, base_count)
     return result
 
 
@@ -352,7 +369,8 @@ def main(argv: list[str] | None = None) -> int:
         for note in result.notes:
             print(f"#   {note}", flush=True)
         print(f"#   {result.submitted} submitted, viewers connected in {result.connect_s:.0f} s, "
-              f"{result.viewers_dropped} dropped", flush=True)
+              f"{result.viewers_dropped} dropped, {result.mb_per_viewer:.1f} MB sent to each "
+              "viewer", flush=True)
         if result.holds:
             best = viewers
         elif args.sweep:

@@ -253,13 +253,18 @@ class Facilitator(StreamlitClient):
         self.on_text = self._text
         self.answered_at: float | None = None
         self.recent_texts: list[str] = []
+        self.acks: dict[int, float] = {}  # every "Gespeichert (Nr. ID)" seen: id -> first time
         self._answer: asyncio.Future[tuple[str, int | None]] | None = None
 
     def _text(self, _client: StreamlitClient, text: str, now: float) -> None:
         self.recent_texts = [*self.recent_texts[-9:], text]
+        saved = SAVED.search(text)
+        if saved:
+            # kept apart from the pending submission: under load an answer can arrive
+            # after its submission timed out, and must not be taken for the next one's
+            self.acks.setdefault(int(saved.group(1)), now)
         if self._answer is None or self._answer.done():
             return
-        saved = SAVED.search(text)
         if saved:
             self._answer.set_result(("saved", int(saved.group(1))))
         elif NOT_SAVED in text:
