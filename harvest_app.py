@@ -104,18 +104,23 @@ def cached_map_html(
 ) -> str:
     from harvest.view import render_html
 
-    board = restrict(compute_cached_board(url, workshop_id, revision), tables=tables, kinds=kinds)
+    board = compute_cached_board(url, workshop_id, revision)
+    if presentation:  # fewer, larger words for the wall; no filters in presentation mode
+        graph, positions = board.wall_graph, board.wall_positions
+    else:
+        board = restrict(board, tables=tables, kinds=kinds)
+        graph, positions = board.graph, board.positions
     return render_html(
-        board.graph,
-        board.positions,
-        title="" if not presentation else board.workshop.title,
-        subtitle="",
+        graph,
+        positions,
+        title="",  # the page shows the title; the side panel lists the themes
         dark=dark,
         presentation=presentation,
         highlight=highlight,
         search=search,
         language=language,
         height_px=height,
+        legend_themes=False,
     )
 
 
@@ -251,6 +256,7 @@ def inject_style(presentation: bool, dark: bool) -> None:
         .block-container {{padding: .6rem 1.2rem 0 1.2rem !important; max-width: 100% !important;}}
         .stApp {{background: {bg}; color: {fg};}}
         .harvest-theme {{font-size: 1.6rem; color: {fg};}}
+        [data-testid="stCaptionContainer"] {{font-size: 1.15rem;}}
         h1, h2, h3, p, span, div {{color: {fg};}}
         """
     st.html(f"<style>{css}</style>")
@@ -502,13 +508,15 @@ def page_board() -> None:
     options = board_options(ws, presentation)
     if not presentation:
         head = st.columns([6, 1.2, 1.2])
-        head[0].title(ws.title)
+        head[0].title(escape_md(ws.title), anchor=False)
         head[1].toggle(T("board.dark"), key="dark")
         if head[2].button(T("board.present"), key="present_on", type="primary"):
             st.session_state["presentation"] = True
             st.rerun()
     else:
-        if st.button("✕", key="present_off", help=T("board.present_off")):
+        head = st.columns([14, 1], vertical_alignment="center")
+        head[0].header(escape_md(ws.title), anchor=False)
+        if head[1].button("✕", key="present_off", help=T("board.present_off")):
             st.session_state["presentation"] = False
             st.rerun()
     board_fragment(acc.workshop_id, options, presentation)

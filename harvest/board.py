@@ -56,6 +56,9 @@ class Board:
     clustering: Clustering
     graph: nx.Graph
     positions: dict[str, tuple[float, float]]
+    wall_graph: nx.Graph
+    """the same map with fewer, larger words, for presentation mode on a projector"""
+    wall_positions: dict[str, tuple[float, float]]
 
     @property
     def language(self) -> str:
@@ -122,27 +125,34 @@ class SavedState:
 
     previous: Clustering | None
     positions: dict[str, tuple[float, float]]
+    wall_positions: dict[str, tuple[float, float]]
     colors: dict[str, str]
 
 
-def load_state(store: Store, workshop_id: int) -> SavedState:
-    """The previous themes (as a Clustering without assignments), positions and colours."""
-    state = store.get_meta(workshop_id, STATE_KEY, None)
-    if not isinstance(state, dict):
-        return SavedState(None, {}, {})
-    themes = themes_from_data(state.get("themes"))
-    previous = Clustering(themes=themes, assignments={}) if themes else None
+def _positions(raw: Any) -> dict[str, tuple[float, float]]:
     positions: dict[str, tuple[float, float]] = {}
-    raw = state.get("positions")
     if isinstance(raw, dict):
         for node, xy in raw.items():
             try:
                 positions[str(node)] = (float(xy[0]), float(xy[1]))
             except (TypeError, ValueError, IndexError):
                 continue
+    return positions
+
+
+def load_state(store: Store, workshop_id: int) -> SavedState:
+    """The previous themes (as a Clustering without assignments), positions and colours."""
+    state = store.get_meta(workshop_id, STATE_KEY, None)
+    if not isinstance(state, dict):
+        return SavedState(None, {}, {}, {})
+    themes = themes_from_data(state.get("themes"))
+    previous = Clustering(themes=themes, assignments={}) if themes else None
     raw_colors = state.get("colors")
     colors = {str(k): str(v) for k, v in raw_colors.items()} if isinstance(raw_colors, dict) else {}
-    return SavedState(previous, positions, colors)
+    return SavedState(
+        previous, _positions(state.get("positions")), _positions(state.get("wall_positions")),
+        colors,
+    )
 
 
 def compute_board(
@@ -177,6 +187,14 @@ def compute_board(
         previous_colors=saved.colors,
     )
     positions = compute_layout(graph, previous=saved.positions, seed=seed)
+    wall_graph = build_concept_map(
+        clustering,
+        documents,
+        settings=DisplaySettings.for_projector(),
+        language=workshop.language,
+        previous_colors=theme_colors(graph),
+    )
+    wall_positions = compute_layout(wall_graph, previous=saved.wall_positions, seed=seed)
     if persist:
         store.set_meta(
             workshop.id,
@@ -187,10 +205,16 @@ def compute_board(
                 # keep positions of nodes that left the map too: if they come back, they
                 # come back where people last saw them
                 "positions": {**saved.positions, **{k: list(v) for k, v in positions.items()}},
+                "wall_positions": {
+                    **saved.wall_positions, **{k: list(v) for k, v in wall_positions.items()}
+                },
                 "colors": {**saved.colors, **theme_colors(graph)},
             },
         )
-    return Board(workshop, revision, statements, clustering, graph, dict(positions))
+    return Board(
+        workshop, revision, statements, clustering, graph, dict(positions), wall_graph,
+        dict(wall_positions),
+    )
 
 
 def restrict(

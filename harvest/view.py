@@ -277,7 +277,7 @@ _APP_JS = """
 """
 
 
-def _legend_html(graph: nx.Graph, language: str) -> str:
+def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> str:
     shapes = _SHAPE_NAMES.get(language, _SHAPE_NAMES["de"])
     themes = sorted(
         (d for _, d in graph.nodes(data=True) if d.get("kind") == "theme"),
@@ -302,6 +302,8 @@ def _legend_html(graph: nx.Graph, language: str) -> str:
         for k in kinds
     )
     heading = "Themes" if language == "en" else "Themen"
+    if not themes_listed:  # the page around the map lists the themes: shapes only, overlaid
+        return f'<div id="harvest-legend" class="compact"><ul class="kinds">{marks}</ul></div>'
     return (
         f'<div id="harvest-legend" aria-label="{heading}"><b>{heading}</b>'
         f'<ul>{"".join(rows)}</ul><ul class="kinds">{marks}</ul></div>'
@@ -321,6 +323,7 @@ def _page(
     language: str,
     height_css: str,
     standalone: bool,
+    legend_themes: bool = True,
 ) -> str:
     palette = _DARK if dark else _LIGHT
     net, tips = _network(graph, positions, dark=dark, highlight=highlight, search=search)
@@ -359,7 +362,8 @@ body {{ display: flex; flex-direction: column; {"height: 100vh;" if standalone e
 #harvest-head h1 {{ font-size: {round(28 * scale)}px; margin: 0; line-height: 1.2; }}
 #harvest-head .sub {{ font-size: {round(17 * scale)}px; margin: 2px 0 0 0;
   color: {palette["muted"]}; }}
-#harvest-wrap {{ display: flex; flex: 1 1 auto; height: {height_css}; min-height: 240px; }}
+#harvest-wrap {{ position: relative; display: flex; flex: 1 1 auto; height: {height_css};
+  min-height: 240px; }}
 #harvest-canvas {{ position: relative; flex: 1 1 auto; min-width: 0; }}
 #harvest-map {{ position: absolute; inset: 0; }}
 #harvest-tip {{ position: absolute; display: none; z-index: 10; max-width: 420px;
@@ -378,6 +382,9 @@ body {{ display: flex; flex-direction: column; {"height: 100vh;" if standalone e
 #harvest-legend .gl {{ display: inline-block; width: 1.2em; color: {palette["muted"]}; }}
 #harvest-legend .n {{ color: {palette["muted"]}; }}
 #harvest-legend .kinds {{ margin-top: 6px; }}
+#harvest-legend.compact {{ position: absolute; left: 8px; bottom: 6px; width: auto;
+  border: none; padding: 4px 8px; background: {palette["bg"]}; opacity: 0.9; }}
+#harvest-legend.compact ul {{ display: flex; gap: 14px; margin: 0; }}
 .vis-tooltip {{ display: none !important; }}
 """
     page = (
@@ -390,7 +397,8 @@ body {{ display: flex; flex-direction: column; {"height: 100vh;" if standalone e
         f"<style>{style}</style></head><body>"
         f"{header}"
         f'<div id="harvest-wrap"><div id="harvest-canvas"><div id="harvest-map"></div>'
-        f'<div id="harvest-tip" role="tooltip"></div></div>{_legend_html(graph, language)}</div>'
+        f'<div id="harvest-tip" role="tooltip"></div></div>'
+        f"{_legend_html(graph, language, legend_themes)}</div>"
         f'<script type="application/json" id="harvest-data">{_script_json(payload)}</script>'
         f"<script>{vis_js}</script>"
         f"<script>{_APP_JS}</script>"
@@ -412,6 +420,7 @@ def render_html(
     search: str = "",
     language: str = "de",
     height_px: int = 720,
+    legend_themes: bool = True,
 ) -> str:
     """The interactive map as a complete HTML document (for ``st.iframe``).
 
@@ -424,7 +433,8 @@ def render_html(
         raise ViewError("height_px must be between 120 and 10000")
     return _page(graph, positions, title=title, subtitle=subtitle, dark=dark,
                  presentation=presentation, highlight=highlight, search=search,
-                 language=language, height_css=f"{height_px}px", standalone=False)
+                 language=language, height_css=f"{height_px}px", standalone=False,
+                 legend_themes=legend_themes)
 
 
 def render_standalone_html(
