@@ -79,6 +79,9 @@ class KeywordTable:
     """compound key -> the part keys it was linked to"""
     doc_dedupe: tuple[str, ...] = ()
     """per statement: its text reduced to words (copies of one statement share it)"""
+    standalone: tuple[float, ...] = ()
+    """per keyword: the share of its uses as a word of its own rather than as a part of
+    a compound ("Mittel" is mostly "Lebensmittel"), to show whole words first"""
 
     def document_frequency(self) -> list[int]:
         """How many statements use each keyword (index-aligned with ``keys``)."""
@@ -160,6 +163,12 @@ def extract_keywords(
         for keys in raw_docs
     ]
     display = {key: _display_form(key, forms[key]) for key in keys_sorted}
+    uses = {key: sum(counter.values()) for key, counter in forms.items()}
+    as_part: Counter[str] = Counter()
+    for key, linked in parts_of.items():
+        for part in linked:
+            as_part[part] += uses.get(key, 0)
+    standalone_share = tuple(uses[key] / (uses[key] + as_part[key]) for key in keys_sorted)
     return KeywordTable(
         keys=keys_sorted,
         display=display,
@@ -167,6 +176,7 @@ def extract_keywords(
         doc_languages=tuple(a.language for a in analyses),
         compound_parts=parts_of,
         doc_dedupe=tuple(a.dedupe for a in analyses),
+        standalone=standalone_share,
     )
 
 

@@ -214,6 +214,8 @@ def _analyse(text: str, language: str, detect: bool) -> Analysis:
         _TERMS.clear()
     terms: list[Term] = []
     for match, word, fold in zip(matches, words, folded, strict=True):
+        if text[match.end(): match.end() + 1] == "-":
+            continue  # a truncated compound ("Wohn- und Geschäftshaus") is no word
         token = (language, word, match.start() in starts)
         term = _TERMS.get(token, _MISSING)
         if term is _MISSING:

@@ -86,7 +86,9 @@ class EngineSettings:
     of its co-occurrence weight"""
     hub_neighbours: int = 12
     leiden_iterations: int = -1
-    """Leiden passes (-1: until no pass improves)"""
+    """Leiden passes (-1: until no pass improves) ..."""
+    leiden_iterations_large: int = 2
+    """... and for graphs of more than 5,000 keywords, where each pass costs"""
     max_themes: int = 12
     min_theme_size: int = 2
     min_theme_share: float = 0.015
@@ -296,8 +298,9 @@ def _communities(nodes: np.ndarray, graph: sp.coo_matrix, settings: EngineSettin
                 label = next_label
                 next_label += 1
             start.append(label)
+    passes = settings.leiden_iterations if len(nodes) <= 5000 else settings.leiden_iterations_large
     membership = _leiden(len(nodes), edges, weights, resolution or settings.resolution,
-                         seed, start, settings.leiden_iterations)
+                         seed, start, passes)
     groups: dict[int, list[int]] = defaultdict(list)
     for column, label in zip(nodes.tolist(), membership, strict=True):
         groups[label].append(column)
@@ -874,7 +877,7 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
         themes=tuple(themes),
         assignments=assignments,
         keyword_edges=_keyword_edges(ws, themes, settings),
-        vocabulary=_vocabulary(ws),
+        vocabulary=_vocabulary(ws, themes),
     )
 
 
@@ -888,7 +891,7 @@ def _theme_keywords(counts: np.ndarray, ws: _Workspace, top: int) -> list[tuple[
     if counts.size == 0 or counts.max() <= 0:
         return []
     df = np.maximum(ws.df, 1)
-    weight = counts * (counts / df)
+    weight = counts * (counts / df) * np.asarray(ws.table.standalone)
     candidates = np.flatnonzero(counts > 0)
     order = sorted(candidates.tolist(), key=lambda i: (-weight[i], -counts[i], ws.table.keys[i]))
     best = order[:top]
@@ -984,12 +987,16 @@ def _keyword_edges(ws: _Workspace, themes: list[Theme],
     return tuple(edges)
 
 
-def _vocabulary(ws: _Workspace) -> dict[str, int]:
-    """Keyword -> statements using it (keywords used once left out of big workshops)."""
+def _vocabulary(ws: _Workspace, themes: list[Theme]) -> dict[str, int]:
+    """Keyword -> statements using it: every keyword a theme shows, and the rest used
+    more than once (keywords used once are left out of big workshops)."""
     minimum = 2 if len(ws.docs) >= 200 else 1
+    shown = {word for theme in themes for word, _ in theme.keywords}
     vocabulary: dict[str, int] = {}
-    for i in np.flatnonzero(ws.df >= minimum).tolist():
-        vocabulary[ws.table.display[ws.table.keys[i]]] = int(ws.df[i])
+    for i in range(len(ws.table.keys)):
+        word = ws.table.display[ws.table.keys[i]]
+        if ws.df[i] >= minimum or word in shown:
+            vocabulary[word] = int(ws.df[i])
     return vocabulary
 
 

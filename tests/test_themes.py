@@ -79,7 +79,7 @@ def test_small_workshop_gives_these_themes_and_labels() -> None:
     got = [(t.id, t.label, t.statement_ids) for t in clustering.themes]
     assert got == [
         ("t1", "Wohnung · Bahn · Familie", (16, 17, 18, 19, 22, 23)),
-        ("t2", "Betreuung · Kita · Ferien", (3, 4, 5, 6)),
+        ("t2", "Kinderbetreuung · Ferien · Kita-Gebühr", (3, 4, 5, 6)),
         ("t3", "Radweg · Innenstadt · Schule", (7, 8, 11)),
         ("t4", "Sprachkurs · Abend · Berufstätiger", (1, 2)),
         ("t5", "Bus · Dorf", (9, 10)),
@@ -453,3 +453,31 @@ def test_output_does_not_depend_on_hash_seeds() -> None:
     }
     assert len(outputs) == 1
     assert "Clustering(themes=(Theme(id='t1'" in outputs.pop()
+
+
+def test_real_workshop_output_is_consistent(klimarat) -> None:
+    texts, _, clustering = klimarat
+    ids = {t.id for t in clustering.themes}
+    for theme in clustering.themes:
+        assert len(theme.keywords) >= 8 or theme.is_other
+        assert all(word in clustering.vocabulary for word, _ in theme.keywords)
+    for a, b, _ in clustering.keyword_edges:
+        assert a in clustering.vocabulary and b in clustering.vocabulary
+    secondaries = [a for a in clustering.assignments.values() if a.secondary_theme_id]
+    assert 0 < len(secondaries) < 0.5 * len(texts)
+    for assignment in secondaries:
+        assert assignment.secondary_theme_id in ids
+        assert assignment.secondary_theme_id != assignment.theme_id
+    demands = sum(a.is_demand for a in clustering.assignments.values())
+    assert 0.2 * len(texts) < demands < 0.9 * len(texts)
+    themes_of = {t.id: t for t in clustering.themes}
+    bridges = [(a, b) for a, b, _ in clustering.keyword_edges
+               if _home(themes_of, a) != _home(themes_of, b)]
+    assert bridges, "the concept map needs links across themes"
+
+
+def _home(themes, word: str) -> str | None:
+    for theme in themes.values():
+        if word in [w for w, _ in theme.keywords]:
+            return theme.id
+    return None
