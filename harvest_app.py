@@ -104,15 +104,14 @@ def cached_map_html(
 ) -> str:
     from harvest.view import render_html
 
-    board = compute_cached_board(url, workshop_id, revision)
-    if presentation:  # fewer, larger words for the wall; no filters in presentation mode
-        graph, positions = board.wall_graph, board.wall_positions
-    else:
-        board = restrict(board, tables=tables, kinds=kinds)
-        graph, positions = board.graph, board.positions
+    # the live board shows the projector variant (fewer, larger words) in both modes: it
+    # is what a hall reads; the full map (8 keywords a theme, 40 demands) goes to exports
+    board = restrict(
+        compute_cached_board(url, workshop_id, revision), tables=tables, kinds=kinds, wall=True
+    )
     return render_html(
-        graph,
-        positions,
+        board.graph,
+        board.positions,
         title="",  # the page shows the title; the side panel lists the themes
         dark=dark,
         presentation=presentation,

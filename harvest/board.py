@@ -222,15 +222,18 @@ def restrict(
     *,
     tables: Collection[str] = (),
     kinds: Collection[str] = (),
-    display: DisplaySettings | None = None,
+    wall: bool = False,
 ) -> Board:
     """The board limited to some tables and/or kinds, with the same themes and positions.
 
     Filtering must not move anything: themes keep their ids and labels and nodes keep
-    their places; only what is filtered out disappears.
+    their places; only what is filtered out disappears. ``wall``: filter the projector
+    variant of the map (``wall_graph``) instead of the full one.
     """
+    base_graph = board.wall_graph if wall else board.graph
+    base_positions = board.wall_positions if wall else board.positions
     if not tables and not kinds:
-        return board
+        return dataclasses.replace(board, graph=base_graph, positions=base_positions)
     keep = tuple(
         s
         for s in board.statements
@@ -252,11 +255,11 @@ def restrict(
     graph = build_concept_map(
         clustering,
         documents_of(keep),
-        settings=display or DisplaySettings(),
+        settings=DisplaySettings.for_projector() if wall else DisplaySettings(),
         language=board.language,
         previous_colors=theme_colors(board.graph),
     )
-    positions = {n: board.positions[n] for n in graph.nodes if n in board.positions}
+    positions = {n: base_positions[n] for n in graph.nodes if n in base_positions}
     missing = [n for n in graph.nodes if n not in positions]
     if missing:
         positions = compute_layout(graph, previous=positions, seed=0)

@@ -227,6 +227,9 @@ _APP_JS = """
     drawHalos(ctx);
   });
   network.fit({animation: false});
+  // The frame may get its final size only after the first draw (Streamlit sizes its
+  // iframes late): fit again then, so the map always fills the space it has.
+  window.addEventListener("resize", function () { network.fit({animation: false}); });
   state.ready = true;
 
   function showTip(nodeId, pointer) {
