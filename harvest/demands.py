@@ -30,6 +30,7 @@ from functools import lru_cache
 from harvest.text import _lemma, detect_language, normalise
 
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*")
+_CLAUSE = re.compile(r"[,:–]| - ")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 # --- German -----------------------------------------------------------------------------
@@ -110,31 +111,56 @@ def detect_demand(text: str, language: str | None = None) -> str | None:
     return nominal(text)
 
 
+# Cheap word-set checks first: most sentences hold no cue, and then no pattern must run.
+_DE_HEDGE_CUES = frozenset({
+    "laut", "angeblich", "wohl", "vermutlich", "wahrscheinlich", "anscheinend", "offenbar",
+    "hieß", "sagte", "sagten", "meinte", "meinten", "früher", "damals",
+})
+_DE_PRAISE_CUES = frozenset({"danke", "vielen", "toll", "super", "prima", "klasse"})
+_DE_MODAL_CUES = frozenset({
+    "muss", "müssen", "müsste", "müssten", "soll", "sollen", "sollte", "sollten", "darf",
+    "dürfen", "dürfte",
+})
+_DE_PHRASE_CUES = frozenset({
+    "brauchen", "braucht", "bräuchte", "fordern", "fordere", "wünschen", "wünsche",
+    "wünschenswert", "fehlt", "fehlen", "notwendig", "nötig", "erforderlich", "bedarf",
+    "wäre", "wären", "wichtig", "bitte",
+})
+
+
 def _sentence_de(sentence: str) -> str | None:
     lowered = sentence.casefold()
-    if _DE_HEDGE.search(lowered) or _DE_PRAISE.search(lowered):
+    words = [w.casefold() for w in _WORD.findall(sentence)]
+    present = set(words)
+    if present & _DE_HEDGE_CUES and _DE_HEDGE.search(lowered):
+        return None
+    if ((words and words[0] in _DE_PRAISE_CUES) or "weiter" in present) and _DE_PRAISE.search(
+        lowered
+    ):
         return None
     if lowered.endswith("?"):
         if _DE_RHETORICAL.search(lowered):
             return "rhetorische Frage „… nicht …?“"
         return None
-    match = _DE_MODAL.search(lowered)
-    if match and not _DE_PERSONAL.search(lowered):
-        return f"Modalverb „{match.group(1)}“"
-    found = _DE_PHRASE_RE.search(lowered)
-    if found and found.lastgroup:
-        shown = _DE_PHRASES[int(found.lastgroup[1:])][1]
-        if not ("brauch" in shown and _DE_DURATION.search(lowered)):
-            return f"Forderung: „{shown}“"
-    more = _DE_MORE.search(lowered)
-    if more and not re.search(r"\bals\b", lowered):
-        return f"Forderung: „{more.group(1)} …“"
+    if present & _DE_MODAL_CUES:
+        match = _DE_MODAL.search(lowered)
+        if match and not _DE_PERSONAL.search(lowered):
+            return f"Modalverb „{match.group(1)}“"
+    if present & _DE_PHRASE_CUES:
+        found = _DE_PHRASE_RE.search(lowered)
+        if found and found.lastgroup:
+            shown = _DE_PHRASES[int(found.lastgroup[1:])][1]
+            if not ("brauch" in shown and _DE_DURATION.search(lowered)):
+                return f"Forderung: „{shown}“"
+    if "mehr" in present or "weniger" in present:
+        more = _DE_MORE.search(lowered)
+        if more and "als" not in present:
+            return f"Forderung: „{more.group(1)} …“"
     # "Radwege ausbauen!", "Beratung anbieten, auch am Telefon": a clause ending in an
     # infinitive, with no subject of its own, is a call to do it.
-    words = [w.casefold() for w in _WORD.findall(sentence)]
-    if any(w in _DE_SUBJECTS for w in words):
+    if present & _DE_SUBJECTS:
         return None
-    for clause in re.split(r"[,:–]| - ", sentence):
+    for clause in _CLAUSE.split(sentence):
         clause_words = _WORD.findall(clause)
         if len(clause_words) >= 2 and _is_infinitive(clause_words[-1]):
             return f"Infinitiv-Forderung „… {clause_words[-1]}“"
@@ -233,24 +259,45 @@ _EN_AUX = frozenset({
 })
 
 
+_EN_LETTERS = re.compile(r"[a-z']+")
+_EN_HEDGE_CUES = frozenset({
+    "said", "says", "told", "tells", "asked", "apparently", "supposedly", "reportedly", "used",
+    "last", "already",
+})
+_EN_CUES = frozenset({
+    "should", "shouldn't", "shouldnt", "must", "mustn't", "mustnt", "ought", "need", "needs",
+    "needed", "have", "has", "essential", "vital", "crucial", "necessary", "imperative",
+    "important", "time",
+    "would", "demand", "call", "want", "urge", "ask", "propose", "suggest", "wish", "please",
+    "let's", "lets", "compulsory", "mandatory",
+})
+
+
 def _sentence_en(sentence: str) -> str | None:
     lowered = sentence.casefold().replace("’", "'")
-    if _EN_HEDGE.search(lowered) or _EN_PRAISE.search(lowered):
+    words = _WORD.findall(lowered)
+    present = set(_EN_LETTERS.findall(lowered))
+    if present & _EN_HEDGE_CUES and _EN_HEDGE.search(lowered):
+        return None
+    if words and words[0] in ("thanks", "thank", "great", "well") and _EN_PRAISE.search(lowered):
         return None
     if lowered.endswith("?"):
         if _EN_RHETORICAL.search(lowered):
             return "rhetorical question"
         return None
-    if _EN_EPISTEMIC.search(lowered) or _EN_PERSONAL.search(lowered):
+    if present & _EN_CUES or "'" in lowered:
+        if _EN_EPISTEMIC.search(lowered) or _EN_PERSONAL.search(lowered):
+            return None
+        for pattern, reason in _EN_PATTERNS:
+            if pattern.search(lowered):
+                return reason
+    elif ("i" in present or (words and words[0] == "my")) and _EN_PERSONAL.search(lowered):
         return None
-    for pattern, reason in _EN_PATTERNS:
-        if pattern.search(lowered):
-            return reason
-    words = _WORD.findall(lowered)
     if len(words) >= 2 and words[0] in _EN_IMPERATIVE:
         return f"imperative „{words[0]} …“"
-    if re.match(r"(?:more|better|cheaper|safer|less|fewer) \w+", lowered) and not re.search(
-        r"\bthan\b", lowered
+    if words and words[0] in ("more", "better", "cheaper", "safer", "less", "fewer") and (
+        re.match(r"(?:more|better|cheaper|safer|less|fewer) \w+", lowered)
+        and "than" not in present
     ):
         return f"„{words[0]} …“"
     return None
