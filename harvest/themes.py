@@ -3,8 +3,8 @@
 The pipeline of :func:`detect_themes`:
 
 1. every statement's keywords (:mod:`harvest.keywords`, cached per statement);
-2. a keyword co-occurrence graph, counted once per distinct text, pruned to each
-   keyword's strongest links and without the workshop's hub words;
+2. a keyword co-occurrence graph (raw counts, once per distinct text: copies would form
+   cliques), pruned to each keyword's strongest links;
 3. Leiden communities of that graph (igraph, seeded), started from the previous
    recompute's themes so that a growing workshop keeps its shape;
 4. statements scored against the communities, then refined by a naive-Bayes pass
