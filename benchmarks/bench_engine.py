@@ -29,6 +29,10 @@ import sys
 import time
 from pathlib import Path
 
+# One core for everything measured here: no BLAS or OpenMP threads (set before numpy loads).
+for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 DATA = ROOT / ".." / "shared" / "data"

@@ -481,3 +481,12 @@ def _home(themes, word: str) -> str | None:
         if word in [w for w, _ in theme.keywords]:
             return theme.id
     return None
+
+
+def test_without_igraph_networkx_louvain_takes_over(monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "igraph", None)  # import igraph now raises ImportError
+    clustering = detect_themes(documents())
+    assert_partition(clustering, [i for i, _, _ in WORKSHOP])
+    assert len(clustering.themes) >= 4
