@@ -30,7 +30,7 @@ from harvest.board import (
     restrict,
     theme_counts,
 )
-from harvest.i18n import LANGUAGES, kind_label, translate
+from harvest.i18n import LANGUAGES, kind_label, translate, translate_or
 from harvest.intake import InvalidInput
 from harvest.model import KINDS, OTHER_THEME_ID, Workshop
 from harvest.store import DatabaseUnavailable, Store, StoreError, WorkshopNotFound, database_url
@@ -424,12 +424,19 @@ def page_import_section(acc: Access | None) -> None:
     try:
         result = parse_statements(data, upload.name)
     except ImportFileError as exc:
-        st.error(T("import.file_error", reason=str(exc)))
+        reason = translate_or(f"input.{exc.code}", lang(), str(exc))
+        st.error(T("import.file_error", reason=reason))
         return
     st.info(T("import.summary", ok=len(result.rows), bad=len(result.errors)))
     if result.errors:
         st.dataframe(
-            [{"line": e.line, "reason": e.reason} for e in result.errors[:200]],
+            [
+                {
+                    T("import.line"): e.line,
+                    T("import.reason"): translate_or(f"row.{e.code}", lang(), e.reason),
+                }
+                for e in result.errors[:200]
+            ],
             hide_index=True,
         )
     label = T("import.confirm_with_errors") if result.errors else T("import.confirm")

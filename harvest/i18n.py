@@ -93,6 +93,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "import.workshop": ("Name der neuen Werkstatt", "Name of the new workshop"),
     "import.file": ("Datei", "File"),
+    "import.line": ("Zeile", "Line"),
+    "import.reason": ("Problem", "Problem"),
     "import.file_error": (
         "Die Datei kann nicht gelesen werden: {reason}", "The file cannot be read: {reason}",
     ),
@@ -283,6 +285,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Unknown kind. Allowed: idea, challenge, demand, question.",
     ),
     "input.invalid": ("Ungültige Eingabe.", "Invalid input."),
+    "input.empty_file": (
+        "Die Datei ist leer. Bitte eine Datei mit mindestens einer Aussage wählen.", "",
+    ),
+    "input.unsupported_file": (
+        "Dieses Dateiformat kann Harvest nicht lesen. Möglich sind CSV, Excel (XLSX) oder Text "
+        "mit einer Aussage pro Zeile.", "",
+    ),
+    "input.file_too_large": (
+        "Die Datei ist zu groß (höchstens 20 MB). Bitte in kleinere Dateien aufteilen und "
+        "nacheinander importieren.", "",
+    ),
+    "input.no_text_column": (
+        "Keine Spalte mit Aussagen gefunden. Bitte die Textspalte „Aussage“ oder „Text“ nennen.",
+        "",
+    ),
+    "row.empty": ("Text fehlt – Aussage in die Textspalte schreiben oder Zeile löschen.", ""),
+    "row.too_long": ("Text ist zu lang – kürzen oder auf zwei Zeilen verteilen.", ""),
+    "row.binary": ("Kein lesbarer Text in dieser Zeile.", ""),
+    "row.unknown_kind": (
+        "Unbekannte Art – erlaubt: Idee, Herausforderung, Forderung, Frage oder leer.", "",
+    ),
+    "row.ragged_row": (
+        "Mehr Zellen als die Kopfzeile – vermutlich fehlt ein Anführungszeichen.", "",
+    ),
 }
 
 
@@ -298,6 +324,15 @@ def translate(key: str, lang: str = "de", **params: Any) -> str:
         except (KeyError, IndexError, ValueError):
             return text
     return text
+
+
+def translate_or(key: str, lang: str, fallback: str, **params: Any) -> str:
+    """The catalogue's text for ``key`` in ``lang``, or ``fallback`` where it has none
+    (messages the core already words well in English keep that wording in English)."""
+    entry = CATALOGUE.get(key)
+    if entry is None or (lang == "en" and not entry[1]):
+        return fallback
+    return translate(key, lang, **params)
 
 
 def kind_label(kind: str | None, lang: str = "de") -> str:

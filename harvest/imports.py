@@ -104,14 +104,10 @@ class ImportResult:
 # --- whole-file errors --------------------------------------------------------------
 
 
-class ImportFileError(ValueError):
+class ImportFileError(InvalidInput):
     """A file that cannot be imported at all; ``code`` and ``params`` let a UI translate."""
 
     code: str = "import_file"
-
-    def __init__(self, message: str, **params: Any) -> None:
-        super().__init__(message)
-        self.params: dict[str, Any] = params
 
 
 class EmptyFile(ImportFileError):
