@@ -50,6 +50,9 @@ _DE_RHETORICAL = re.compile(
 _DE_PRAISE = re.compile(r"^(?:danke|vielen dank|toll|super|prima|klasse)\b|\bweiter so\b")
 _DE_PHRASES: tuple[tuple[str, str], ...] = (
     (r"wir brauchen", "wir brauchen"),
+    (r"(?<!man )braucht (?:mehr|dringend|endlich|bessere\w*|längere\w*|neue\w*|eine\w*|ein)",
+     "… braucht …"),
+    (r"wir (?:wollen|möchten)", "wir wollen"),
     (r"es braucht", "es braucht"),
     (r"braucht es", "braucht es"),
     (r"brauchen wir", "brauchen wir"),
@@ -123,7 +126,8 @@ _DE_MODAL_CUES = frozenset({
 })
 _DE_PHRASE_CUES = frozenset({
     "brauchen", "braucht", "bräuchte", "fordern", "fordere", "wünschen", "wünsche",
-    "wünschenswert", "fehlt", "fehlen", "notwendig", "nötig", "erforderlich", "bedarf",
+    "wünschenswert", "fehlt", "fehlen", "wollen", "möchten", "notwendig", "nötig",
+    "erforderlich", "bedarf",
     "wäre", "wären", "wichtig", "bitte",
 })
 
@@ -225,8 +229,8 @@ _EN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bshould(?:n'?t| not)?\b", "„should“"),
         (r"\bmust(?:n'?t| not)?\b", "„must“"),
         (r"\bought to\b", "„ought to“"),
-        (r"\b(?!i\b)\w+ (?:really )?needs? (?:to|more|a|an|better|stronger|less|proper|"
-         r"safe|affordable|free|real)\b", "„need“"),
+        (r"\b(?!i\b)\w+ (?:really |urgently )?needs? (?:to|more|a|an|better|stronger|less|"
+         r"proper|safe|affordable|free|real|\w+er)\b", "„need“"),
         (r"\bthere (?:needs|need) to be\b", "„needs to be“"),
         (r"\b(?:we|you) (?:have|'ve got|have got) to\b|\bhas to\b", "„have to“"),
         (r"\b(?:it is|it's|is) (?:essential|vital|crucial|necessary|imperative|important|"
