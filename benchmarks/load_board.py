@@ -50,6 +50,7 @@ from benchmarks.load.server import (  # noqa: E402
     TreeMonitor,
     fresh_postgres_database,
     load_average,
+    start_script,
     table_links,
 )
 from harvest.store import Store  # noqa: E402
@@ -294,12 +295,17 @@ def server_env(extra: dict[str, str]) -> Iterator[None]:
 
 def run_once(engine: str, facilitators: int, viewers: int, *, duration: float,
              interval: float, refresh: float, drain: float, seed: int,
-             env: dict[str, str] | None = None) -> RunResult:
-    """One load run against a freshly started app on a fresh database."""
+             env: dict[str, str] | None = None, script: Path | None = None) -> RunResult:
+    """One load run against a freshly started app on a fresh database (``make run``, or
+    ``streamlit run SCRIPT`` for a variant of the app)."""
     result = RunResult(engine, facilitators, viewers, duration, refresh)
     with tempfile.TemporaryDirectory(prefix="harvest-load-") as tmp_name, \
             database(engine, Path(tmp_name)) as url, server_env(env or {}):
-        app = start_app(Path(tmp_name), database_url=url, refresh=refresh, secret=SECRET)
+        if script is None:
+            app = start_app(Path(tmp_name), database_url=url, refresh=refresh, secret=SECRET)
+        else:
+            app = start_script(Path(tmp_name), script, database_url=url, refresh=refresh,
+                               secret=SECRET)
         try:
             entry_urls = table_links(url, app.links["facilitator"], SECRET)
             token = app.links["participant"].split("?t=", 1)[1]
@@ -347,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-viewers", default="25,50,100,150,200,250,300")
     parser.add_argument("--max-viewers", type=int, default=400)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--script", type=Path, metavar="PATH",
+                        help="serve this variant of harvest_app.py instead of `make run`")
     parser.add_argument("--env", action="append", default=[], metavar="KEY=VALUE",
                         help="environment for the app server, e.g. "
                              "STREAMLIT_RUNNER_POST_SCRIPT_GC=false (repeatable)")
@@ -357,14 +365,15 @@ def main(argv: list[str] | None = None) -> int:
     steps = [v for v in steps if v <= args.max_viewers]
     print(f"# {engine}, refresh {args.refresh:g} s, each facilitator every {args.interval:g} s, "
           f"{args.duration:g} s of submissions + {args.drain:g} s drain, "
-          f"{os.cpu_count()} cores{', server env ' + ' '.join(args.env) if args.env else ''}",
+          f"{os.cpu_count()} cores{', server env ' + ' '.join(args.env) if args.env else ''}"
+          f"{', script ' + str(args.script) if args.script else ''}",
           flush=True)
     print(HEADER, flush=True)
     best: int | None = None
     for viewers in steps:
         result = run_once(engine, args.facilitators, viewers, duration=args.duration,
                           interval=args.interval, refresh=args.refresh, drain=args.drain,
-                          seed=args.seed, env=env)
+                          seed=args.seed, env=env, script=args.script)
         print(result.row(), flush=True)
         for note in result.notes:
             print(f"#   {note}", flush=True)

@@ -5,18 +5,65 @@ server's process tree."""
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psutil
 import sqlalchemy as sa
 
 from harvest import access
 from harvest.store import Store
+from tests.e2e.conftest import REPO, RunningApp, free_port, stop_app
+
+
+def start_script(tmp: Path, script: Path, *, database_url: str, refresh: float,
+                 secret: str) -> RunningApp:
+    """Like ``start_app`` (``make run``), but serving another app script, for measuring
+    a variant of ``harvest_app.py`` beside the real one: the demo workshop is made and its
+    links printed the same way, then ``streamlit run SCRIPT`` on a free port."""
+    port = free_port()
+    env = dict(os.environ)
+    env.update({
+        "HARVEST_DATABASE_URL": database_url, "HARVEST_SESSIONS_DIR": str(tmp),
+        "HARVEST_SECRET_KEY": secret, "HARVEST_REFRESH_SECONDS": str(refresh),
+        "HARVEST_LOCAL_ORGANISER": "1", "PYTHONPATH": str(REPO),
+        "STREAMLIT_SERVER_HEADLESS": "true", "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
+    })
+    url = f"http://localhost:{port}"
+    demo = subprocess.run(
+        [sys.executable, "-m", "harvest", "demo", "--links", "--base-url", url],
+        cwd=REPO, env=env, capture_output=True, text=True, check=True,
+    )
+    links = dict(re.findall(r"^(moderator|facilitator|participant)\s+(\S+)$", demo.stdout,
+                            re.M))
+    log = tmp / f"app-{port}.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.address", "127.0.0.1",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit exited: {log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return RunningApp(url, links, process, log, env)
+        except OSError:
+            time.sleep(0.5)
+    stop_app(process)
+    raise RuntimeError(f"streamlit did not start: {log.read_text()[-3000:]}")
 
 
 @contextmanager

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from benchmarks.load.client import Facilitator, ProtocolError, Viewer
 from harvest import access
+from harvest.model import Statement
 from harvest.store import Store
 from tests.e2e.conftest import RunningApp, free_port, start_app, stop_app
 
@@ -44,7 +45,7 @@ def workshop_id_of(app: RunningApp, url: str) -> int:
         return access.resolve_token(store, token).workshop_id
 
 
-def visible_statements(url: str, workshop_id: int) -> list:  # noqa: ANN401 - list[Statement]
+def visible_statements(url: str, workshop_id: int) -> list[Statement]:
     with Store(url) as store:
         return [s for s in store.statements(workshop_id, include_hidden=True) if not s.hidden]
 
