@@ -14,8 +14,10 @@ German compounds are linked to the parts the workshop also uses on their own, so
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -90,6 +92,19 @@ class KeywordTable:
             for i in ids:
                 counts[i] += 1
         return counts
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while analyses pile up: they hold no cycles, and
+    at 100,000 statements its repeated full scans cost a fifth of a cold recompute."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def extract_keywords(

@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from harvest.demands import demand_verdict
-from harvest.keywords import KeywordTable, Lexicon, extract_keywords
+from harvest.keywords import KeywordTable, Lexicon, collector_paused, extract_keywords
 from harvest.model import (
     OTHER_THEME_ID,
     Assignment,
@@ -444,6 +444,14 @@ def detect_themes(
     clustering and seed give the same result. ``similarity`` optionally adds a second
     signal, statement pairs with weights, to the keyword evidence.
     """
+    with collector_paused():
+        return _detect_themes(documents, overrides, settings, previous, language, seed,
+                              similarity)
+
+
+def _detect_themes(documents: Sequence[Document], overrides: Overrides,
+                   settings: EngineSettings, previous: Clustering | None, language: str,
+                   seed: int, similarity: Similarity | None) -> Clustering:
     docs = _unique_by_id(documents)
     language = language if language in ("de", "en") else settings.language
     lexicon = Lexicon.from_overrides(overrides)
