@@ -126,11 +126,6 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def dedupe_key(text: str) -> str:
-    """A key under which copies of the same statement (case, spacing, punctuation) meet."""
-    return " ".join(w.casefold() for w in _WORD.findall(normalise(text)))
-
-
 @lru_cache(maxsize=200_000)
 def _lemma(word: str, language: str) -> str:
     """simplemma's lemma, cached (the same words recur across statements)."""

@@ -490,3 +490,15 @@ def test_without_igraph_networkx_louvain_takes_over(monkeypatch) -> None:
     clustering = detect_themes(documents())
     assert_partition(clustering, [i for i, _, _ in WORKSHOP])
     assert len(clustering.themes) >= 4
+
+
+def test_copies_of_a_statement_count_once_in_the_graph() -> None:
+    copies = [Document(100 + i, text) for i, text in enumerate(
+        ["Termine beim Amt online buchen können.", "termine beim amt online buchen können!!",
+         "Termine  beim Amt online buchen können"])]
+    clustering = detect_themes(documents() + copies)
+    edges = {(a, b): w for a, b, w in clustering.keyword_edges}
+    assert edges[("Amt", "Termin")] == 2.0
+    assert clustering.vocabulary["Amt"] == 5
+    assert {clustering.assignments[i].theme_id for i in (14, 100, 101, 102)} == {
+        clustering.assignments[14].theme_id}
