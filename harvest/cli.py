@@ -237,6 +237,9 @@ def _cmd_backup(args: argparse.Namespace) -> int:
         data = create_backup(store, None if args.all else args.workshop)
     archive = read_backup(data)
     where = _write_output(data, args.out)
+    if args.out != "-":
+        # statements are personal data: only the owner may read the copy
+        Path(args.out).chmod(0o600)
     parts = archive["workshops"]
     statements = sum(len(p["statements"]) for p in parts)
     slugs = ", ".join(p["workshop"]["slug"] for p in parts) or "none"

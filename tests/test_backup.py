@@ -334,6 +334,7 @@ def test_cli_backup_and_restore_move_a_workshop_to_another_database(
     archive = tmp_path / "sued.harvest.json.gz"
     code, _, err = run(capsys, "--db", source, "backup", "sued", "--out", str(archive))
     assert code == 0 and "1 workshop(s) (sued; 7 statements)" in err
+    assert archive.stat().st_mode & 0o777 == 0o600  # personal data: owner only
     code, out, _ = run(capsys, "--db", target, "restore", str(archive))
     assert (code, out.split(":")[0]) == (0, "restored sued")
     code, _, err = run(capsys, "--db", target, "restore", str(archive))
