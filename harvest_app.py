@@ -152,7 +152,10 @@ def lang() -> str:
 
 
 def T(key: str, **params: Any) -> str:  # noqa: N802 - the catalogue's conventional name
-    return translate(key, lang(), **params)
+    """The catalogue text, with user text in ``params`` escaped: Streamlit renders labels,
+    captions and alerts as Markdown, and a workshop title must show as typed."""
+    safe = {k: escape_md(v) if isinstance(v, str) else v for k, v in params.items()}
+    return translate(key, lang(), **safe)
 
 
 def client_id() -> str:
@@ -633,7 +636,7 @@ def page_entry() -> None:
     store = get_store()
     ws = workshop_of(acc)
     st.title(T("entry.title"))
-    st.caption(ws.title)
+    st.caption(escape_md(ws.title))
     tables = store.tables(ws.id)
     names = [t.name for t in tables]
     bound = next((t.name for t in tables if t.id == acc.table_id), None)
@@ -844,9 +847,9 @@ def page_curate() -> None:
                 if assignment:
                     reason = assignment.demand_reason or ""
                     st.caption(
-                        f"{T('curate.in_theme')}: {labels.get(assignment.theme_id, '')}"
+                        f"{T('curate.in_theme')}: {escape_md(labels.get(assignment.theme_id, ''))}"
                         + (
-                            f" · {T('curate.demand_reason')}: {reason}"
+                            f" · {T('curate.demand_reason')}: {escape_md(reason)}"
                             if assignment.is_demand
                             else ""
                         )

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
+from harvest.intake import InvalidInput, clean_text
 from harvest.model import Category, Overrides
 
 ACTION_KINDS: tuple[str, ...] = (
@@ -60,12 +61,13 @@ def split_theme_id(action_id: int) -> str:
 
 def _text(payload: Mapping[str, Any], key: str, limit: int) -> str:
     value = payload.get(key)
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str):
         raise InvalidAction(f"{key!r} must be a non-empty text")
-    value = " ".join(value.split())
-    if len(value) > limit:
-        raise InvalidAction(f"{key!r} is longer than {limit} characters")
-    return value
+    try:  # the same input rules as statements: NFC, no control characters
+        value = clean_text(value, limit)
+    except InvalidInput as exc:
+        raise InvalidAction(f"{key!r}: {exc}") from exc
+    return " ".join(value.split())
 
 
 def _int(payload: Mapping[str, Any], key: str) -> int:
@@ -204,7 +206,7 @@ class CurationStore(Protocol):
     def record_action(
         self, workshop_id: int, kind: str, payload: dict[str, Any], *, actor: str = ...
     ) -> int: ...
-    def set_hidden(self, statement_id: int, hidden: bool, *, actor: str = ...) -> None: ...
+    def set_hidden(self, statement_id: int, hidden: bool, *, actor: str = ...) -> object: ...
     def undo_last_action(self, workshop_id: int) -> Any: ...
 
 

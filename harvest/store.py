@@ -593,6 +593,7 @@ class Store:
             for table in (meta_t, links_t, actions_t, events_t, statements_t, tables_t):
                 conn.execute(sa.delete(table).where(table.c.workshop_id == workshop_id))
             conn.execute(sa.delete(workshops_t).where(workshops_t.c.id == workshop_id))
+        self._erase_traces()
 
     # --- tables -----------------------------------------------------------------------
 
@@ -1062,6 +1063,19 @@ class Store:
             conn.execute(sa.delete(versions_t).where(versions_t.c.statement_id == statement_id))
             conn.execute(sa.delete(events_t).where(events_t.c.statement_id == statement_id))
             conn.execute(sa.delete(statements_t).where(statements_t.c.id == statement_id))
+        self._erase_traces()
+
+    def _erase_traces(self) -> None:
+        """After a delete for good: on SQLite, fold the write-ahead log (which still holds
+        the old pages) into the overwritten database file. PostgreSQL frees the rows at
+        its next VACUUM (autovacuum; run ``VACUUM`` to be sure)."""
+        if self.dialect != "sqlite":
+            return
+        try:
+            with self._engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except _CONNECTION_ERRORS:
+            pass  # the data is deleted; the log is folded at the next checkpoint anyway
 
     # --- curation actions -------------------------------------------------------------
 
@@ -1295,6 +1309,7 @@ def _create_sqlite_engine(url: sa.URL) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA synchronous=FULL")  # acknowledged means on disk
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA secure_delete=ON")  # deleted personal data is overwritten
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -569,14 +569,6 @@ def test_a_hostile_workshop_title_or_theme_name_never_becomes_a_link_on_the_page
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT (cosmetic): harvest_app.py passes the workshop title and theme names "
-    "unescaped into Markdown: st.caption(ws.title) on the entry page, "
-    "st.warning(T('export.delete_warning', title=ws.title)) on the export page, "
-    "st.caption(f\"{T('curate.in_theme')}: {labels...}\") on the curate page: "
-    "'**bold**' shows bold; fix: escape_md(...) around each",
-)
 def test_a_hostile_workshop_title_or_theme_name_shows_literally_on_the_pages(
     app_store: Store,
 ) -> None:

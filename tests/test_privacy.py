@@ -136,18 +136,10 @@ def test_a_deleted_statement_is_gone_from_the_sqlite_file_once_closed(
     _, secret_id = workshop_with_secret(sqlite_store)
     sqlite_store.delete_statement(secret_id)
     sqlite_store.close()
-    # secure_delete overwrites freed cells (this build's default; see the xfail below
-    # for the write-ahead log of a running server)
+    # secure_delete overwrites freed cells (set explicitly by the store)
     assert not any(_file_traces(tmp_path, "aus Haus 12 braucht").values())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DEFECT (privacy): while the server runs, a deleted statement's text stays in "
-    "the SQLite write-ahead log (harvest.db-wal) until a checkpoint; harvest/store.py "
-    "delete_statement/delete_workshop could run PRAGMA wal_checkpoint(TRUNCATE) after "
-    "commit and set PRAGMA secure_delete=ON explicitly (it is only this build's default)",
-)
 def test_a_deleted_statement_is_gone_from_the_sqlite_files_while_running(
     sqlite_store: Store, tmp_path: Path
 ) -> None:
