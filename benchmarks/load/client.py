@@ -11,7 +11,7 @@ previous one has finished.
 
 Widgets are driven by sending ``rerun_script`` with widget states: ``submit_chat`` types
 into the page's ``st.chat_input`` and presses Enter. Every text element the server sends
-(markdown, captions, alerts, toasts, exceptions) is handed to ``on_text`` with the time it
+(markdown, captions, alerts, toasts, code, exceptions) is handed to ``on_text`` with the time it
 arrived, which is how the load harness and the fault tests see what a person would see.
 
     client = StreamlitClient("http://127.0.0.1:8501/board?t=TOKEN", on_text=print)
@@ -236,6 +236,8 @@ class StreamlitClient:
             text = element.alert.body
         elif kind == "toast":
             text = element.toast.body
+        elif kind == "code":
+            text = element.code.code_text
         elif kind == "exception":
             text = f"{element.exception.type}: {element.exception.message}"
             self.exceptions.append(text)
