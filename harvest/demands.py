@@ -95,10 +95,15 @@ _DE_AUX = frozenset({
 
 
 @lru_cache(maxsize=100_000)
-def detect_demand(text: str, language: str | None = None) -> str | None:
+def detect_demand(
+    text: str, language: str | None = None, *, explicit_only: bool = False
+) -> str | None:
     """A short reason why the wording makes this statement a demand, or None.
 
-    ``language`` is "de" or "en"; None reads it from the text.
+    ``language`` is "de" or "en"; None reads it from the text. ``explicit_only``: count
+    only words that ask for something (modal verbs, "wir brauchen", "should", "more …"),
+    not the weaker form cues (a bare infinitive, an imperative opening, a keyword card):
+    for statements the facilitator already gave another kind.
     """
     text = normalise(text)
     if not text:
@@ -107,9 +112,11 @@ def detect_demand(text: str, language: str | None = None) -> str | None:
     sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
     rule = _sentence_en if language == "en" else _sentence_de
     for sentence in sentences:
-        reason = rule(sentence)
+        reason = rule(sentence, explicit_only)
         if reason:
             return reason
+    if explicit_only:
+        return None
     nominal = _nominal_en if language == "en" else _nominal_de
     return nominal(text)
 
@@ -132,7 +139,7 @@ _DE_PHRASE_CUES = frozenset({
 })
 
 
-def _sentence_de(sentence: str) -> str | None:
+def _sentence_de(sentence: str, explicit_only: bool = False) -> str | None:
     lowered = sentence.casefold()
     words = [w.casefold() for w in _WORD.findall(sentence)]
     present = set(words)
@@ -162,7 +169,7 @@ def _sentence_de(sentence: str) -> str | None:
             return f"Forderung: „{more.group(1)} …“"
     # "Radwege ausbauen!", "Beratung anbieten, auch am Telefon": a clause ending in an
     # infinitive, with no subject of its own, is a call to do it.
-    if present & _DE_SUBJECTS:
+    if explicit_only or present & _DE_SUBJECTS:
         return None
     for clause in _CLAUSE.split(sentence):
         clause_words = _WORD.findall(clause)
@@ -277,7 +284,7 @@ _EN_CUES = frozenset({
 })
 
 
-def _sentence_en(sentence: str) -> str | None:
+def _sentence_en(sentence: str, explicit_only: bool = False) -> str | None:
     lowered = sentence.casefold().replace("’", "'")
     words = _WORD.findall(lowered)
     present = set(_EN_LETTERS.findall(lowered))
@@ -297,7 +304,7 @@ def _sentence_en(sentence: str) -> str | None:
                 return reason
     elif ("i" in present or (words and words[0] == "my")) and _EN_PERSONAL.search(lowered):
         return None
-    if len(words) >= 2 and words[0] in _EN_IMPERATIVE:
+    if len(words) >= 2 and words[0] in _EN_IMPERATIVE and not explicit_only:
         return f"imperative „{words[0]} …“"
     if words and words[0] in ("more", "better", "cheaper", "safer", "less", "fewer") and (
         re.match(r"(?:more|better|cheaper|safer|less|fewer) \w+", lowered)
@@ -340,6 +347,8 @@ def demand_verdict(
     (True, 'von der Tischmoderation markiert')
     >>> demand_verdict("Wir brauchen Bänke", None, "de", False)
     (False, None)
+    >>> demand_verdict("Termine kaum zu bekommen", "challenge", "de", None)
+    (False, None)
     """
     english = workshop_language == "en"
     if mark is not None:
@@ -348,5 +357,7 @@ def demand_verdict(
         return False, None
     if kind == "demand":
         return True, "marked by the facilitator" if english else "von der Tischmoderation markiert"
-    reason = detect_demand(text, language)
+    # The facilitator called it an idea, a challenge or a question: only explicit words
+    # make it a demand too ("Lange Wartezeiten, Termine kaum zu bekommen" stays a challenge).
+    reason = detect_demand(text, language, explicit_only=kind in ("idea", "challenge", "question"))
     return (reason is not None), reason

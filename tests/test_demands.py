@@ -115,3 +115,24 @@ def test_precision_and_recall_on_the_labelled_set() -> None:
 def test_any_text_gives_a_reason_or_none(text: str, language: str | None) -> None:
     reason = detect_demand(text, language)
     assert reason is None or (isinstance(reason, str) and reason)
+
+
+@pytest.mark.parametrize(
+    "text,kind,expected",
+    [
+        ("Termin bei der Ausländerbehörde: drei Monate Wartezeit", "challenge", False),
+        ("Lange Wartezeiten bei der Ausländerbehörde, Termine kaum zu bekommen", "challenge", False),
+        ("Sprachcafé im Stadtteiltreff", "idea", False),
+        ("Sprachkurse mit Kinderbetreuung anbieten", "idea", False),
+        ("Provide free childcare during courses", "idea", False),
+        ("Sprachkurse mit Kinderbetreuung anbieten", None, True),
+        ("Die Stadt muss mehr Dolmetscher einstellen", "challenge", True),
+        ("We need more evening classes for parents", "idea", True),
+    ],
+)
+def test_a_facilitators_kind_gives_way_only_to_explicit_demand_words(
+    text: str, kind: str | None, expected: bool
+) -> None:
+    language = "en" if text.split()[0] in ("Provide", "We") else "de"
+    is_demand, reason = demand_verdict(text, kind, language, None)
+    assert is_demand is expected, reason
