@@ -20,6 +20,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
+import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -1298,6 +1300,20 @@ def _create_sqlite_engine(url: sa.URL) -> Engine:
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
         )
 
+    def _set_wal(cursor: Any) -> None:
+        # Switching a brand-new file to WAL needs it to itself for a moment, and SQLite
+        # answers "locked" at once, not through the busy timeout, when servers start
+        # together: retry for up to the busy timeout.
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+        while True:
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from pysqlite (SQLAlchemy's documented recipe), so
@@ -1305,7 +1321,7 @@ def _create_sqlite_engine(url: sa.URL) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+            _set_wal(cursor)  # readers never block the writer
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA synchronous=FULL")  # acknowledged means on disk
         cursor.execute("PRAGMA foreign_keys=ON")
