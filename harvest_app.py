@@ -739,6 +739,13 @@ def recent_entries(ws: Workshop) -> None:
                     st.rerun()
 
 
+def pick_theme(
+    label: str, theme_ids: list[str], fmt: Callable[[str], str | None], key: str
+) -> str | None:
+    """A theme chooser, or None when there is no theme to choose."""
+    return st.selectbox(label, theme_ids, format_func=fmt, key=key) if theme_ids else None
+
+
 def page_curate() -> None:
     acc = require(current_access(), "curate")
     store = get_store()
@@ -787,13 +794,7 @@ def page_curate() -> None:
                     do("rename", {"theme_id": theme_id, "label": new_label})
             with c2:
                 others = [i for i in theme_ids if i != theme_id]
-                target = (
-                    st.selectbox(
-                        T("curate.merge_into"), others, format_func=fmt, key="cur_merge_target"
-                    )
-                    if others
-                    else None
-                )
+                target = pick_theme(T("curate.merge_into"), others, fmt, "cur_merge_target")
                 if target and st.button(T("curate.merge"), key="cur_merge"):
                     do("merge", {"source": theme_id, "target": target})
             theme = board.clustering.theme(theme_id)
@@ -856,13 +857,7 @@ def page_curate() -> None:
                     )
                 c1, c2, c3 = st.columns(3)
                 with c1:
-                    target = (
-                        st.selectbox(
-                            T("curate.move_to"), theme_ids, format_func=fmt, key="cur_move_target"
-                        )
-                        if theme_ids
-                        else None
-                    )
+                    target = pick_theme(T("curate.move_to"), theme_ids, fmt, "cur_move_target")
                     if target and st.button(T("curate.move"), key="cur_move"):
                         do("move", {"statement_id": chosen_statement.id, "theme_id": target})
                 with c2:
@@ -914,11 +909,7 @@ def page_curate() -> None:
                 if vocabulary
                 else None
             )
-            pin_theme = (
-                st.selectbox(T("curate.pin_theme"), theme_ids, format_func=fmt, key="cur_pin_theme")
-                if theme_ids
-                else None
-            )
+            pin_theme = pick_theme(T("curate.pin_theme"), theme_ids, fmt, "cur_pin_theme")
             if keyword and pin_theme and st.button(T("curate.pin"), key="cur_pin"):
                 do("pin", {"keyword": keyword, "theme_id": pin_theme})
     with tab_guided:
