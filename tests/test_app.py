@@ -277,3 +277,31 @@ def test_moderator_export_page_offers_every_format(store: Store) -> None:
         "XLSX",
     ):
         assert label in labels
+
+
+def test_curate_marks_a_demand_hides_a_statement_and_merges_themes_with_undo(
+    store: Store,
+) -> None:
+    workshop_id, tokens = workshop_with(store, 40)
+    curate = app(tokens["moderator"], "curate")
+    statement = store.statements(workshop_id)[0]
+    curate.selectbox(key="cur_statement").set_value(statement.id).run()
+    curate.button(key="cur_demand").click().run()
+    assert not curate.exception
+    assert [a.kind for a in store.actions(workshop_id)] == ["demand"]
+
+    curate.selectbox(key="cur_statement").set_value(statement.id).run()
+    curate.button(key="cur_hide").click().run()
+    assert store.get_statement(statement.id).hidden
+    assert statement.id not in {s.id for s in store.statements(workshop_id)}
+
+    themes_before = curate.selectbox(key="cur_theme").options
+    curate.button(key="cur_merge").click().run()
+    assert not curate.exception
+    assert len(curate.selectbox(key="cur_theme").options) == len(themes_before) - 1
+
+    curate.button(key="cur_undo").click().run()  # the merge
+    curate.button(key="cur_undo").click().run()  # the hide
+    assert len(curate.selectbox(key="cur_theme").options) == len(themes_before)
+    assert not store.get_statement(statement.id).hidden
+    assert [a.kind for a in store.actions(workshop_id)] == ["demand"]
