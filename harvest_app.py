@@ -37,6 +37,7 @@ from harvest.store import DatabaseUnavailable, Store, StoreError, WorkshopNotFou
 
 REFRESH_SECONDS = float(os.environ.get("HARVEST_REFRESH_SECONDS", "3"))
 TOKEN_RECHECK_SECONDS = 10.0
+HIGHLIGHT_CHANGES = 3  # statements of the last three changes pulse when the map reloads
 
 st.set_page_config(page_title="Harvest", page_icon="🌾", layout="wide")
 
@@ -131,6 +132,16 @@ def cached_export(
     return render_map(board, fmt, dark=dark, width_px=width or None)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_highlight(url: str, workshop_id: int, revision: int) -> tuple[str, ...]:
+    """Map nodes of the statements of the last few changes: the same for every viewer of
+    a revision, so all of them share one cached map page (it pulses once on load)."""
+    store = open_store(url)
+    recent = store.statements_since(workshop_id, max(0, revision - HIGHLIGHT_CHANGES))
+    board = compute_cached_board(url, workshop_id, revision)
+    return tuple(sorted(new_node_ids(board, [s.id for s in recent if not s.hidden])))
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def cached_qr(url: str, dark: bool) -> bytes:
     import qrcode
@@ -189,6 +200,10 @@ def current_access() -> Access | None:
             st.session_state.pop("access", None)
             st.session_state.pop("token", None)
             raise
+        except DatabaseUnavailable:
+            # the link was valid a moment ago: keep the page (and a typed statement) while
+            # the database is away; every write still fails until it is back
+            return cached
     result = access.authenticate(get_store(), token, client_id(), get_throttle())
     st.session_state["token"] = token
     st.session_state["access"] = result
@@ -547,19 +562,14 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
     except WorkshopNotFound:
         st.error(T("error.bad_link"))
         return
-    seen = st.session_state.get("board_revision")
-    if seen is not None and revision != seen:
-        try:
-            fresh = store.statements_since(workshop_id, seen)
-        except DatabaseUnavailable:
-            fresh = []
-        # kept until the next change: the map pulses these once, right after it reloads,
-        # and passing the same HTML again later does not reload it
-        st.session_state["board_highlight_ids"] = [s.id for s in fresh if not s.hidden]
     st.session_state["board_revision"] = revision
-    with st.spinner(T("board.computing")):  # shows only if the map is not cached yet
-        board = cached_board(workshop_id, revision)
-    highlight = tuple(sorted(new_node_ids(board, st.session_state.get("board_highlight_ids", []))))
+    try:
+        with st.spinner(T("board.computing")):  # shows only if the map is not cached yet
+            board = cached_board(workshop_id, revision)
+        highlight = cached_highlight(db_url(), workshop_id, revision)
+    except DatabaseUnavailable:  # not cached yet and the database away: try next refresh
+        st.warning(T("board.reconnecting"))
+        return
     height = 820 if presentation else 700
     html = cached_map_html(
         db_url(),
@@ -634,10 +644,15 @@ def html_escape(text: str) -> str:
 def page_entry() -> None:
     acc = require(current_access(), "entry")
     store = get_store()
-    ws = workshop_of(acc)
+    try:
+        ws, tables = workshop_of(acc), store.tables(acc.workshop_id)
+        st.session_state["entry_context"] = (ws, tables)
+    except DatabaseUnavailable:
+        if "entry_context" not in st.session_state:
+            raise
+        ws, tables = st.session_state["entry_context"]  # as last seen: the form stays usable
     st.title(T("entry.title"))
     st.caption(escape_md(ws.title))
-    tables = store.tables(ws.id)
     names = [t.name for t in tables]
     bound = next((t.name for t in tables if t.id == acc.table_id), None)
     if bound:
@@ -1166,7 +1181,10 @@ def main() -> None:
         )
         if acc is not None:
             st.caption(T(f"role.{acc.role}"))
-    page.run()
+    try:
+        page.run()
+    except DatabaseUnavailable:
+        st.error(T("error.db_unavailable"))
 
 
 main()
