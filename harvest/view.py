@@ -65,6 +65,14 @@ def _vis_js() -> str:
     return VIS_NETWORK_JS.read_text(encoding="utf-8")
 
 
+@lru_cache(maxsize=1)
+def vis_network_integrity() -> str:
+    """The Subresource Integrity value of the vendored vis-network build (for a page that
+    loads it from the app's own static folder instead of carrying it inline)."""
+    digest = hashlib.sha384(VIS_NETWORK_JS.read_bytes()).digest()  # the file as served
+    return "sha384-" + base64.b64encode(digest).decode("ascii")
+
+
 def _script_json(value: object) -> str:
     """JSON that can sit inside a ``<script>`` element without ever closing it."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
@@ -327,6 +335,7 @@ def _page(
     height_css: str,
     standalone: bool,
     legend_themes: bool = True,
+    vis_src: str | None = None,
 ) -> str:
     palette = _DARK if dark else _LIGHT
     net, tips = _network(graph, positions, dark=dark, highlight=highlight, search=search)
@@ -341,9 +350,12 @@ def _page(
         "haloColor": palette["fg"],
     }
     vis_js = _vis_js()
+    # Inline by default (a file that works anywhere, offline); the live board may load the
+    # same bytes once from its own server instead, pinned by their integrity hash.
+    vis_source = _csp_hash(vis_js) if vis_src is None else "'self'"
     csp = (
         "default-src 'none'; "
-        f"script-src {_csp_hash(vis_js)} {_csp_hash(_APP_JS)}; "
+        f"script-src {vis_source} {_csp_hash(_APP_JS)}; "
         "style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; "
         "base-uri 'none'; form-action 'none'"
     )
@@ -403,8 +415,13 @@ body {{ display: flex; flex-direction: column; {"height: 100vh;" if standalone e
         f'<div id="harvest-tip" role="tooltip"></div></div>'
         f"{_legend_html(graph, language, legend_themes)}</div>"
         f'<script type="application/json" id="harvest-data">{_script_json(payload)}</script>'
-        f"<script>{vis_js}</script>"
-        f"<script>{_APP_JS}</script>"
+        + (
+            f"<script>{vis_js}</script>"
+            if vis_src is None
+            else f'<script src="{html.escape(vis_src, quote=True)}" '
+            f'integrity="{vis_network_integrity()}"></script>'
+        )
+        + f"<script>{_APP_JS}</script>"
         "</body></html>\n"
     )
     # A lone surrogate (from badly decoded input) cannot be sent as UTF-8: make it "?".
@@ -424,6 +441,7 @@ def render_html(
     language: str = "de",
     height_px: int = 720,
     legend_themes: bool = True,
+    vis_src: str | None = None,
 ) -> str:
     """The interactive map as a complete HTML document (for ``st.iframe``).
 
@@ -437,7 +455,7 @@ def render_html(
     return _page(graph, positions, title=title, subtitle=subtitle, dark=dark,
                  presentation=presentation, highlight=highlight, search=search,
                  language=language, height_css=f"{height_px}px", standalone=False,
-                 legend_themes=legend_themes)
+                 legend_themes=legend_themes, vis_src=vis_src)
 
 
 def render_standalone_html(
