@@ -30,8 +30,6 @@ _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 # A word starts with a letter; inner hyphens and apostrophes stay ("PV-Anlage", "don't").
 _WORD = re.compile(r"[^\W\d_](?:[\w]|[-'’](?=\w))*")
-# Where a sentence's first word starts: after the text's start or a sentence mark.
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n])[\W\d_]*")
 _SPACE = re.compile(r"\s+")
 _LINKING = ("s", "es", "n", "en", "e", "er", "ens")
 """German linking elements ("Fugenelemente") between compound parts: Arbeit-s-markt."""
@@ -189,32 +187,96 @@ def _term(word: str, folded: str, language: str, initial: bool) -> Term | None:
     return Term(key, lemma, initial, noun)
 
 
+# One pass of one pattern per statement: the run of non-letters before a word (does it
+# hold a sentence mark?), the word as _WORD reads it, and a hyphen right after it. The
+# quantifiers are possessive (nothing to give back, so no backtracking), and the last
+# alternative takes non-letters that end the text in one step (else every one of them
+# would start a failing search: quadratic in a long run of punctuation); its match has
+# an empty word.
+_TOKEN = re.compile(r"([\W\d_]*+)([^\W\d_]\w*+(?:[-'’]\w+)*+)(-?)|[\W\d_]++\Z")
+# A word opens a sentence when it is the first one or the non-letters before it hold one
+# of these. Not a newline: statements are read as normalise() leaves them, newlines spaces.
+_SENTENCE_MARKS = frozenset(".!?:;")
+
 _MISSING = Term("", "", False, False)
-# Tokens repeat across statements: one verdict per (language, word, sentence start).
-_TERMS: dict[tuple[str, str, bool], Term | None] = {}
-_TERMS_LIMIT = 400_000
+
+
+class _Word:
+    """What a recurring token says, computed once per process: its case-folded form,
+    whether it is a German or English function word, and its verdict (a Term or None)
+    per language and sentence position, filled in as they are first needed."""
+
+    __slots__ = ("word", "fold", "de_hit", "en_hit", "verdicts")
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+        self.fold = word.casefold()
+        self.de_hit = self.fold in _function_words("de")
+        self.en_hit = self.fold in _function_words("en")
+        # de inside a sentence, de opening one, en inside, en opening
+        self.verdicts: list[Term | None] = [_MISSING, _MISSING, _MISSING, _MISSING]
+
+
+# Tokens repeat across statements: one record per distinct token (a per-token tuple key
+# and four lookups cost more, over 10,000 statements, than the lemma lookups themselves).
+_WORDS: dict[str, _Word] = {}
+_WORDS_LIMIT = 400_000
+_TRUNCATED = -1
 
 
 def _analyse(text: str, language: str, detect: bool) -> Analysis:
-    text = normalise(text)
-    matches = list(_WORD.finditer(text))
-    words = [m.group() for m in matches]
-    folded = [w.casefold() for w in words]
+    # normalise() less the whitespace collapse: runs of spaces only ever sit between
+    # words, and normalise() turns a newline into a space, so it marks no sentence here.
+    text = unicodedata.normalize("NFC", text)
+    if "://" in text or "www." in text or "WWW." in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _EMAIL.sub(" ", text)
+    words = _WORDS
+    if len(words) > _WORDS_LIMIT:
+        words.clear()
+    records: list[_Word] = []
+    # per token: 1 if it opens a sentence, 0 if not, _TRUNCATED for "Wohn-" (no word)
+    positions: list[int] = []
+    de_hits = en_hits = 0
+    marks = _SENTENCE_MARKS
+    for gap, word, hyphen in _TOKEN.findall(text):
+        if not word:
+            break  # the text ends in non-letters
+        record = words.get(word)
+        if record is None:
+            record = words[word] = _Word(word)
+        records.append(record)
+        de_hits += record.de_hit
+        en_hits += record.en_hit
+        if hyphen:
+            positions.append(_TRUNCATED)
+        elif gap == " " or marks.isdisjoint(gap):
+            positions.append(0)
+        else:
+            positions.append(1)
+    if positions and positions[0] == 0:
+        positions[0] = 1  # the first word opens the first sentence
     if detect:
-        language = _language_of(folded, language)
+        if de_hits > en_hits:
+            language = "de"
+        elif en_hits > de_hits:
+            language = "en"
+        elif language not in SUPPORTED_LANGUAGES:
+            language = "de"
     elif language not in SUPPORTED_LANGUAGES:
         language = "de"
-    starts = {m.end() for m in _SENTENCE_START.finditer(text)}
-    if len(_TERMS) > _TERMS_LIMIT:
-        _TERMS.clear()
+    slot = 2 if language == "en" else 0
     terms: list[Term] = []
-    for match, word, fold in zip(matches, words, folded, strict=True):
-        if text[match.end(): match.end() + 1] == "-":
-            continue  # a truncated compound ("Wohn- und Geschäftshaus") is no word
-        token = (language, word, match.start() in starts)
-        term = _TERMS.get(token, _MISSING)
+    for record, initial in zip(records, positions, strict=True):
+        if initial == _TRUNCATED:
+            continue
+        verdicts = record.verdicts
+        term = verdicts[slot + initial]
         if term is _MISSING:
-            term = _TERMS[token] = _term(word, fold, language, token[2])
+            term = verdicts[slot + initial] = _term(
+                record.word, record.fold, language, initial == 1
+            )
         if term is not None:
             terms.append(term)
     nouns = tuple(t for t in terms if t.noun)
@@ -222,7 +284,7 @@ def _analyse(text: str, language: str, detect: bool) -> Analysis:
         language,
         tuple(terms),
         nouns,
-        " ".join(folded),
+        " ".join([r.fold for r in records]),
         tuple(t.key for t in terms),
         tuple(t.key for t in nouns),
     )

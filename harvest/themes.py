@@ -30,6 +30,14 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+try:
+    # Imported with the module, not inside the first recompute: igraph pulls in its
+    # drawing package (and matplotlib), about 0.4 s that belongs to start-up, not to the
+    # first import of a large workshop.
+    import igraph
+except ImportError:  # pragma: no cover - igraph is in requirements; networkx then
+    igraph = None
+
 from harvest.demands import demand_verdict
 from harvest.keywords import KeywordTable, Lexicon, collector_paused, extract_keywords
 from harvest.model import (
@@ -129,9 +137,7 @@ def _leiden(n: int, edges: list[tuple[int, int]], weights: list[float], resoluti
         return []
     if not edges:
         return list(range(n))
-    try:
-        import igraph
-    except ImportError:  # pragma: no cover - igraph is in requirements
+    if igraph is None:  # pragma: no cover - igraph is in requirements
         return _louvain_networkx(n, edges, weights, resolution, seed)
     graph = igraph.Graph(n=n, edges=edges)
     with _LEIDEN_LOCK:
