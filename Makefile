@@ -20,6 +20,7 @@ setup: $(STAMP)
 
 run: setup
 	$(BIN)/python -m harvest demo --links --base-url http://localhost:$(PORT)
+	@echo "Harvest starts: open the moderator link above, or http://localhost:$(PORT) (this computer's workshops)."
 	HARVEST_LOCAL_ORGANISER=1 $(BIN)/python -m streamlit run harvest_app.py \
 		--server.address $(ADDRESS) --server.port $(PORT) --browser.gatherUsageStats false
 
