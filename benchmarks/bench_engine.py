@@ -13,7 +13,11 @@ Prints
    unlabelled Polis comments) and 100,000 (those, replicated with light variation), each in
    a fresh process: "cold" includes loading the lemma dictionaries and analysing every
    statement, "warm" is the next recompute in the same process (the analysis cache is
-   full, as in the running app); plus adding one statement to a 3,000-statement workshop.
+   full, as in the running app); plus adding one statement to a 3,000-statement workshop;
+   plus the first recompute in a running server (libraries loaded, nothing analysed): a
+   fresh process that has imported the engine, igraph and scikit-learn and loaded the
+   German and English lemma dictionaries, then imports a ~10,000-statement file, beside
+   the baseline measured in the same process after it.
 """
 
 from __future__ import annotations
@@ -126,6 +130,32 @@ def child_baseline(n: int) -> dict[str, float]:
             "peak_mb": peak_mb()}
 
 
+def child_server(n: int) -> dict[str, float]:
+    """A running server's first recompute of a freshly imported file: every library
+    imported and the lemma dictionaries loaded (as after any earlier recompute), but none
+    of these statements analysed yet; then the baseline under the same conditions."""
+    import simplemma
+    import sklearn.cluster  # noqa: F401 - library imports are not part of a recompute
+    import sklearn.decomposition  # noqa: F401
+    import sklearn.feature_extraction.text  # noqa: F401
+
+    from harvest.evaluate import baseline_labels
+    from harvest.model import Document
+    from harvest.themes import detect_themes
+
+    simplemma.lemmatize("Häuser", lang="de")  # loads the dictionary, analyses no statement
+    simplemma.lemmatize("houses", lang="en")
+    texts = polis_texts(n)
+    docs = [Document(i, t) for i, t in enumerate(texts)]
+    start_cpu, start_wall = time.process_time(), time.perf_counter()
+    detect_themes(docs, language="de")
+    cpu, wall = time.process_time() - start_cpu, time.perf_counter() - start_wall
+    start_cpu, start_wall = time.process_time(), time.perf_counter()
+    baseline_labels(texts, 20)
+    return {"cpu": cpu, "wall": wall, "base_cpu": time.process_time() - start_cpu,
+            "base_wall": time.perf_counter() - start_wall}
+
+
 def measure_best(kind: str, n: int, repeat: int) -> dict[str, float]:
     """The fastest of ``repeat`` fresh runs, figure by figure (this machine is shared:
     the minimum is the least disturbed)."""
@@ -217,6 +247,11 @@ def speed(sizes: list[int], repeat: int) -> None:
     if add_one:
         print(f"add one statement to 3,000 and recompute: {add_one['add_one_cpu']:.3f} s CPU "
               f"({add_one['add_one_wall']:.3f} s wall)")
+    for n in (10000, 11082):
+        server = measure_best("server", n, max(repeat, 3))
+        print(f"first recompute in a running server (libraries loaded, nothing analysed), "
+              f"{n:,}: {server['cpu']:.2f} s CPU ({server['wall']:.2f} wall); baseline in the "
+              f"same process {server['base_cpu']:.2f} ({server['base_wall']:.2f})", flush=True)
     print()
 
 
@@ -229,7 +264,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, n = args.child[0], int(args.child[1])
-        result = child_harvest(n) if kind == "harvest" else child_baseline(n)
+        children = {"harvest": child_harvest, "baseline": child_baseline,
+                    "server": child_server}
+        result = children[kind](n)
         print(json.dumps(result))
         return
     if not POLIS.exists():
