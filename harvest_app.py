@@ -1077,25 +1077,25 @@ def page_export() -> None:
     def rows(fn: Callable[..., bytes]) -> Callable[[], bytes]:
         return lambda: fn(ws, store.statements(ws.id, include_hidden=True), store.tables(ws.id))
 
-    c1, c2 = st.columns(4)[:2]
-    c1.download_button(
-        "CSV",
-        rows(export_statements_csv),
-        file_name=map_filename(ws, "csv"),
-        mime="text/csv",
-        key="export_csv",
-        on_click="ignore",
-        width="stretch",
-    )
-    c2.download_button(
-        "XLSX",
-        rows(export_statements_xlsx),
-        file_name=map_filename(ws, "xlsx"),
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        key="export_xlsx",
-        on_click="ignore",
-        width="stretch",
-    )
+    data_formats = [
+        ("CSV", export_statements_csv, "csv", "text/csv"),
+        (
+            "XLSX",
+            export_statements_xlsx,
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    ]
+    for col, (label, fn, ext, mime) in zip(st.columns(4), data_formats, strict=False):
+        col.download_button(
+            label,
+            rows(fn),
+            file_name=map_filename(ws, ext),
+            mime=mime,
+            key=f"export_{ext}",
+            on_click="ignore",
+            width="stretch",
+        )
     st.markdown(f"#### {T('export.preview')}")
     with st.spinner(T("board.computing")):
         st.image(cached_export(db_url(), ws.id, revision, "png", dark, 1600), width="stretch")

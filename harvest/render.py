@@ -84,9 +84,7 @@ def render_svg(
     language: str = "de",
 ) -> bytes:
     """An SVG poster of ``paper`` size; text stays text (selectable, searchable)."""
-    figure = _paper_figure(paper)
-    _draw(figure, graph, positions, title=title, subtitle=subtitle, dark=dark, language=language)
-    return _save(figure, "svg", dpi=72.0)
+    return _paper_poster(graph, positions, "svg", title, subtitle, paper, dark, language)
 
 
 def render_pdf(
@@ -100,9 +98,16 @@ def render_pdf(
     language: str = "de",
 ) -> bytes:
     """A one-page landscape PDF poster of ``paper`` size (A0 to A4), fonts embedded."""
+    return _paper_poster(graph, positions, "pdf", title, subtitle, paper, dark, language)
+
+
+def _paper_poster(
+    graph: nx.Graph, positions: Mapping[str, tuple[float, float]], fmt: str, title: str,
+    subtitle: str, paper: str, dark: bool, language: str,
+) -> bytes:
     figure = _paper_figure(paper)
     _draw(figure, graph, positions, title=title, subtitle=subtitle, dark=dark, language=language)
-    return _save(figure, "pdf", dpi=72.0)
+    return _save(figure, fmt, dpi=72.0)
 
 
 def _paper_figure(paper: str) -> Figure:
