@@ -301,6 +301,7 @@ def inject_style(presentation: bool, dark: bool) -> None:
         .stApp {{background: {bg}; color: {fg};}}
         .harvest-theme {{font-size: 1.6rem; color: {fg};}}
         [data-testid="stCaptionContainer"] {{font-size: 1.15rem;}}
+        .stButton button {{background: transparent; color: {fg}; border-color: #7a7a7a;}}
         h1, h2, h3, p, span, div {{color: {fg};}}
         """
     st.html(f"<style>{css}</style>")
