@@ -7,6 +7,7 @@ the core, and shows what comes back; domain errors become messages, never traceb
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import ipaddress
 import os
@@ -35,6 +36,7 @@ from harvest.i18n import LANGUAGES, kind_label, translate, translate_or
 from harvest.intake import InvalidInput
 from harvest.model import KINDS, OTHER_THEME_ID, Workshop
 from harvest.store import DatabaseUnavailable, Store, StoreError, WorkshopNotFound, database_url
+from harvest.summary import escape_markdown
 
 REFRESH_SECONDS = float(os.environ.get("HARVEST_REFRESH_SECONDS", "3"))
 TOKEN_RECHECK_SECONDS = 10.0
@@ -285,10 +287,13 @@ def show_store_error(exc: Exception) -> None:
 def inject_style(presentation: bool, dark: bool) -> None:
     css = """
     .block-container {padding-top: 2.2rem;}
-    .harvest-theme {font-size: 1.15rem; line-height: 1.5; margin: 0 0 .35rem 0;}
-    .harvest-theme b {font-weight: 700;}
-    .harvest-count {float: right; font-variant-numeric: tabular-nums; opacity: .8;}
-    .harvest-swatch {display:inline-block; width: .9rem; height: .9rem; border-radius: 50%;
+    .harvest-theme {font-size: 1.15rem; line-height: 1.5; margin: 0 0 .35rem 0;
+                    display: flex; align-items: baseline;}
+    .harvest-theme b {font-weight: 700; flex: 1 1 auto;}
+    .harvest-count {flex: 0 0 auto; padding-left: .6rem; font-variant-numeric: tabular-nums;
+                    opacity: .8;}
+    .harvest-swatch {flex: 0 0 auto; display:inline-block; width: .9rem; height: .9rem;
+                     border-radius: 50%;
                      margin-right: .45rem; vertical-align: -1px;}
     """
     if presentation:
@@ -510,18 +515,11 @@ def page_import_section(acc: Access | None) -> None:
 
 
 def escape_md(text: str | None) -> str:
-    """User text shown through st.markdown: every Markdown/HTML control character escaped."""
+    """User text shown through Streamlit's Markdown: literal, line breaks kept (the same
+    escaping as the summary's Markdown, line by line)."""
     if not text:
         return ""
-    out = []
-    for ch in text:
-        if ch in "\\`*_{}[]()#+-.!|<>~$&":
-            out.append("\\" + ch)
-        elif ch == "\n":
-            out.append("  \n")
-        else:
-            out.append(ch)
-    return "".join(out)
+    return "  \n".join(escape_markdown(line) for line in text.split("\n"))
 
 
 def board_options(ws: Workshop, presentation: bool) -> dict[str, Any]:
@@ -632,9 +630,9 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
         label = T("theme.other") if theme.id == OTHER_THEME_ID else theme.label
         lines.append(
             f'<div class="harvest-theme"><span class="harvest-swatch" style="background:{color}">'
-            f'</span><b>{html_escape(label)}</b><span class="harvest-count">{count}</span></div>'
+            f'</span><b>{html.escape(label)}</b><span class="harvest-count">{count}</span></div>'
         )
-    st.html("".join(lines) or f"<p>{html_escape(T('board.empty'))}</p>")
+    st.html("".join(lines) or f"<p>{html.escape(T('board.empty'))}</p>")
     demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
     st.caption(T("board.counts", statements=total, demands=demands))
     url = participant_url(board.workshop)
@@ -661,12 +659,6 @@ def cached_participant_url(url: str, workshop_id: int, base: str | None) -> str:
     return access.workshop_links(store, store.get_workshop(workshop_id), base_url=base)[
         "participant"
     ]
-
-
-def html_escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=True)
 
 
 def page_entry() -> None:

@@ -13,7 +13,6 @@ the server adds on top of the polling interval.
 from __future__ import annotations
 
 import argparse
-import re
 import statistics
 import sys
 import tempfile
@@ -24,16 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from tests.e2e.conftest import CHROMIUM_ARGS, chromium_path, start_app, stop_app  # noqa: E402
-
-
-def count(page) -> int:  # noqa: ANN001 - playwright Page
-    texts = page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
-    for text in texts:
-        match = re.search(r"(\d+) Aussagen", text)
-        if match:
-            return int(match.group(1))
-    return -1
+from tests.e2e.conftest import (  # noqa: E402
+    CHROMIUM_ARGS,
+    chromium_path,
+    start_app,
+    statement_count,
+    stop_app,
+)
 
 
 def main() -> int:
@@ -60,7 +56,7 @@ def main() -> int:
                     "() => /\\d+ Aussagen/.test(document.body.innerText)", timeout=60_000
                 )
                 for i in range(args.n):
-                    before = count(board)
+                    before = statement_count(board)
                     box = entry.get_by_test_id("stChatInputTextArea")
                     box.fill(f"Mehr Begegnungsorte im Stadtteil schaffen, Vorschlag {i + 1}")
                     started = time.monotonic()

@@ -134,3 +134,26 @@ def running_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningApp
     running = start_app(tmp_path_factory.mktemp("app"))
     yield running
     stop_app(running.process)
+
+
+# --- page helpers shared by the browser tests and benchmarks/bench_latency.py -----------
+
+
+def wait_for_app(page) -> None:  # noqa: ANN001 - playwright Page
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
+    )
+
+
+def statement_count(page) -> int:  # noqa: ANN001
+    """The "N Aussagen" figure the board's side panel shows."""
+    text = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Aussagen").first
+    match = re.search(r"(\d+) Aussagen", text.inner_text(timeout=30_000))
+    return int(match.group(1)) if match else -1
+
+
+def submit(page, text: str) -> None:  # noqa: ANN001
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(text)
+    box.press("Enter")

@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import io
-import re
 import time
 
 import pytest
 from PIL import Image
 
-from tests.e2e.conftest import ARTIFACTS, RunningApp
+from tests.e2e.conftest import ARTIFACTS, RunningApp, statement_count, submit, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-
-
-def wait_for_app(page) -> None:  # noqa: ANN001 - playwright Page
-    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
-    )
-
-
-def statement_count(page) -> int:  # noqa: ANN001
-    """The "N Aussagen" figure the board's side panel shows."""
-    text = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Aussagen").first
-    match = re.search(r"(\d+) Aussagen", text.inner_text(timeout=20_000))
-    return int(match.group(1)) if match else -1
-
-
-def submit(page, text: str) -> None:  # noqa: ANN001
-    box = page.get_by_test_id("stChatInputTextArea")
-    box.fill(text)
-    box.press("Enter")
 
 
 def test_statement_typed_at_a_table_shows_on_a_participants_board(

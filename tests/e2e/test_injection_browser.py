@@ -14,8 +14,7 @@ import pytest
 
 from harvest.board import compute_board, theme_counts
 from harvest.store import Store
-from tests.e2e.conftest import RunningApp
-from tests.e2e.test_board_browser import submit, wait_for_app
+from tests.e2e.conftest import RunningApp, submit, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import start_app, stop_app
+from tests.e2e.conftest import start_app, statement_count, stop_app, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow,
               pytest.mark.xdist_group("browser")]
@@ -23,18 +23,6 @@ REFRESH_S = 1.0
 MARGIN_S = 4.0  # B recomputes the board for the new revision; a loaded CI box is slow
 
 
-def wait_for_app(page) -> None:  # noqa: ANN001 - playwright Page
-    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000
-    )
-
-
-def statement_count(page) -> int:  # noqa: ANN001
-    """The "N Aussagen" figure in the board's side panel."""
-    caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text="Aussagen").first
-    match = re.search(r"(\d+) Aussagen", caption.inner_text(timeout=30_000))
-    return int(match.group(1)) if match else -1
 
 
 def test_statement_entered_on_server_a_shows_on_server_b(
