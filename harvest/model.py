@@ -156,6 +156,11 @@ class Clustering:
     """keyword co-occurrence edges (a, b, weight) for the concept map"""
     vocabulary: dict[str, int] = field(default_factory=dict)
     """keyword -> number of statements using it"""
+    copies: dict[StatementId, StatementId] = field(default_factory=dict)
+    """statement -> the statement it is a near-copy of (by meaning), so the map counts
+    near-copies once ("×N")"""
+    last_theme_number: int = 0
+    """the highest ``t<n>`` theme id ever given out: retired ids never come back"""
 
     def theme(self, theme_id: str) -> Theme | None:
         """The theme with this id, or None."""

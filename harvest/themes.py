@@ -20,24 +20,15 @@ step 4 through the ``similarity`` argument.
 from __future__ import annotations
 
 import math
-import random
 import re
-import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import scipy.sparse as sp
 
-try:
-    # Imported with the module, not inside the first recompute: igraph pulls in its
-    # drawing package (and matplotlib), about 0.4 s that belongs to start-up, not to the
-    # first import of a large workshop.
-    import igraph
-except ImportError:  # pragma: no cover - igraph is in requirements; networkx then
-    igraph = None
-
+from harvest.communities import leiden
 from harvest.demands import demand_verdict
 from harvest.keywords import KeywordTable, Lexicon, collector_paused, extract_keywords
 from harvest.model import (
@@ -50,6 +41,7 @@ from harvest.model import (
     StatementId,
     Theme,
 )
+from harvest.semantic import statement_graph
 from harvest.text import analyse
 
 Similarity = Callable[[Sequence[Document]], Iterable[tuple[StatementId, StatementId, float]]]
@@ -113,6 +105,31 @@ class EngineSettings:
     theme_keywords: int = 12
     label_keywords: int = 3
     similarity_weight: float = 1.0
+    semantic: bool = True
+    """group by meaning when sentence vectors are given (keyword labels either way);
+    False keeps the keyword-only engine"""
+    knn: int = 15
+    """each statement's nearest neighbours by meaning in the statement graph"""
+    keyword_knn: int = 15
+    """... and by shared keywords"""
+    keyword_weight: float = 1.0
+    """weight of the keyword neighbours beside the meaning neighbours"""
+    graph_hub_share: float = 0.25
+    """keywords in more than this share of the statements link nothing in the statement
+    graph ("Bahn" in 80% of a mobility consultation says nothing about its themes)"""
+    duplicate_similarity: float = 0.95
+    """vector cosine from which two statements are near-copies (counted once)"""
+    semantic_resolution: float = 0.8
+    """Leiden resolution on the statement graph of 2,000 statements and more ..."""
+    semantic_resolution_small: float = 1.0
+    """... and of 500 and fewer (between: log-linear). A small graph of 15 neighbours each
+    is dense: at 0.8 the demo's six tables fold into four themes"""
+    calm_margin: float = 0.15
+    """an earlier statement changes theme only if its links to the new theme outweigh
+    those to its theme by this share of all its links ..."""
+    calm_move_share: float = 0.03
+    """... and at most this share of the earlier statements move in one recompute: the
+    board changes calmly, a reorganisation spreads over several recomputes"""
     edge_keywords_per_theme: int = 12
     edges_per_map_keyword: int = 6
 
@@ -123,51 +140,6 @@ class EngineSettings:
             raise EngineError("max_themes must be at least 1")
         if not 0 < self.max_theme_share <= 1:
             raise EngineError("max_theme_share must be in (0, 1]")
-
-
-# Leiden in igraph draws from one process-wide random generator: seed it per call, under
-# a lock, so that two recomputes in two threads stay each reproducible.
-_LEIDEN_LOCK = threading.Lock()
-
-
-def _leiden(n: int, edges: list[tuple[int, int]], weights: list[float], resolution: float,
-            seed: int, initial: list[int] | None, iterations: int = -1) -> list[int]:
-    """Community of each node (modularity, Leiden); networkx Louvain without igraph."""
-    if n == 0:
-        return []
-    if not edges:
-        return list(range(n))
-    if igraph is None:  # pragma: no cover - igraph is in requirements
-        return _louvain_networkx(n, edges, weights, resolution, seed)
-    graph = igraph.Graph(n=n, edges=edges)
-    with _LEIDEN_LOCK:
-        igraph.set_random_number_generator(random.Random(seed))
-        try:
-            parts = graph.community_leiden(
-                objective_function="modularity",
-                weights=weights,
-                resolution=resolution,
-                n_iterations=iterations,
-                initial_membership=initial,
-            )
-        finally:
-            igraph.set_random_number_generator(random)
-    return list(parts.membership)
-
-
-def _louvain_networkx(n: int, edges: list[tuple[int, int]], weights: list[float],
-                      resolution: float, seed: int) -> list[int]:
-    import networkx as nx
-
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n))
-    graph.add_weighted_edges_from((a, b, w) for (a, b), w in zip(edges, weights, strict=True))
-    membership = [0] * n
-    communities = nx.community.louvain_communities(graph, resolution=resolution, seed=seed)
-    for index, community in enumerate(sorted(communities, key=lambda c: min(c))):
-        for node in community:
-            membership[node] = index
-    return membership
 
 
 @dataclass
@@ -305,7 +277,7 @@ def _communities(nodes: np.ndarray, graph: sp.coo_matrix, settings: EngineSettin
                 next_label += 1
             start.append(label)
     passes = settings.leiden_iterations if len(nodes) <= 5000 else settings.leiden_iterations_large
-    membership = _leiden(len(nodes), edges, weights, resolution or settings.resolution,
+    membership = leiden(len(nodes), edges, weights, resolution or settings.resolution,
                          seed, start, passes)
     groups: dict[int, list[int]] = defaultdict(list)
     for column, label in zip(nodes.tolist(), membership, strict=True):
@@ -350,9 +322,13 @@ class _Labels:
     prior: np.ndarray
     """rows -> index of the theme they had in the previous clustering, or -1"""
     extra: sp.csr_matrix | None = None
+    ids: list[str | None] | None = None
+    """theme index -> the id it continues (the grouping by meaning knows it early)"""
 
     def relabel(self, keep: list[int]) -> None:
         """Renumber themes: categories first (always kept), then ``keep`` in order."""
+        if self.ids is not None:
+            self.ids = self.ids[: self.n_cat] + [self.ids[t] for t in keep]
         size = max(self.n_themes, int(self.labels.max(initial=-1)) + 1) + 1
         mapping = np.full(size, -1, dtype=np.int64)
         mapping[: self.n_cat] = np.arange(self.n_cat)
@@ -443,21 +419,25 @@ def detect_themes(
     language: str = "de",
     seed: int = 0,
     similarity: Similarity | None = None,
+    vectors: Mapping[StatementId, np.ndarray] | None = None,
 ) -> Clustering:
     """Group statements into labelled themes with stable ids, and flag demands.
 
     Deterministic: the same documents (in any order), overrides, settings, previous
-    clustering and seed give the same result. ``similarity`` optionally adds a second
-    signal, statement pairs with weights, to the keyword evidence.
+    clustering and seed give the same result. ``vectors`` (statement id -> unit sentence
+    vector, :mod:`harvest.embedding`) groups by meaning and keywords together; a
+    statement without a vector is placed by its keywords. ``similarity`` optionally adds
+    a second signal, statement pairs with weights, to the keyword-only engine.
     """
     with collector_paused():
         return _detect_themes(documents, overrides, settings, previous, language, seed,
-                              similarity)
+                              similarity, vectors)
 
 
 def _detect_themes(documents: Sequence[Document], overrides: Overrides,
                    settings: EngineSettings, previous: Clustering | None, language: str,
-                   seed: int, similarity: Similarity | None) -> Clustering:
+                   seed: int, similarity: Similarity | None,
+                   vectors: Mapping[StatementId, np.ndarray] | None) -> Clustering:
     docs = _unique_by_id(documents)
     language = language if language in ("de", "en") else settings.language
     lexicon = Lexicon.from_overrides(overrides)
@@ -480,43 +460,350 @@ def _detect_themes(documents: Sequence[Document], overrides: Overrides,
         labels[best >= 0] = best[best >= 0]
         fixed = best >= 0
 
-    # Discovery on the rest: keyword graph -> communities -> statements.
-    open_rows = np.flatnonzero(~fixed)
-    open_unique = np.intersect1d(ws.unique_rows, open_rows)
-    initial = _initial_membership(ws, prev, open_rows)
-    nodes, graph = _keyword_graph(ws, open_unique, seed_columns, settings)
-    groups = _communities(nodes, graph, settings, seed, initial)
     n_cat = len(categories)
-    group_scores = _score(ws, groups)
-    best = _argmax(group_scores)
-    free = ~fixed & (best >= 0)
-    labels[free] = best[free] + n_cat
-    state = _Labels(labels=labels, n_themes=n_cat + len(groups), n_cat=n_cat, fixed=fixed,
-                    prior=np.full(n, -1, dtype=np.int64),
-                    extra=_similarity_matrix(similarity, docs, row_of))
     reserved = _reserved_ids(overrides, categories)
-    if prev.primary:
-        # Stability: each statement leans to the theme that carries its previous theme's id.
-        drafts = _drafts(state, categories)
-        _match_ids(drafts, docs, prev, ws, reserved, merges)
-        index_of: dict[str, int] = {}
-        for index, draft in enumerate(drafts):
-            if draft.id is not None:
-                index_of.setdefault(draft.id, index)
-        for sid, theme_id in prev.primary.items():
-            known_row = row_of.get(sid)
-            target = index_of.get(theme_id)
-            if known_row is not None and target is not None:
-                state.prior[known_row] = target
-
-    _refine(ws, state, settings)
-    _consolidate(ws, state, settings)
-    _split_giants(ws, state, settings, seed)
+    matrix = _vector_rows(docs, vectors) if settings.semantic else None
+    graph: sp.csr_matrix | None = None
+    copies: dict[int, int] = {}
+    if matrix is not None:
+        # Meaning: one graph of statements (vector and keyword neighbours), Leiden on it.
+        parts = statement_graph(
+            matrix, ws.matrix, k=settings.knn, keyword_k=settings.keyword_knn,
+            keyword_weight=settings.keyword_weight, hub_share=settings.graph_hub_share,
+            duplicate_similarity=settings.duplicate_similarity, seed=seed)
+        graph, copies = parts.graph, parts.copies
+        named = {merges.get(t, t) for t in overrides.renames}
+        state = _statement_themes(graph, labels, fixed, categories, docs, prev, settings, seed,
+                                  reserved, named)
+        _settle(state, graph, matrix, settings, calm=bool(prev.primary))
+        _split_semantic_giants(state, graph, matrix, settings, seed, bool(prev.primary))
+    else:
+        # Discovery on the rest: keyword graph -> communities -> statements.
+        open_rows = np.flatnonzero(~fixed)
+        open_unique = np.intersect1d(ws.unique_rows, open_rows)
+        initial = _initial_membership(ws, prev, open_rows)
+        nodes, kw_graph = _keyword_graph(ws, open_unique, seed_columns, settings)
+        groups = _communities(nodes, kw_graph, settings, seed, initial)
+        group_scores = _score(ws, groups)
+        best = _argmax(group_scores)
+        free = ~fixed & (best >= 0)
+        labels[free] = best[free] + n_cat
+        state = _Labels(labels=labels, n_themes=n_cat + len(groups), n_cat=n_cat, fixed=fixed,
+                        prior=np.full(n, -1, dtype=np.int64),
+                        extra=_similarity_matrix(similarity, docs, row_of))
+        _lean_to_previous(state, docs, prev, ws, reserved, merges, categories, row_of)
+        _refine(ws, state, settings)
+        _consolidate(ws, state, settings)
+        _split_giants(ws, state, settings, seed)
     drafts = _drafts(state, categories)
+    if state.ids is not None:
+        for draft, theme_id in zip(drafts, state.ids, strict=False):
+            if draft.id is None and theme_id is not None and draft.rows:
+                draft.id = theme_id
     if prev.themes:
         _match_ids(drafts, docs, prev, ws, reserved, merges)
-    return _finish(ws, docs, drafts, overrides, prev, merges, categories, settings,
-                   language)
+        _keep_named(drafts, docs, prev, overrides, merges)
+    clustering = _finish(ws, docs, drafts, overrides, prev, merges, categories, settings,
+                         language)
+    if graph is not None:
+        clustering = _semantic_secondaries(clustering, docs, graph, settings)
+    if copies:
+        clustering = replace(clustering, copies={
+            docs[row].id: docs[first].id for row, first in sorted(copies.items())})
+    return clustering
+
+
+def _lean_to_previous(state: _Labels, docs: list[Document], prev: _PreviousView,
+                      ws: _Workspace, reserved: set[str], merges: dict[str, str],
+                      categories: list[Category], row_of: dict[StatementId, int]) -> None:
+    """Stability: each statement leans to the theme that carries its previous theme's id."""
+    if not prev.primary:
+        return
+    drafts = _drafts(state, categories)
+    _match_ids(drafts, docs, prev, ws, reserved, merges)
+    index_of: dict[str, int] = {}
+    for index, draft in enumerate(drafts):
+        if draft.id is not None:
+            index_of.setdefault(draft.id, index)
+    for sid, theme_id in prev.primary.items():
+        known_row = row_of.get(sid)
+        target = index_of.get(theme_id)
+        if known_row is not None and target is not None:
+            state.prior[known_row] = target
+
+
+# --- grouping by meaning ---------------------------------------------------------------
+
+
+def _vector_rows(docs: list[Document],
+                 vectors: Mapping[StatementId, np.ndarray] | None) -> np.ndarray | None:
+    """statements x dimensions (zeros where a statement has no vector), or None when no
+    statement has one."""
+    if not vectors:
+        return None
+    dims = 0
+    for doc in docs:
+        vector = vectors.get(doc.id)
+        if vector is not None:
+            dims = int(np.asarray(vector).shape[-1])
+            break
+    if dims == 0:
+        return None
+    matrix = np.zeros((len(docs), dims), dtype=np.float32)
+    for row, doc in enumerate(docs):
+        vector = vectors.get(doc.id)
+        if vector is not None and np.asarray(vector).shape == (dims,):
+            matrix[row] = vector
+    return matrix
+
+
+def _statement_themes(graph: sp.csr_matrix, labels: np.ndarray, fixed: np.ndarray,
+                      categories: list[Category], docs: list[Document], prev: _PreviousView,
+                      settings: EngineSettings, seed: int, reserved: set[str],
+                      named: set[str]) -> _Labels:
+    """Leiden on the statement graph, started from the previous themes; on a live board
+    the earlier statements keep their themes but for the clearest few moves."""
+    n = graph.shape[0]
+    n_cat = len(categories)
+    prev_ids = [t for t in sorted(prev.themes) if t not in reserved]
+    index_of = {t: n_cat + i for i, t in enumerate(prev_ids)}
+    before = np.array([index_of.get(prev.primary.get(d.id, ""), -1) for d in docs],
+                      dtype=np.int64)
+    initial: list[int] | None = None
+    if prev_ids:
+        fresh = n_cat + len(prev_ids)
+        initial = []
+        for label in before.tolist():
+            if label < 0:
+                label = fresh
+                fresh += 1
+            initial.append(label)
+    upper = sp.triu(graph, k=1).tocoo()
+    membership = np.asarray(leiden(
+        n, list(zip(upper.row.tolist(), upper.col.tolist(), strict=True)),
+        upper.data.astype(np.float64).tolist(), _resolution(n, settings), seed, initial),
+        dtype=np.int64)
+    membership[np.diff(graph.indptr) == 0] = -1
+    # Communities, largest first, ties by first row (deterministic).
+    found = [c for c in np.unique(membership).tolist() if c >= 0]
+    rows_of = {c: np.flatnonzero(membership == c) for c in found}
+    found.sort(key=lambda c: (-len(rows_of[c]), int(rows_of[c][0])))
+    # Each earlier theme continues in the community holding most of its statements (one
+    # to one, largest overlap first); the other communities are new themes.
+    base = n_cat + len(prev_ids)
+    pairs: list[tuple[int, int, int]] = []
+    for c in found:
+        old = before[rows_of[c]]
+        counts = np.bincount(old[old >= 0], minlength=base)
+        for theme in np.flatnonzero(counts).tolist():
+            pairs.append((-int(counts[theme]), theme, c))
+    pairs.sort()
+    target_of: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, theme, c in pairs:
+        if c not in target_of and theme not in taken:
+            target_of[c] = theme
+            taken.add(theme)
+    fresh_count = 0
+    for c in found:
+        if c not in target_of:
+            target_of[c] = base + fresh_count
+            fresh_count += 1
+    proposed = np.full(n, -1, dtype=np.int64)
+    for c in found:
+        proposed[rows_of[c]] = target_of[c]
+    labels = labels.copy()
+    free = ~fixed
+    earlier = free & (before >= 0)
+    labels[free & (before < 0)] = proposed[free & (before < 0)]
+    labels[earlier] = before[earlier]
+    ids: list[str | None] = [c.id for c in categories]
+    ids += [*prev_ids, *([None] * fresh_count)]
+    state = _Labels(labels=labels, n_themes=base + fresh_count, n_cat=n_cat, fixed=fixed,
+                    prior=before, ids=ids)
+    pinned = np.array([prev.primary.get(d.id) in named for d in docs], dtype=bool)
+    candidates = np.flatnonzero(earlier & (proposed >= 0) & (proposed != before) & ~pinned)
+    if len(candidates):
+        _move_calmly(state, graph, candidates, proposed, settings)
+    return state
+
+
+def _resolution(n: int, settings: EngineSettings) -> float:
+    """Leiden resolution for a statement graph of ``n`` statements.
+
+    >>> settings = EngineSettings()
+    >>> _resolution(124, settings), _resolution(1000, settings), _resolution(9000, settings)
+    (1.0, 0.9, 0.8)
+    """
+    small, large = settings.semantic_resolution_small, settings.semantic_resolution
+    if n <= 500:
+        return small
+    if n >= 2000:
+        return large
+    share = math.log(n / 500) / math.log(2000 / 500)
+    return round(small + (large - small) * share, 3)
+
+
+def _move_calmly(state: _Labels, graph: sp.csr_matrix, rows: np.ndarray, proposed: np.ndarray,
+                 settings: EngineSettings) -> None:
+    """Move earlier statements to the theme the graph proposes only where, in the proposed
+    grouping, their links to it clearly outweigh those to their own theme, and only the
+    clearest few per recompute: splits and merges happen, but step by step."""
+    affinity = _affinity(graph, proposed, state.n_themes, rows)
+    degree = np.asarray(graph[rows].sum(axis=1)).ravel()
+    index = np.arange(len(rows))
+    targets = proposed[rows]
+    gain = affinity[index, targets] - affinity[index, state.labels[rows]]
+    movable = gain > settings.calm_margin * np.maximum(degree, 1e-9)
+    cap = math.floor(settings.calm_move_share * int((state.prior >= 0).sum()))
+    order = np.lexsort((rows, -gain))
+    chosen = [i for i in order.tolist() if movable[i]][:cap]
+    state.labels[rows[chosen]] = targets[chosen]
+
+
+def _affinity(graph: sp.csr_matrix, labels: np.ndarray, n_themes: int,
+              rows: np.ndarray | None = None) -> np.ndarray:
+    """rows x themes: the summed link weight of each row to each theme's statements."""
+    assigned = np.flatnonzero(labels >= 0)
+    onehot = sp.csr_matrix((np.ones(len(assigned)), (assigned, labels[assigned])),
+                           shape=(graph.shape[0], max(n_themes, 1)))
+    part = graph if rows is None else graph[rows]
+    return np.asarray((part @ onehot).todense())
+
+
+def _settle(state: _Labels, graph: sp.csr_matrix, matrix: np.ndarray,
+            settings: EngineSettings, calm: bool = False) -> None:
+    """Keep at most ``max_themes`` themes of at least the minimum size; the statements of
+    the others go to the theme they link to most (or whose centre they are nearest).
+    ``calm``: a theme the board already shows needs only half the minimum to stay."""
+    n = len(state.labels)
+    minimum = max(settings.min_theme_size, math.ceil(settings.min_theme_share * n))
+    labels = state.labels
+    sizes = np.bincount(labels[labels >= 0], minlength=state.n_themes)
+    discovered = sorted(range(state.n_cat, state.n_themes), key=lambda t: (-sizes[t], t))
+    room = max(settings.max_themes - state.n_cat, 1)
+    ids = state.ids or []
+
+    def needed(theme: int) -> int:
+        shown = calm and theme < len(ids) and ids[theme] is not None
+        return max(settings.min_theme_size, minimum // 2) if shown else minimum
+
+    keep = [t for t in discovered if sizes[t] >= needed(t)][:room]
+    if not keep and discovered and sizes[discovered[0]] > 0:
+        keep = [discovered[0]]
+    if len(keep) < len(discovered):
+        state.relabel(keep)
+    _place_loose(state, graph, matrix)
+
+
+def _place_loose(state: _Labels, graph: sp.csr_matrix, matrix: np.ndarray) -> None:
+    """Statements without a theme join the one they link to most; without links, the
+    one whose centre (by meaning) is nearest; with neither, they stay "other"."""
+    loose = np.flatnonzero((state.labels < 0) & ~state.fixed)
+    if len(loose) == 0 or state.n_themes == 0:
+        return
+    affinity = _affinity(graph, state.labels, state.n_themes, loose)
+    best = affinity.argmax(axis=1)
+    linked = affinity.max(axis=1) > 0
+    result = np.where(linked, best, -1)
+    centres = _centres(state.labels, state.n_themes, matrix)
+    has_vector = np.abs(matrix[loose]).sum(axis=1) > 0
+    need = ~linked & has_vector
+    if need.any() and centres is not None:
+        sims = matrix[loose[need]] @ centres.T
+        result[need] = sims.argmax(axis=1)
+    state.labels[loose] = result
+
+
+def _centres(labels: np.ndarray, n_themes: int, matrix: np.ndarray) -> np.ndarray | None:
+    assigned = np.flatnonzero(labels >= 0)
+    if len(assigned) == 0:
+        return None
+    onehot = sp.csr_matrix((np.ones(len(assigned)), (labels[assigned], assigned)),
+                           shape=(n_themes, len(labels)))
+    centres = np.asarray(onehot @ matrix)
+    norms = np.linalg.norm(centres, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return centres / norms
+
+
+def _split_semantic_giants(state: _Labels, graph: sp.csr_matrix, matrix: np.ndarray,
+                           settings: EngineSettings, seed: int, has_previous: bool) -> None:
+    """Split a theme holding more than ``max_theme_share`` (with some slack on a live
+    board, so that a theme near the limit does not split and join again)."""
+    n = len(state.labels)
+    if n < 20:
+        return
+    limit = settings.max_theme_share + (0.1 if has_previous else 0.0)
+    for attempt in range(3):
+        sizes = np.bincount(state.labels[state.labels >= 0], minlength=state.n_themes)
+        giants = [t for t in range(state.n_cat, state.n_themes) if sizes[t] > limit * n]
+        if not giants:
+            return
+        rows = np.flatnonzero(state.labels == giants[0])
+        sub = sp.triu(graph[rows][:, rows], k=1).tocoo()
+        membership = leiden(
+            len(rows), list(zip(sub.row.tolist(), sub.col.tolist(), strict=True)),
+            sub.data.astype(np.float64).tolist(),
+            _resolution(n, settings) * (1.5 + attempt), seed + attempt + 1, None)
+        parts = Counter(membership)
+        if len(parts) < 2:
+            return
+        order = [c for c, _ in sorted(parts.items(), key=lambda item: (-item[1], item[0]))]
+        new_index = {c: (giants[0] if i == 0 else state.n_themes + i - 1)
+                     for i, c in enumerate(order)}
+        state.labels[rows] = [new_index[c] for c in membership]
+        state.n_themes += len(order) - 1
+        if state.ids is not None:
+            state.ids += [None] * (len(order) - 1)
+        _settle(state, graph, matrix, settings, calm=has_previous)
+
+
+def _semantic_secondaries(clustering: Clustering, docs: list[Document], graph: sp.csr_matrix,
+                          settings: EngineSettings) -> Clustering:
+    """A statement's second theme: the other theme it links to with at least
+    ``secondary_share`` of its links (and at least half as much as to its own)."""
+    ids = [t.id for t in clustering.themes if not t.is_other]
+    column = {tid: i for i, tid in enumerate(ids)}
+    labels = np.array([column.get(clustering.assignments[d.id].theme_id, -1) for d in docs],
+                      dtype=np.int64)
+    if len(ids) < 2:
+        return clustering
+    affinity = _affinity(graph, labels, len(ids))
+    total = affinity.sum(axis=1)
+    assignments = dict(clustering.assignments)
+    for row, doc in enumerate(docs):
+        own = labels[row]
+        if own < 0 or total[row] <= 0:
+            continue
+        rivals = affinity[row].copy()
+        rivals[own] = -1
+        best = int(rivals.argmax())
+        if (rivals[best] >= settings.secondary_share * total[row]
+                and rivals[best] >= 0.5 * affinity[row, own]):
+            secondary: str | None = ids[best]
+        else:
+            secondary = None
+        assignments[doc.id] = replace(assignments[doc.id], secondary_theme_id=secondary)
+    return replace(clustering, assignments=assignments)
+
+
+def _keep_named(drafts: list[_Draft], docs: list[Document], prev: _PreviousView,
+                overrides: Overrides, merges: dict[str, str]) -> None:
+    """A theme the moderator named never vanishes by itself: if no draft carries its id,
+    its previous statements form it again (unless the moderator moved them)."""
+    named = {merges.get(t, t) for t in overrides.renames}
+    present = {d.id for d in drafts if d.id is not None}
+    row_of = {doc.id: row for row, doc in enumerate(docs)}
+    for theme_id in sorted(named - present):
+        members = [row_of[sid] for sid in sorted(prev.themes.get(theme_id, ()))
+                   if sid in row_of and sid not in overrides.moves]
+        if not members:
+            continue
+        taken = set(members)
+        for draft in drafts:
+            draft.rows = [r for r in draft.rows if r not in taken]
+        drafts.append(_Draft(rows=sorted(members), id=theme_id))
 
 
 # --- previous clustering and ids ------------------------------------------------------
@@ -533,12 +820,14 @@ class _PreviousView:
     primary: dict[StatementId, str]
     statement_keywords: dict[StatementId, tuple[str, ...]]
     all_ids: set[str]
+    last_number: int = 0
 
 
 def _previous_view(previous: Clustering | None, merges: dict[str, str]) -> _PreviousView:
     view = _PreviousView({}, {}, {}, {}, {}, {}, set())
     if previous is None:
         return view
+    view.last_number = previous.last_theme_number
     for theme in previous.themes:
         view.all_ids.add(theme.id)
         if theme.is_other:
@@ -658,10 +947,15 @@ def _draft_keyword_keys(ws: _Workspace, rows: list[int]) -> set[str]:
     return {ws.table.display[ws.table.keys[i]].casefold() for i in top if counts[i] > 0}
 
 
-def _fresh_ids(count: int, used: set[str]) -> list[str]:
-    """New ids "t<n>", numbered past every id seen so far, so none is ever reused."""
-    numbers = [int(m.group(1)) for i in used if (m := re.fullmatch(r"t(\d+)", i))]
-    start = max(numbers, default=0) + 1
+def _theme_number(theme_id: str) -> int:
+    match = re.fullmatch(r"t(\d+)", theme_id)
+    return int(match.group(1)) if match else 0
+
+
+def _fresh_ids(count: int, used: set[str], floor: int = 0) -> list[str]:
+    """New ids "t<n>", numbered past every id seen so far and past ``floor`` (the highest
+    number ever given out), so none is ever reused."""
+    start = max([floor, *map(_theme_number, used)]) + 1
     return [f"t{start + k}" for k in range(count)]
 
 
@@ -786,7 +1080,8 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
     used_ids |= {d.id for d in drafts if d.id is not None}
     missing = sorted((d for d in drafts if d.id is None and d.rows),
                      key=lambda d: (-len(d.rows), d.rows[0]))
-    for draft, new_id in zip(missing, _fresh_ids(len(missing), used_ids), strict=True):
+    for draft, new_id in zip(missing, _fresh_ids(len(missing), used_ids, prev.last_number),
+                             strict=True):
         draft.id = new_id
     primary: list[str] = [OTHER_THEME_ID] * n
     for draft in drafts:
@@ -857,8 +1152,9 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
         elif theme_id in names:
             label = names[theme_id]
         else:
-            label = _label([ws.table.display[ws.table.keys[i]] for i, _ in keywords],
-                           settings.label_keywords, labels_seen)
+            words = [ws.table.display[ws.table.keys[i]] for i, _ in keywords]
+            label = _steady_label(prev.labels.get(theme_id), words, settings.label_keywords,
+                                  labels_seen)
         labels_seen.add(label)
         if any(c.id == theme_id for c in categories):
             origin = "category"
@@ -897,6 +1193,8 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
         assignments=assignments,
         keyword_edges=_keyword_edges(ws, themes, settings),
         vocabulary=_vocabulary(ws, themes),
+        last_theme_number=max([prev.last_number, *map(_theme_number, used_ids),
+                               *(_theme_number(t.id) for t in themes)]),
     )
 
 
@@ -916,6 +1214,22 @@ def _theme_keywords(counts: np.ndarray, ws: _Workspace, top: int) -> list[tuple[
     best = order[:top]
     peak = weight[best[0]] if best else 1.0
     return [(i, round(float(weight[i] / peak), 4)) for i in best]
+
+
+def _steady_label(previous: str | None, words: list[str], count: int, seen: set[str]) -> str:
+    """The previous label while its words are all still among the theme's top keywords
+    (a label must not flip between two orders of the same words), else a new one.
+
+    >>> _steady_label("Kita · Schule", ["Schule", "Kita", "Hort"], 2, set())
+    'Kita · Schule'
+    >>> _steady_label("Kita · Schule", ["Wohnung", "Miete", "Kita"], 2, set())
+    'Wohnung · Miete'
+    """
+    if previous and previous not in seen:
+        parts = previous.split(" · ")
+        if len(parts) <= count and set(parts) <= set(words[: 2 * count]):
+            return previous
+    return _label(words, count, seen)
 
 
 def _label(words: list[str], count: int, seen: set[str]) -> str:
