@@ -24,6 +24,7 @@ from harvest import __version__
 if TYPE_CHECKING:
     from harvest.model import Workshop
     from harvest.store import Store
+    from harvest.themes import EngineSettings
 
 __all__ = ["EXPORT_FORMATS", "MAP_FORMATS", "build_parser", "main"]
 
@@ -270,17 +271,32 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _engine_settings(args: argparse.Namespace) -> EngineSettings:
+    """The app's engine defaults; ``--keywords-only`` keeps the keyword engine."""
+    from harvest.themes import EngineSettings
+
+    return EngineSettings(semantic=not args.keywords_only)
+
+
+def _embedding_progress(done: int, total: int) -> None:
+    end = "\n" if done >= total else ""
+    print(f"\rEmbedding statements: {done}/{total}", end=end, file=sys.stderr, flush=True)
+
+
 def _cmd_cluster(args: argparse.Namespace) -> int:
-    evaluate = _optional("harvest.evaluate")
-    evaluate.cluster_file(Path(args.input), args.text_column, Path(args.out))  # type: ignore[attr-defined]
+    from harvest.evaluate import cluster_file
+
+    cluster_file(Path(args.input), args.text_column, Path(args.out),
+                 _engine_settings(args), progress=_embedding_progress)
     _warn(f"Wrote {args.out}.")
     return EXIT_OK
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    evaluate = _optional("harvest.evaluate")
-    report = evaluate.evaluate_file(  # type: ignore[attr-defined]
-        Path(args.input), args.text_column, args.label_column
+    from harvest.evaluate import evaluate_file
+
+    report = evaluate_file(
+        Path(args.input), args.text_column, args.label_column, _engine_settings(args)
     )
     _say(report)
     return EXIT_OK
@@ -424,20 +440,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     sub = command(
-        "cluster", _cmd_cluster, "cluster the texts of a CSV file by keyword",
-        "Run the keyword engine over a CSV file and write each row's theme to OUT.",
+        "cluster", _cmd_cluster, "cluster the texts of a CSV file into themes",
+        "Run the engine (the app's defaults: meaning and keywords) over a CSV file and "
+        "write each row's theme to OUT.",
     )
     sub.add_argument("input", metavar="INPUT.csv", help="CSV file with a text column")
     sub.add_argument("--text-column", default="text", metavar="NAME", help="default: text")
     sub.add_argument("--out", "-o", required=True, metavar="OUT.csv", help="file to write")
+    sub.add_argument("--keywords-only", action="store_true",
+                     help="the keyword engine alone, without sentence vectors (for comparison)")
 
     sub = command(
-        "evaluate", _cmd_evaluate, "score the keyword engine against labelled texts",
-        "Cluster a labelled CSV file and print how well the themes match the labels.",
+        "evaluate", _cmd_evaluate, "score the engine against labelled texts",
+        "Cluster a labelled CSV file and print how well the themes match the labels, "
+        "beside the semantic peer and the TF-IDF baseline.",
     )
     sub.add_argument("input", metavar="INPUT.csv", help="CSV file with text and label columns")
     sub.add_argument("--text-column", default="text", metavar="NAME", help="default: text")
     sub.add_argument("--label-column", default="label", metavar="NAME", help="default: label")
+    sub.add_argument("--keywords-only", action="store_true",
+                     help="score the keyword engine alone as Harvest's row")
     return parser
 
 

@@ -14,6 +14,7 @@ from harvest.evaluate import (
     evaluate_file,
     workshop_language,
 )
+from harvest.themes import EngineSettings
 from tests.test_themes import WORKSHOP
 
 TOPICS = {
@@ -50,7 +51,7 @@ def test_baseline_copes_with_tiny_input() -> None:
 
 def test_cluster_file_writes_one_row_per_input_row(tmp_path: Path) -> None:
     out = tmp_path / "out.csv"
-    cluster_file(write_csv(tmp_path / "in.csv"), "text", out)
+    cluster_file(write_csv(tmp_path / "in.csv"), "text", out, EngineSettings(semantic=False))
     with out.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == ["row", "theme_id", "theme_label", "is_demand", "secondary_theme_id"]
@@ -65,8 +66,30 @@ def test_evaluate_file_prints_harvest_beside_the_baseline(tmp_path: Path) -> Non
     lines = table.splitlines()
     assert lines[0] == "in.csv: 15 rows, 3 labels"
     assert lines[1].split() == ["method", "ARI", "NMI", "themes", "time"]
-    assert lines[2].startswith("Harvest (defaults)")
-    assert lines[3].startswith("Baseline (TF-IDF+LSA, k-means k=3)")
+    methods = [line.rsplit(maxsplit=4)[0] for line in lines[2:]]
+    assert methods == ["Harvest (defaults)", "Harvest (--keywords-only)",
+                       "Peer (USE k-means, k=3)", "Peer (USE kNN-15 + Leiden)",
+                       "Baseline (TF-IDF+LSA, k-means k=3)"]
+
+
+def test_cluster_file_uses_the_apps_semantic_defaults(tmp_path: Path) -> None:
+    """Without --keywords-only the file is grouped by meaning: statements that share no
+    keyword but say the same thing land together."""
+    source = tmp_path / "in.csv"
+    texts = ["Mehr Deutschkurse am Abend anbieten", "Sprachunterricht nach Feierabend",
+             "Abendkurse für die deutsche Sprache", "Integrationskurse abends für Berufstätige",
+             "Mehr Busse in der Nacht", "Nachtbusse öfter fahren lassen",
+             "Der ÖPNV soll nachts häufiger fahren", "Straßenbahn auch spät am Abend"]
+    with source.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text"])
+        writer.writerows([t] for t in texts)
+    out = tmp_path / "out.csv"
+    cluster_file(source, "text", out)
+    with out.open(encoding="utf-8") as handle:
+        themes = [r["theme_id"] for r in csv.DictReader(handle)]
+    assert len(set(themes[:4])) == 1 and len(set(themes[4:])) == 1, themes
+    assert themes[0] != themes[4]
 
 
 def test_a_missing_column_is_named(tmp_path: Path) -> None:
