@@ -124,7 +124,7 @@ class EngineSettings:
     semantic_resolution_small: float = 1.0
     """... and of 500 and fewer (between: log-linear). A small graph of 15 neighbours each
     is dense: at 0.8 the demo's six tables fold into four themes"""
-    calm_margin: float = 0.15
+    calm_margin: float = 0.5
     """an earlier statement changes theme only if its links to the new theme outweigh
     those to its theme by this share of all its links ..."""
     calm_move_share: float = 0.03
