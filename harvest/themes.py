@@ -41,7 +41,7 @@ from harvest.model import (
     StatementId,
     Theme,
 )
-from harvest.semantic import statement_graph
+from harvest.semantic import NeighbourCache, statement_graph
 from harvest.text import analyse
 
 Similarity = Callable[[Sequence[Document]], Iterable[tuple[StatementId, StatementId, float]]]
@@ -420,24 +420,28 @@ def detect_themes(
     seed: int = 0,
     similarity: Similarity | None = None,
     vectors: Mapping[StatementId, np.ndarray] | None = None,
+    neighbours: NeighbourCache | None = None,
 ) -> Clustering:
     """Group statements into labelled themes with stable ids, and flag demands.
 
     Deterministic: the same documents (in any order), overrides, settings, previous
     clustering and seed give the same result. ``vectors`` (statement id -> unit sentence
     vector, :mod:`harvest.embedding`) groups by meaning and keywords together; a
-    statement without a vector is placed by its keywords. ``similarity`` optionally adds
-    a second signal, statement pairs with weights, to the keyword-only engine.
+    statement without a vector is placed by its keywords. ``neighbours`` (one per
+    workshop, kept by the caller) makes the next recompute search only new statements'
+    neighbours; the result is the same. ``similarity`` optionally adds a second signal,
+    statement pairs with weights, to the keyword-only engine.
     """
     with collector_paused():
         return _detect_themes(documents, overrides, settings, previous, language, seed,
-                              similarity, vectors)
+                              similarity, vectors, neighbours)
 
 
 def _detect_themes(documents: Sequence[Document], overrides: Overrides,
                    settings: EngineSettings, previous: Clustering | None, language: str,
                    seed: int, similarity: Similarity | None,
-                   vectors: Mapping[StatementId, np.ndarray] | None) -> Clustering:
+                   vectors: Mapping[StatementId, np.ndarray] | None,
+                   neighbours: NeighbourCache | None = None) -> Clustering:
     docs = _unique_by_id(documents)
     language = language if language in ("de", "en") else settings.language
     lexicon = Lexicon.from_overrides(overrides)
@@ -470,7 +474,8 @@ def _detect_themes(documents: Sequence[Document], overrides: Overrides,
         parts = statement_graph(
             matrix, ws.matrix, k=settings.knn, keyword_k=settings.keyword_knn,
             keyword_weight=settings.keyword_weight, hub_share=settings.graph_hub_share,
-            duplicate_similarity=settings.duplicate_similarity, seed=seed)
+            duplicate_similarity=settings.duplicate_similarity, seed=seed,
+            ids=np.array([d.id for d in docs], dtype=np.int64), cache=neighbours)
         graph, copies = parts.graph, parts.copies
         named = {merges.get(t, t) for t in overrides.renames}
         state = _statement_themes(graph, labels, fixed, categories, docs, prev, settings, seed,
@@ -771,20 +776,19 @@ def _semantic_secondaries(clustering: Clustering, docs: list[Document], graph: s
         return clustering
     affinity = _affinity(graph, labels, len(ids))
     total = affinity.sum(axis=1)
+    rows = np.arange(len(docs))
+    own = np.maximum(labels, 0)
+    rivals = affinity.copy()
+    rivals[rows, own] = -1
+    best = rivals.argmax(axis=1)
+    best_links = rivals[rows, best]
+    clear = ((labels >= 0) & (total > 0) & (best_links >= settings.secondary_share * total)
+             & (best_links >= 0.5 * affinity[rows, own]))
     assignments = dict(clustering.assignments)
     for row, doc in enumerate(docs):
-        own = labels[row]
-        if own < 0 or total[row] <= 0:
-            continue
-        rivals = affinity[row].copy()
-        rivals[own] = -1
-        best = int(rivals.argmax())
-        if (rivals[best] >= settings.secondary_share * total[row]
-                and rivals[best] >= 0.5 * affinity[row, own]):
-            secondary: str | None = ids[best]
-        else:
-            secondary = None
-        assignments[doc.id] = replace(assignments[doc.id], secondary_theme_id=secondary)
+        secondary = ids[int(best[row])] if clear[row] else None
+        if assignments[doc.id].secondary_theme_id != secondary:
+            assignments[doc.id] = replace(assignments[doc.id], secondary_theme_id=secondary)
     return replace(clustering, assignments=assignments)
 
 
