@@ -40,12 +40,12 @@ def _search(data: np.ndarray, queries: np.ndarray, k: int, exact: bool,
     if exact:
         index = faiss.IndexFlatIP(data.shape[1])
     else:
-        cells = int(4 * math.sqrt(len(data)))
+        cells = max(1, int(math.sqrt(len(data))))
         quantizer = faiss.IndexFlatIP(data.shape[1])
         index = faiss.IndexIVFFlat(quantizer, data.shape[1], cells, faiss.METRIC_INNER_PRODUCT)
         index.cp.seed = seed
         index.train(data)
-        index.nprobe = 8
+        index.nprobe = 6
     index.add(data)
     sims, found = index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
     return sims, found
@@ -116,7 +116,12 @@ class NeighbourCache:
         return sims, found
 
 
-def knn_graph(x: np.ndarray, k: int, *, exact_limit: int = 20_000, seed: int = 0,
+EXACT_LIMIT = 5_000
+"""Up to this many statements, neighbours are exact; above, approximate (inverted-file
+index by meaning, 64-dimensional LSA by keywords): 100,000 in seconds, not minutes."""
+
+
+def knn_graph(x: np.ndarray, k: int, *, exact_limit: int = EXACT_LIMIT, seed: int = 0,
               ids: np.ndarray | None = None,
               cache: NeighbourCache | None = None) -> sp.csr_matrix:
     """Symmetric ``n x n`` graph: each row linked to its ``k`` most similar rows (inner
@@ -195,6 +200,22 @@ def _sparse_knn(x: sp.csr_matrix, k: int, block: int = 4096) -> sp.csr_matrix:
     return graph.maximum(graph.T).tocsr()
 
 
+def _reduced(weighted: sp.csr_matrix, seed: int, dims: int = 64) -> np.ndarray:
+    """Unit rows of a 64-dimensional LSA of the keyword vectors (all-zero rows stay zero),
+    for approximate keyword neighbours of a very large workshop."""
+    from sklearn.decomposition import TruncatedSVD
+
+    dims = min(dims, weighted.shape[1] - 1)
+    if dims < 2:
+        return np.zeros((weighted.shape[0], 1), dtype=np.float32)
+    reduced = TruncatedSVD(dims, random_state=seed).fit_transform(weighted).astype(np.float32)
+    empty = np.diff(weighted.indptr) == 0
+    reduced[empty] = 0.0
+    norms = np.linalg.norm(reduced, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return reduced / norms
+
+
 @dataclass(frozen=True)
 class GraphParts:
     """The statement graph and what it was made of."""
@@ -240,7 +261,11 @@ def statement_graph(vectors: np.ndarray | None, keywords: sp.csr_matrix, *, k: i
         copies = near_copies(meaning, duplicate_similarity)
         graph = graph + meaning
     if keyword_weight > 0 and n > 1:
-        words = _sparse_knn(keyword_vectors(keywords, hub_share), keyword_k)
+        weighted = keyword_vectors(keywords, hub_share)
+        if n <= EXACT_LIMIT:
+            words = _sparse_knn(weighted, keyword_k)
+        else:
+            words = knn_graph(_reduced(weighted, seed), keyword_k, seed=seed)
         graph = graph + keyword_weight * words
     graph = sp.csr_matrix(graph)
     if copies:

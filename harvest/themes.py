@@ -584,10 +584,11 @@ def _statement_themes(graph: sp.csr_matrix, labels: np.ndarray, fixed: np.ndarra
                 fresh += 1
             initial.append(label)
     upper = sp.triu(graph, k=1).tocoo()
+    passes = settings.leiden_iterations if n <= 5000 else settings.leiden_iterations_large
     membership = np.asarray(leiden(
         n, list(zip(upper.row.tolist(), upper.col.tolist(), strict=True)),
-        upper.data.astype(np.float64).tolist(), _resolution(n, settings), seed, initial),
-        dtype=np.int64)
+        upper.data.astype(np.float64).tolist(), _resolution(n, settings), seed, initial,
+        passes), dtype=np.int64)
     membership[np.diff(graph.indptr) == 0] = -1
     # Communities, largest first, ties by first row (deterministic).
     found = [c for c in np.unique(membership).tolist() if c >= 0]
