@@ -121,8 +121,9 @@ def calm(step: int) -> None:
     demo = [Document(i, s["text"], kind=s.get("kind")) for i, s in enumerate(spec["statements"])]
     vectors = cached_vectors("demo", [d.text for d in demo])
     shares, final = _grow(demo, {d.id: vectors[i] for i, d in enumerate(demo)}, 50, 5)
-    print(f"demo ({len(demo)}), per 5 new from the 50th: mean {100 * sum(shares) / len(shares):.2f} %"
-          f", max {100 * max(shares):.1f} % (goal: max 5 %), {len(final.themes)} themes")
+    mean = 100 * sum(shares) / len(shares)
+    print(f"demo ({len(demo)}), per 5 new from the 50th: mean {mean:.2f} %, "
+          f"max {100 * max(shares):.1f} % (goal: max 5 %), {len(final.themes)} themes")
     path = SETS[0][1]
     rows = sorted(read_rows(path), key=lambda r: (int(r["timestamp"]), int(r["comment_id"])))
     docs = [Document(i, r["text"]) for i, r in enumerate(rows)]
@@ -177,9 +178,9 @@ def child_add_one(_: int) -> dict[str, float]:
 
 
 def child_big(n: int) -> dict[str, float]:
+    import igraph  # noqa: F401 - library imports are not part of a recompute
     import numpy as np
 
-    import igraph  # noqa: F401 - library imports are not part of a recompute
     from harvest.model import Document
     from harvest.themes import detect_themes
 
