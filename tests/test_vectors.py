@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from harvest import migrations as schema
 from harvest.backup import create_backup, restore_backup
+from harvest.cli import main
 from harvest.embedding import DIMENSIONS, MODEL_VERSION, default_encoder, encode, text_key
 from harvest.store import Store
 from harvest.vectors import (
@@ -248,3 +249,26 @@ def test_a_backup_carries_the_vectors_and_a_restore_maps_them_to_new_ids(
             assert np.array_equal(copied[new.id], original[old])
         assert target.missing_vectors(restored.workshop_id) == []  # the emoji row came too
         assert embed_pending(target, restored.workshop_id, encoder=CountingEncoder()) == 0
+
+
+def test_the_cli_embeds_after_import_and_add_with_progress_on_stderr(
+    capsys: pytest.CaptureFixture[str], sqlite_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "viele.txt"
+    path.write_text("\n".join(f"Vorschlag {n}: mehr Grünflächen im Quartier {n}"
+                              for n in range(120)), encoding="utf-8")
+    assert main(["--db", sqlite_url, "import", "Viele", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert "Imported 120 statements" in out
+    lines = err.splitlines()
+    assert lines[0] == "Embedding statements for the board: 0/120"
+    assert lines[-1] == "Embedding statements for the board: 120/120"
+    assert 3 <= len(lines) <= 12  # a line per tenth, not per statement
+    assert main(["--db", sqlite_url, "add", "Viele", "--table", "Ufer",
+                 "Ein", "Bolzplatz", "am", "Fluss"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.strip().isdigit()
+    with Store(sqlite_url) as store:
+        workshop = store.get_workshop("viele")
+        assert store.vector_count(workshop.id) == 121
+        assert int(out) in store.statement_vectors(workshop.id)
