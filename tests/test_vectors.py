@@ -20,9 +20,12 @@ from harvest.store import Store
 from harvest.vectors import (
     SIMILAR_THRESHOLD,
     BackgroundEmbedder,
+    background_embedder,
     embed_pending,
     similar_statements,
 )
+from tests.test_app import app, texts, workshop_with
+from tests.test_privacy import app_store  # noqa: F401 - the app's store fixture
 
 
 class CountingEncoder:
@@ -272,3 +275,46 @@ def test_the_cli_embeds_after_import_and_add_with_progress_on_stderr(
         workshop = store.get_workshop("viele")
         assert store.vector_count(workshop.id) == 121
         assert int(out) in store.statement_vectors(workshop.id)
+
+
+def test_the_entry_page_says_similar_to_before_saving_and_keeps_the_draft(
+    app_store: Store,  # noqa: F811
+) -> None:
+    workshop_id, tokens = workshop_with(app_store, 6)
+    said = app_store.add_statement(workshop_id, "Mehr Deutschkurse am Abend für Berufstätige",
+                                   table="Sprache & Bildung")
+    embed_pending(app_store, workshop_id)
+    count = len(app_store.statements(workshop_id))
+    entry = app(tokens["facilitator"])
+    entry.selectbox(key="entry_table").set_value("Arbeit & Ausbildung").run()
+
+    draft = "Deutschkurse am Abend für Berufstätige anbieten"
+    entry.chat_input(key="entry_text").set_value(draft).run()
+    assert not entry.exception
+    assert "Ähnlich wie" in entry.warning[0].value and said.text in entry.warning[0].value
+    assert draft in [c.value for c in entry.code]  # the draft stays on the page
+    assert len(app_store.statements(workshop_id)) == count and not entry.success
+    [save] = [b for b in entry.button if b.label == "Trotzdem speichern"]
+    save.click().run()
+    assert not entry.exception and not entry.warning
+    assert app_store.statements(workshop_id)[-1].text == draft
+    assert app_store.statements(workshop_id)[-1].table_name == "Arbeit & Ausbildung"
+
+    # a second Enter with the same text saves too; discarding saves nothing
+    again = "Abends mehr Deutschkurse für Leute mit Job"
+    entry.chat_input(key="entry_text").set_value(again).run()
+    assert entry.warning and len(app_store.statements(workshop_id)) == count + 1
+    entry.chat_input(key="entry_text").set_value(again).run()
+    assert any("Gespeichert" in s.value for s in entry.success)
+    assert app_store.statements(workshop_id)[-1].text == again
+    entry.chat_input(key="entry_text").set_value("Mehr Abendkurse in Deutsch für Berufstätige").run()
+    [drop] = [b for b in entry.button if b.label == "Verwerfen"]
+    drop.click().run()
+    assert not entry.warning and len(app_store.statements(workshop_id)) == count + 2
+
+    # something new is saved at the first Enter, and embedded in the background
+    entry.chat_input(key="entry_text").set_value("Ein Bolzplatz hinter der Schule").run()
+    assert not entry.warning and any("Gespeichert" in s.value for s in entry.success)
+    assert background_embedder().wait_idle(60)
+    assert app_store.missing_vectors(workshop_id) == []
+    assert "Bolzplatz" in texts(entry)
