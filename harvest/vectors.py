@@ -40,6 +40,7 @@ __all__ = [
     "Similar",
     "background_embedder",
     "embed_pending",
+    "loaded_encoder",
     "similar_statements",
 ]
 
@@ -175,7 +176,10 @@ class BackgroundEmbedder:
         self._thread: threading.Thread | None = None
 
     def request(self, store: Store, workshop_id: int) -> None:
-        """Embed the workshop's missing vectors soon (never blocks, never raises)."""
+        """Embed the workshop's missing vectors soon (returns at once, never raises;
+        the very first request of a process loads the model here, about 1 s)."""
+        if self._encoder is None:
+            self._encoder = loaded_encoder()
         key = (store.url, workshop_id)
         with self._cond:
             self._pending.setdefault(key, store)
@@ -232,8 +236,27 @@ class BackgroundEmbedder:
                     self._cond.notify_all()
 
 
-_SHARED: BackgroundEmbedder | None = None
+_WARM: set[int] = set()
 _SHARED_LOCK = threading.Lock()
+
+
+def loaded_encoder() -> Encoder:
+    """The default encoder with its weights in memory (they load on the first encode).
+
+    Call it on the thread that asks for work, not in a background thread: numpy reads
+    the weights' headers with ``ast``, and CPython 3.11's ``ast`` cannot run in two
+    threads at once (Streamlit compiles its scripts with it; the loser fails with
+    "AST constructor recursion depth mismatch").
+    """
+    encoder = default_encoder()
+    with _SHARED_LOCK:
+        if id(encoder) not in _WARM:
+            encoder.encode(["Harvest"])
+            _WARM.add(id(encoder))
+    return encoder
+
+
+_SHARED: BackgroundEmbedder | None = None
 
 
 def background_embedder() -> BackgroundEmbedder:
