@@ -37,6 +37,7 @@ from harvest.intake import InvalidInput
 from harvest.model import KINDS, OTHER_THEME_ID, Workshop
 from harvest.store import DatabaseUnavailable, Store, StoreError, WorkshopNotFound, database_url
 from harvest.summary import escape_markdown
+from harvest.vectors import background_embedder, similar_statements
 
 REFRESH_SECONDS = float(os.environ.get("HARVEST_REFRESH_SECONDS", "3"))
 TOKEN_RECHECK_SECONDS = 10.0
@@ -73,6 +74,12 @@ def open_store(url: str) -> Store:
 
 def get_store() -> Store:
     return open_store(db_url())
+
+
+def embed_soon(workshop_id: int) -> None:
+    """Ask the server's one background embedder for the vectors of new or edited
+    statements: returns at once, the board shows them by their keywords meanwhile."""
+    background_embedder().request(get_store(), workshop_id)
 
 
 @st.cache_resource
@@ -509,9 +516,23 @@ def page_import_section(acc: Access | None) -> None:
             show_store_error(exc)
             return
         st.success(T("import.done", n=len(result.rows), title=ws.title))
+        embed_soon(ws.id)
+        embedding_progress(ws.id)
         if moderator_ws is None:
             links = access.workshop_links(store, ws, base_url=base_url())
             show_links(links)
+
+
+@st.fragment(run_every=1.0)
+def embedding_progress(workshop_id: int) -> None:
+    """The background embedding of an import, as a progress bar (the board is usable
+    by keywords meanwhile)."""
+    status = background_embedder().status(get_store(), workshop_id)
+    if status is None:
+        st.caption(T("import.embedded"))
+        return
+    done, total = status
+    st.progress(done / total if total else 0.0, text=T("import.embedding", done=done, total=total))
 
 
 def escape_md(text: str | None) -> str:
@@ -702,10 +723,13 @@ def page_entry() -> None:
         if st.button(T("entry.retry"), key="entry_retry", type="primary"):
             submit_statement(ws, unsent["table"], unsent["kind"], unsent["text"])
             st.rerun()
+    similar_drafts(ws)
     recent_entries(ws)
 
 
 def submit_statement(ws: Workshop, table: str | None, kind: str | None, text: str) -> None:
+    if held_as_similar(ws, table, kind, text):
+        return
     store = get_store()
     session = st.session_state.setdefault("entry_session", uuid.uuid4().hex)
     # the same text from the same person at the same table is a double submit, not news
@@ -733,6 +757,53 @@ def submit_statement(ws: Workshop, table: str | None, kind: str | None, text: st
         mine.append(statement.id)
         st.toast(T("entry.saved", id=statement.id), icon=":material/check_circle:")
         st.success(T("entry.saved", id=statement.id))
+        embed_soon(ws.id)
+
+
+def held_as_similar(ws: Workshop, table: str | None, kind: str | None, text: str) -> bool:
+    """Hold a draft back once if the workshop has statements like it ("Ähnlich wie");
+    the same draft again (a second Enter, "Trotzdem speichern") is saved. Only others'
+    statements count (one's own double submit is caught by the store). The held text
+    stays on the page until saved or dropped; a failing check never blocks a save."""
+    held: list[dict[str, Any]] = st.session_state.setdefault("entry_similar", [])
+    for item in held:
+        if item["text"].strip() == text.strip() and item["table"] == table:
+            held.remove(item)
+            return False
+    try:
+        store = get_store()
+        mine = set(st.session_state.get("entry_mine", []))
+        vectors = {k: v for k, v in store.statement_vectors(ws.id).items() if k not in mine}
+        matches = [
+            store.get_statement(hit.statement_id)
+            for hit in similar_statements(None, ws.id, text, vectors=vectors)
+        ]
+    except Exception:  # noqa: BLE001 - a hint must never stand between text and store
+        return False
+    if not matches:
+        return False
+    held.append({"id": uuid.uuid4().hex, "text": text, "table": table, "kind": kind,
+                 "matches": [(s.text, s.table_name or "") for s in matches]})
+    return True
+
+
+def similar_drafts(ws: Workshop) -> None:
+    """Each held draft with the statements it resembles and the two ways on."""
+    held: list[dict[str, Any]] = st.session_state.get("entry_similar", [])
+    for item in list(held):
+        with st.container(border=True):
+            shown = [f"- {escape_md(t)} · *{escape_md(where)}*" for t, where in item["matches"]]
+            st.warning("\n".join([f"**{T('entry.similar')}**", "", *shown]))
+            st.caption(T("entry.similar_held"))
+            st.code(item["text"], language=None)
+            left, right = st.columns(2)
+            if left.button(T("entry.save_anyway"), key=f"similar_save_{item['id']}",
+                           type="primary"):
+                submit_statement(ws, item["table"], item["kind"], item["text"])
+                st.rerun()
+            if right.button(T("entry.discard"), key=f"similar_drop_{item['id']}"):
+                held.remove(item)
+                st.rerun()
 
 
 def recent_entries(ws: Workshop) -> None:
@@ -763,6 +834,7 @@ def recent_entries(ws: Workshop) -> None:
                 except (InvalidInput, StoreError) as exc:
                     show_store_error(exc)
                 else:
+                    embed_soon(ws.id)
                     st.rerun()
             undo_label = T("entry.undo") if not s.hidden else T("entry.redo")
             if st.button(undo_label, key=f"undo_{s.id}"):

@@ -24,6 +24,8 @@ ids in links and events), so the restored workshop is the same workshop.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import gzip
 import json
 import re
@@ -38,6 +40,7 @@ from sqlalchemy.engine import Connection
 
 from harvest import __version__
 from harvest import migrations as schema
+from harvest.embedding import text_key
 from harvest.store import Store, WorkshopNotFound
 
 __all__ = [
@@ -155,7 +158,28 @@ def _workshop_part(conn: Connection, workshop_row: sa.RowMapping) -> dict[str, A
             query = sa.select(table).where(table.c.workshop_id == workshop_id)
         order = table.c.key if name == "meta" else table.c.id
         part[name] = _rows(conn, query.order_by(order), table)
+    part["vectors"] = _vector_rows(conn, workshop_id)
     return part
+
+
+def _vector_rows(conn: Connection, workshop_id: int) -> list[dict[str, Any]]:
+    """The statements' sentence vectors (base64 float32 bytes): carried rather than
+    rebuilt, so a restored board is the semantic one at once."""
+    vectors = schema.vectors
+    query = (
+        sa.select(vectors.c.statement_id, vectors.c.model, vectors.c.text_key, vectors.c.vector)
+        .where(vectors.c.workshop_id == workshop_id)
+        .order_by(vectors.c.statement_id)
+    )
+    return [
+        {
+            "statement_id": row.statement_id,
+            "model": row.model,
+            "text_key": row.text_key,
+            "vector": None if row.vector is None else base64.b64encode(row.vector).decode(),
+        }
+        for row in conn.execute(query)
+    ]
 
 
 def create_backup(store: Store, workshop: int | str | None = None) -> bytes:
@@ -224,7 +248,7 @@ def read_backup(data: bytes) -> dict[str, Any]:
         for key in ("id", "slug", "title", "revision", "created_at", "max_chars"):
             if key not in part["workshop"]:
                 raise BackupError(f"damaged Harvest backup: workshop {number} has no {key!r}")
-        for name, _ in _PARTS:
+        for name in (*(name for name, _ in _PARTS), "vectors"):
             rows = part.get(name, [])
             if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
                 raise BackupError(
@@ -455,6 +479,7 @@ def _restore_one(conn: Connection, part: dict[str, Any], *, replace: bool) -> Re
         elif rows:
             remapped.append(name)
 
+    _restore_vectors(conn, part, remap, new_workshop_id)
     if "actions" in remapped or "statements" in remapped:
         _rewrite_json(conn, schema.actions, "payload", remap.ids["actions"].values(), remap.payload)
     if {"workshops", "tables"} & set(remapped):
@@ -474,6 +499,37 @@ def _restore_one(conn: Connection, part: dict[str, Any], *, replace: bool) -> Re
         replaced=existing is not None,
         remapped=tuple(remapped),
     )
+
+
+def _restore_vectors(
+    conn: Connection, part: dict[str, Any], remap: _Remap, workshop_id: int
+) -> None:
+    """Insert the archive's vectors for the restored statements. A vector whose key does
+    not match its statement's text (a hand-edited archive) is left out: the next
+    ``embed_pending`` embeds that text. Archives from before vectors have none."""
+    texts = {r.get("id"): r.get("text") for r in part.get("statements", [])}
+    now = datetime.now(UTC)
+    rows = []
+    for r in part.get("vectors", []):
+        text = texts.get(r.get("statement_id"))
+        if not isinstance(text, str) or r.get("text_key") != text_key(text):
+            continue
+        try:
+            blob = None if r.get("vector") is None else base64.b64decode(r["vector"], validate=True)
+        except (binascii.Error, TypeError, ValueError):
+            raise BackupError("damaged Harvest backup: a vector is not base64") from None
+        rows.append(
+            {
+                "statement_id": remap.id("statements", r["statement_id"]),
+                "workshop_id": workshop_id,
+                "model": str(r.get("model", "")),
+                "text_key": r["text_key"],
+                "vector": blob,
+                "created_at": now,
+            }
+        )
+    if rows:
+        conn.execute(schema.vectors.insert(), rows)
 
 
 def _json_map(text: str, rewrite: Callable[[Any], Any]) -> str:

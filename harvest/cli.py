@@ -50,6 +50,38 @@ def _warn(*parts: object) -> None:
     print(*parts, file=sys.stderr)
 
 
+EMBED_PROGRESS_FROM = 50  # statements; one `harvest add` embeds in milliseconds, silently
+
+
+def _embed(store: Store, workshop: Workshop) -> None:
+    """Embed the workshop's new statements for the meaning-based board, with a progress
+    line on stderr for a longer run (redrawn on a terminal, every tenth otherwise). The
+    statements are stored already: a failure here only delays meaning, never loses text."""
+    from harvest.vectors import embed_pending
+
+    live = sys.stderr.isatty()
+    shown = {"step": -1}
+
+    def progress(done: int, total: int) -> None:
+        if total < EMBED_PROGRESS_FROM:
+            return
+        step = done * 10 // total
+        if not live and step == shown["step"]:
+            return
+        shown["step"] = step
+        line = f"Embedding statements for the board: {done}/{total}"
+        print(("\r" + line) if live else line, end="" if live else "\n", file=sys.stderr,
+              flush=True)
+
+    try:
+        embed_pending(store, workshop.id, progress=progress)
+    except Exception as exc:  # noqa: BLE001 - the statements are safe; say so and go on
+        _warn(f"\nNot embedded yet ({exc}); the app embeds them when it next runs.")
+    else:
+        if live and shown["step"] >= 0:
+            print(file=sys.stderr)
+
+
 @contextmanager
 def _open_store(args: argparse.Namespace) -> Iterator[Store]:
     from harvest.store import Store
@@ -128,6 +160,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
             f"Imported {len(ids)} statements into {workshop.title!r} "
             f"(workshop {workshop.slug}){skipped}."
         )
+        _embed(store, workshop)
     return EXIT_OK
 
 
@@ -163,6 +196,7 @@ def _cmd_add(args: argparse.Namespace) -> int:
             workshop.id, text, table=args.table, kind=args.kind, author=args.author,
             origin="typed",
         )
+        _embed(store, workshop)
     _say(statement.id)
     return EXIT_OK
 
@@ -208,6 +242,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     with _open_store(args) as store:
         workshop = create_demo(store)
+        _embed(store, workshop)
         count = len(store.statements(workshop.id))
         tables = len(store.tables(workshop.id))
         _say(
@@ -257,6 +292,8 @@ def _cmd_restore(args: argparse.Namespace) -> int:
     data = sys.stdin.buffer.read() if args.path == "-" else Path(args.path).read_bytes()
     with _open_store(args) as store:
         restored = restore_backup(store, data, replace=args.replace, only=args.workshop)
+        for item in restored:  # an archive from before vectors: embed its statements
+            _embed(store, store.get_workshop(item.workshop_id))
     for item in restored:
         how = "replaced" if item.replaced else "restored"
         _say(

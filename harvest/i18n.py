@@ -113,6 +113,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "A workshop with this name exists. Open it with its moderator link and import there.",
     ),
     "import.done": ("{n} Aussagen in „{title}“ importiert.", "Imported {n} statements into “{title}”."),
+    "import.embedding": (
+        "Die Bedeutung der Aussagen wird erfasst: {done} von {total}. Das Board zeigt sie "
+        "schon jetzt, nach Stichworten geordnet.",
+        "Reading the statements' meaning: {done} of {total}. The board shows them already, "
+        "grouped by keywords.",
+    ),
+    "import.embedded": (
+        "Bedeutung erfasst: das Board ordnet die Aussagen auch nach ihrem Sinn.",
+        "Meaning read: the board groups the statements by what they say, too.",
+    ),
     # board
     "board.view": ("Ansicht", "View"),
     "board.all": ("alle", "all"),
@@ -145,6 +155,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Diese Aussage ist schon gespeichert – nichts doppelt.",
         "This statement is already saved – nothing doubled.",
     ),
+    "entry.similar": ("Ähnlich wie:", "Similar to:"),
+    "entry.similar_held": (
+        "Noch nicht gespeichert: trotzdem speichern (oder denselben Text nochmal mit Enter) "
+        "oder verwerfen.",
+        "Not saved yet: save anyway (or Enter the same text again) or discard.",
+    ),
+    "entry.save_anyway": ("Trotzdem speichern", "Save anyway"),
+    "entry.discard": ("Verwerfen", "Discard"),
     "entry.recent": ("Meine letzten Aussagen", "My recent statements"),
     "entry.edit": ("Bearbeiten", "Edit"),
     "entry.change": ("Ändern", "Change"),

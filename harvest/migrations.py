@@ -160,6 +160,31 @@ meta = sa.Table(
     sa.Column("updated_at", UTCDateTime, nullable=False),
 )
 
+# One row per statement: the vector of its current text (embedded off the request path).
+# Keyed by statement, not by text alone, so it lives and dies with the statement (a
+# delete for good, a deleted workshop or an edit removes it in the same transaction,
+# and no counting of who else uses a text is needed for erasure); ``text_key`` and
+# ``model`` let a text embedded once be copied to a statement with the same text
+# instead of embedded again. ``vector`` is NULL for a text the encoder cannot read (so
+# it is not tried again); otherwise float32 bytes, little-endian.
+vectors = sa.Table(
+    "statement_vectors",
+    metadata,
+    sa.Column(
+        "statement_id",
+        sa.ForeignKey("statements.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    sa.Column("workshop_id", sa.ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("model", sa.String(80), nullable=False),
+    sa.Column("text_key", sa.String(64), nullable=False),
+    sa.Column("vector", sa.LargeBinary, nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Index("ix_statement_vectors_workshop", "workshop_id", "model"),
+    sa.Index("ix_statement_vectors_key", "model", "text_key"),
+)
+
 
 def _create(*tables: sa.Table) -> Callable[[Connection], None]:
     """A migration step that creates ``tables`` (with their indexes)."""
@@ -178,6 +203,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
         _create(workshops, workshop_tables, statements, statement_versions, events),
     ),
     (2, "curation actions, access links, workshop meta", _create(actions, links, meta)),
+    (3, "sentence vectors of statements, by text key and model", _create(vectors)),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from harvest import migrations
+from harvest.embedding import text_key
 from harvest.intake import BinaryText, EmptyStatement, StatementTooLong, UnknownKind
 from harvest.model import Statement, Table, Workshop
 from harvest.store import (
@@ -157,6 +158,7 @@ def test_delete_workshop_removes_everything_it_holds(store: Store, workshop: Wor
         store.record_action(w.id, "rename", {"theme": "t1", "label": "Sprache"})
         store.save_link(w.id, "participant", f"hash-{w.id}")
         store.set_meta(w.id, "positions", {"a": [1, 2]})
+        store.save_vectors("test-model", [(s.id, text_key("Mehr Kurse am Abend"), None)])
     before = _counts(store.url, workshop.id)
     assert all(n > 0 for n in before.values()), before
 
@@ -598,21 +600,23 @@ def _create_v1_database(url: str) -> None:
 def test_opening_an_old_database_upgrades_it_and_keeps_data(store_url: str) -> None:
     _create_v1_database(store_url)
     with Store(store_url) as store:
-        assert store.schema_version() == migrations.LATEST_VERSION == 2
+        assert store.schema_version() == migrations.LATEST_VERSION == 3
         workshop = store.get_workshop("alt")
         assert (workshop.title, workshop.max_chars, workshop.revision) == ("Alter Workshop", 500, 3)
         assert [s.text for s in store.statements(workshop.id)] == ["Überlebt das Upgrade"]
         store.record_action(workshop.id, "rename", {"theme": "t", "label": "neu"})
         store.set_meta(workshop.id, "k", 1)
+        # the old statement gets its vector like a new one (migration 3)
+        assert store.missing_vectors(workshop.id) == [(1, "Überlebt das Upgrade")]
     engine = sa.create_engine(store_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         recorded = conn.execute(
             sa.select(migrations.schema_migrations.c.version, migrations.schema_migrations.c.name)
         ).all()
     engine.dispose()
-    assert [version for version, _ in recorded] == [1, 2]
+    assert [version for version, _ in recorded] == [1, 2, 3]
     with Store(store_url) as again:  # opening a current database applies nothing
-        assert again.schema_version() == 2
+        assert again.schema_version() == 3
 
 
 def test_unreachable_postgresql_raises_database_unavailable() -> None:
@@ -786,5 +790,5 @@ def test_servers_opening_a_new_database_at_once_migrate_it_once(store_url: str) 
     engine = sa.create_engine(store_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         versions = conn.execute(sa.select(migrations.schema_migrations.c.version)).scalars()
-        assert sorted(versions) == [1, 2]
+        assert sorted(versions) == [1, 2, 3]
     engine.dispose()
