@@ -10,6 +10,7 @@ same state.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ from harvest.conceptmap import (
 from harvest.curation import overrides_from_actions
 from harvest.layout import compute_layout
 from harvest.model import Assignment, Clustering, Document, Statement, Theme, Workshop
+from harvest.semantic import NeighbourCache
 from harvest.store import Store
 from harvest.themes import EngineSettings, detect_themes
 
@@ -146,13 +148,33 @@ def load_state(store: Store, workshop_id: int) -> SavedState:
     if not isinstance(state, dict):
         return SavedState(None, {}, {}, {})
     themes = themes_from_data(state.get("themes"))
-    previous = Clustering(themes=themes, assignments={}) if themes else None
+    last = state.get("last_theme_number")
+    number = last if isinstance(last, int) else 0
+    previous = (Clustering(themes=themes, assignments={}, last_theme_number=number)
+                if themes else None)
     raw_colors = state.get("colors")
     colors = {str(k): str(v) for k, v in raw_colors.items()} if isinstance(raw_colors, dict) else {}
     return SavedState(
         previous, _positions(state.get("positions")), _positions(state.get("wall_positions")),
         colors,
     )
+
+
+def neighbour_cache(store: Store, workshop_id: int) -> NeighbourCache:
+    """The neighbour lists of this workshop's last recompute in this process (the next
+    recompute searches only new statements; the result is the same without it)."""
+    key = (store.url, workshop_id)
+    with _CACHES_LOCK:
+        cache = _CACHES.get(key)
+        if cache is None:
+            cache = _CACHES[key] = NeighbourCache()
+            while len(_CACHES) > 64:
+                _CACHES.pop(next(iter(_CACHES)))
+        return cache
+
+
+_CACHES: dict[tuple[str, int], NeighbourCache] = {}
+_CACHES_LOCK = threading.Lock()
 
 
 def compute_board(
@@ -164,20 +186,25 @@ def compute_board(
     seed: int = 0,
     persist: bool = True,
 ) -> Board:
-    """Recompute a workshop's board from the store, continuing from the saved state."""
+    """Recompute a workshop's board from the store, continuing from the saved state:
+    grouped by meaning where the statements' vectors are in, by keywords otherwise."""
     workshop = store.get_workshop(workshop_ref)
     revision = store.revision(workshop.id)
     statements = tuple(s for s in store.statements(workshop.id) if not s.hidden)
     overrides = overrides_from_actions(store.actions(workshop.id))
     saved = load_state(store, workshop.id)
     documents = documents_of(statements)
+    settings = engine or EngineSettings()
+    vectors = store.statement_vectors(workshop.id) if settings.semantic else None
     clustering = detect_themes(
         documents,
         overrides=overrides,
-        settings=engine or EngineSettings(),
+        settings=settings,
         previous=saved.previous,
         language=workshop.language,
         seed=seed,
+        vectors=vectors,
+        neighbours=neighbour_cache(store, workshop.id) if vectors else None,
     )
     graph = build_concept_map(
         clustering,
@@ -202,6 +229,7 @@ def compute_board(
             {
                 "revision": revision,
                 "themes": themes_to_data(clustering.themes),
+                "last_theme_number": clustering.last_theme_number,
                 # keep positions of nodes that left the map too: if they come back, they
                 # come back where people last saw them
                 "positions": {**saved.positions, **{k: list(v) for k, v in positions.items()}},

@@ -1177,6 +1177,16 @@ class Store:
         now = _now()
         ids = sorted(wanted)
         with self._write() as conn:
+            # The board's meaning arrived: a new revision, so every viewer on every
+            # server recomputes. Workshop rows first, as every writer locks them.
+            workshops: set[int] = set()
+            for start in range(0, len(ids), 500):
+                workshops.update(int(w) for w in conn.execute(
+                    sa.select(statements_t.c.workshop_id).distinct()
+                    .where(statements_t.c.id.in_(ids[start : start + 500]))
+                ).scalars())
+            for workshop_id in sorted(workshops):
+                self._bump(conn, workshop_id)
             for start in range(0, len(ids), 500):
                 # lock the rows (PostgreSQL), so an edit waits until these are stored
                 current = conn.execute(
