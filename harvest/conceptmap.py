@@ -410,11 +410,21 @@ def build_concept_map(
             key=lambda a: a.statement_id,
         )
         room = max(budget - graph.number_of_nodes(), 0)
-        shown = [a for a in demands if theme_node(a.theme_id) in graph]
+        # Near-copies of one demand (by meaning) are one node with a "×N" mark.
+        copies: Counter[int] = Counter()
+        first_of: dict[int, int] = {}
+        for item in demands:
+            group = clustering.copies.get(item.statement_id, item.statement_id)
+            copies[first_of.setdefault(group, item.statement_id)] += 1
+        shown = [a for a in demands if theme_node(a.theme_id) in graph
+                 and a.statement_id in copies]
         for assignment in shown[: min(room, settings.max_demands)]:
             doc = docs.get(assignment.statement_id)
             text = doc.text if doc is not None else ""
             short = shorten(text, settings.demand_label_chars) if text.strip() else "…"
+            times = copies[assignment.statement_id]
+            if times > 1:
+                short = f"{short} ×{times}"
             theme_data = graph.nodes[theme_node(assignment.theme_id)]
             title = f"{words['demand']}: {' '.join(text.split())}"
             if assignment.demand_reason:
@@ -431,7 +441,7 @@ def build_concept_map(
                 color=theme_data["color"],
                 shape=SHAPES["demand"],
                 theme=assignment.theme_id,
-                count=1,
+                count=times,
                 weight=1.0,
                 is_other=bool(theme_data["is_other"]),
             )

@@ -186,3 +186,19 @@ def test_secondary_themes_come_from_meaning_too() -> None:
     assert secondaries, "some statements speak to two themes"
     for assignment in clustering.assignments.values():
         assert assignment.secondary_theme_id != assignment.theme_id
+
+
+def test_near_copies_of_a_demand_are_one_node_on_the_map_with_their_count() -> None:
+    from harvest.conceptmap import build_concept_map, demand_node
+
+    docs = demo_documents()[:60]
+    demand = "Die Stadt muss mehr Sprachkurse am Abend anbieten."
+    copies = [Document(2000 + i, text, kind="demand")
+              for i, text in enumerate([demand, demand + "  ", " " + demand, demand])]
+    everything = docs + copies
+    clustering = detect_themes(everything, vectors=vectors_of(everything))
+    graph = build_concept_map(clustering, everything)
+    nodes = [demand_node(c.id) for c in copies if demand_node(c.id) in graph]
+    assert len(nodes) == 1, nodes
+    data = graph.nodes[nodes[0]]
+    assert data["count"] >= 3 and f"×{data['count']}" in data["label"]
