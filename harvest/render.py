@@ -14,6 +14,7 @@ import io
 import math
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import matplotlib
 
@@ -114,7 +115,9 @@ def _save(figure: Figure, fmt: str, *, dpi: float, png_level: int | None = None)
     buffer = io.BytesIO()
     # TrueType embedding in PDF and real <text> in SVG; set per call, restored after.
     with matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none", "text.usetex": False}):
-        extra = {"pil_kwargs": {"compress_level": png_level}} if fmt == "png" and png_level else {}
+        extra: dict[str, Any] = (
+            {"pil_kwargs": {"compress_level": png_level}} if fmt == "png" and png_level else {}
+        )
         figure.savefig(
             buffer,
             format=fmt,
