@@ -263,7 +263,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{statements} Aussagen · {demands} Forderungen · {tables} Tische",
         "{statements} statements · {demands} demands · {tables} tables",
     ),
+    "poster.figures_no_tables": (
+        "{statements} Aussagen · {demands} Forderungen", "{statements} statements · {demands} demands"
+    ),
     "poster.tables": ("Thementische", "Theme tables"),
+    "poster.count": ("{n} Aussagen", "{n} statements"),
     "poster.demand": ("Forderung", "Demand"),
     "poster.statement": ("Aussage", "Statement"),
     "poster.more_themes": ("Weitere Themen", "More themes"),

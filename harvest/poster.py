@@ -35,7 +35,7 @@ from harvest.formats import POSTER_SIZES
 from harvest.i18n import translate
 from harvest.pictograms import CREDIT, pictogram_image
 from harvest.render import printable
-from harvest.summary import build_summary
+from harvest.summary import ThemeSummary, build_summary
 
 if TYPE_CHECKING:
     from harvest.board import Board
@@ -162,23 +162,35 @@ def wrap_text(text: str, width_mm: float, size_pt: float, bold: bool = False) ->
 
     A single word wider than the line is broken with a hyphen (nothing is dropped).
     """
-    room = width_mm * 0.97  # PNG and PDF rasterise a hair differently: keep a margin
+    # In units of the 100-px measuring font; a line's width is the sum of its words and
+    # spaces (kerning across a space is nil in DejaVu), so each word is measured once.
+    room = width_mm * 0.97 / (size_pt * _PT) * 100.0  # margin: PNG and PDF differ a hair
+    space = _width_at_100(" ", bold)
     lines: list[str] = []
+    used = 0.0
     for word in text.split():
-        while text_width(word, size_pt, bold) > room and len(word) > 1:
+        wide = _width_at_100(word, bold)
+        while wide > room and len(word) > 1:
             cut = len(word) - 1
-            while cut > 1 and text_width(word[:cut] + "-", size_pt, bold) > room:
+            while cut > 1 and _width_at_100(word[:cut] + "-", bold) > room:
                 cut -= 1
-            if lines and text_width(lines[-1] + " " + word[:cut] + "-", size_pt, bold) <= room:
-                lines[-1] += " " + word[:cut] + "-"
-            else:
-                lines.append(word[:cut] + "-")
+            lines.append(word[:cut] + "-")
+            used = _width_at_100(lines[-1], bold)
             word = word[cut:]
-        if lines and text_width(lines[-1] + " " + word, size_pt, bold) <= room:
+            wide = _width_at_100(word, bold)
+        if lines and used + space + wide <= room:
             lines[-1] += " " + word
+            used += space + wide
         else:
             lines.append(word)
+            used = wide
     return lines
+
+
+def fits_words(text: str, width_mm: float, size_pt: float, bold: bool = False) -> bool:
+    """Whether every word of ``text`` fits on a line of ``width_mm`` (none must break)."""
+    room = width_mm * 0.97 / (size_pt * _PT) * 100.0
+    return all(_width_at_100(word, bold) <= room for word in text.split())
 
 
 def _line_height(size_pt: float) -> float:
@@ -268,7 +280,7 @@ def _themes(board: Board, language: str) -> list[_Theme]:
     )
     out = []
     for theme in summary.themes:
-        demands = [Item(theme.theme_id, "demand", d) for t, _ in theme.demands
+        demands = [Item(theme.theme_id, "demand", d) for t in _best_demands(board, theme)
                    if (d := drawable(t))]
         voices = [Item(theme.theme_id, "statement", d) for t in theme.representatives
                   if (d := drawable(t))]
@@ -283,6 +295,24 @@ def _themes(board: Board, language: str) -> list[_Theme]:
             tuple(name for name, _ in theme.tables), theme.is_other,
         ))
     return out
+
+
+def _best_demands(board: Board, summary_theme: ThemeSummary, limit: int = 8) -> list[str]:
+    """The theme's most representative demands: most of the theme's keyword weight,
+    shorter first among equals (a big workshop has hundreds; the poster room for two)."""
+    texts = {text for text, _ in summary_theme.demands}
+    theme = board.clustering.theme(summary_theme.theme_id)
+    weights = dict(theme.keywords) if theme else {}
+    scored = []
+    for statement in board.statements:
+        if statement.text not in texts:
+            continue
+        assignment = board.clustering.assignments.get(statement.id)
+        found = set(assignment.keywords) if assignment else set()
+        score = sum(weights.get(k, 0.0) for k in found)
+        scored.append((-score, len(statement.text), statement.id, statement.text))
+    scored.sort()
+    return list(dict.fromkeys(text for *_, text in scored))[:limit]
 
 
 def _mix(color: str, other: str, share: float) -> str:
@@ -327,9 +357,9 @@ def layout_poster(
         y += _line_height(pt["title"])
     themes = _themes(board, lang)
     demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
-    figures = translate("poster.figures", lang, statements=len(board.statements),
-                        demands=demands, tables=len({s.table_name for s in board.statements
-                                                     if s.table_name}))
+    table_count = len({s.table_name for s in board.statements if s.table_name})
+    figures = translate("poster.figures" if table_count else "poster.figures_no_tables", lang,
+                        statements=len(board.statements), demands=demands, tables=table_count)
     sub = " · ".join(p for p in (drawable(board.subtitle()), figures) if p)
     for text in wrap_text(sub, head_right - margin, pt["subtitle"]):
         lines.append(Line(margin, y, text, pt["subtitle"], False, ink["muted"], "subtitle"))
@@ -365,6 +395,7 @@ def layout_poster(
         x += need
     kinds_line = [("■", translate("poster.demand", lang)),
                   ("„“", translate("poster.statement", lang))]
+    foot_lines = [row for row in foot_lines if row]
     foot_h = legend_h * (len(foot_lines) + 1) + credit_h + 0.5 * gap
     bottom = height - margin - foot_h
     y = bottom + 0.5 * gap
@@ -415,7 +446,7 @@ def layout_poster(
         yy += _line_height(pt["legend"])
     for theme, (bx, by, bw, bh) in zip(blocks, rects, strict=True):
         _block(theme, bx + gap / 2, by + gap / 2, bw - gap, bh - gap, pt, ink, number,
-               boxes, pictures, lines, items, dark)
+               boxes, pictures, lines, items, dark, lang)
     # PNG resolution: about 4000 px across A0-A2 (the PDF and SVG are vector anyway),
     # print resolution for A3/A4, full HD for the projector
     dpi = {"A0": 85.0, "A1": 120.0, "A2": 170.0, "A3": 250.0, "A4": 300.0, "16:9": 96.0}[size]
@@ -451,7 +482,7 @@ def _name_lines(name: str, width: float, size: float) -> tuple[list[str], float,
 def _block(
     theme: _Theme, x: float, y: float, w: float, h: float, pt: Mapping[str, float],
     ink: Mapping[str, str], number: Mapping[str, int], boxes: list[Box],
-    pictures: list[Picture], lines: list[Line], items: list[Item], dark: bool,
+    pictures: list[Picture], lines: list[Line], items: list[Item], dark: bool, lang: str,
 ) -> None:
     """One theme's block: a tinted card with pictogram and name, its figures and
     keywords, then as many whole items as fit, at the largest type that still shows as
@@ -496,7 +527,7 @@ def _block(
                                name_lines[0], name_pt, True, ink["fg"], "theme")
             yy = max(yy, name_top + icon)
         yy += 0.2 * pad
-        meta = f"{theme.count}  "
+        meta = translate("poster.count", lang, n=theme.count) + "  "
         out.append(Line(x + pad, yy, meta, c_pt, True, theme_ink(theme, ink), "count"))
         bx = x + pad + text_width(meta, c_pt, True)
         bh = _line_height(c_pt)
@@ -533,8 +564,8 @@ def _block(
             text = item.text if bold else f"„{item.text}“"
             wrapped = wrap_text(text, inner - indent, i_pt, bold)
             need = _line_height(i_pt) * len(wrapped)
-            if yy + need > limit:
-                continue  # too long for the space left: a shorter one may fit
+            if yy + need > limit or not fits_words(text, inner - indent, i_pt, bold):
+                continue  # too long for the space left (or a word broken): try the next
             marks.append(Box(x + pad, yy + 0.12 * _line_height(i_pt), bar,
                              need - 0.24 * _line_height(i_pt),
                              theme_ink(theme, ink) if bold else ink["line"]))
