@@ -845,7 +845,7 @@ def pictogram_picker(
     if found:
         pick = st.radio(
             T("curate.pictogram_pick"), found, key="cur_pict_pick", horizontal=True,
-            format_func=lambda c: f"{pictograms.character(c)} {pictograms.concept(c)}",
+            format_func=pictograms.concept,  # the picture shows below; no emoji font needed
         )
         if pick:
             st.image(pictogram_png(pick, 96), width=64)
@@ -1132,7 +1132,7 @@ def page_export() -> None:
             groups["network"].append((spec, 1600))
     for group in ("harvest", "network", "data", "replay"):
         if group != "harvest":
-            st.markdown(f"#### {T('export.' + group)}")
+            st.markdown(f"#### {T('replay.title' if group == 'replay' else 'export.' + group)}")
         cols = st.columns(4)
         for index, (spec, width) in enumerate(groups[group]):
             fmt = spec.name

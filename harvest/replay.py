@@ -457,7 +457,7 @@ def replay_gif(
         if any(t.pictogram for t in data.themes):
             draw.text((width - 20 * unit, height - 14 * unit), CREDIT, font=small, fill=muted,
                       anchor="rd")
-        images.append(image.convert("P", palette=Image.Palette.ADAPTIVE, colors=128))
+        images.append(image.quantize(colors=128, method=Image.Quantize.FASTOCTREE))
     buffer = io.BytesIO()
     durations = [350] * (len(images) - 1) + [4000]
     images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:],
