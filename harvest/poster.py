@@ -476,7 +476,12 @@ def _name_lines(name: str, width: float, size: float) -> tuple[list[str], float,
             wrapped = wrap_text(text, width, size * shrink, bold=True)
             if widest <= width * 0.97 and len(wrapped) <= 3:
                 return wrapped, size * shrink, True
-    return wrapped, size * 0.9, False  # a word had to be broken: try smaller type
+    # A narrow card: smaller type rather than a broken word (only where nothing else fits)
+    text = parts[0]
+    widest = max(text_width(w, size, True) for w in text.split())
+    shrink = max(0.45, min(0.9, width * 0.97 / widest))
+    wrapped = wrap_text(text, width, size * shrink, bold=True)
+    return wrapped, size * shrink, widest * shrink <= width * 0.97
 
 
 def _block(
@@ -553,7 +558,7 @@ def _block(
         for text in kw_lines:
             out.append(Line(x + pad, yy, text, k_pt, False, ink["muted"], "keywords"))
             yy += _line_height(k_pt)
-        overflow = yy > limit or not whole
+        overflow = yy > limit or not whole or (name_pt < 0.89 * t_pt and not small_names)
         yy += 0.3 * pad
         bar = 0.12 * i_pt * _PT
         indent = bar * 3.0
@@ -577,7 +582,9 @@ def _block(
             shown.append(item)
         return overflow, out, pics, marks, shown
 
-    # Wall-readable type first: below 1.0 only when the name and keywords do not fit.
+    # Wall-readable type first: below 1.0 only when the name and keywords do not fit;
+    # a name below 0.9 of its size only when no card layout fits otherwise.
+    small_names = False
     tries = [attempt(scale, 2, stack) for scale in (1.5, 1.35, 1.2, 1.1, 1.0)
              for stack in (False, True)]
     # fewer keywords before smaller type
@@ -588,6 +595,11 @@ def _block(
             break
         tries += [attempt(scale, 2, False), attempt(scale, 2, True)]
         fitting = [t for t in tries[-2:] if not t[0]]
+    if not fitting:
+        small_names = True
+        tries = [attempt(scale, lines, stack) for scale in (1.0, 0.8) for lines in (2, 1)
+                 for stack in (False, True)]
+        fitting = [t for t in tries if not t[0]]
     fitting = fitting or tries[-1:]
     if not any(t[4] for t in fitting):  # no voice fits: fewer keywords make room for one
         fitting = [t for t in (attempt(1.0, 1), attempt(1.0, 0)) if not t[0] and t[4]] or fitting
@@ -600,9 +612,12 @@ def _block(
 
 
 def theme_ink(theme: _Theme, ink: Mapping[str, str]) -> str:
-    """The theme's colour for text on its tinted card, darkened where it would be pale."""
+    """The theme's colour for text on its tinted card: darkened where it would be pale on
+    a light page, lightened where it would be dim on a dark one."""
     r, g, b = (int(theme.color[i : i + 2], 16) for i in (1, 3, 5))
     light = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    if ink["bg"] == _DARK_INK["bg"]:
+        return _mix(theme.color, "#FFFFFF", 0.55) if light < 200 else theme.color
     return _mix(theme.color, "#000000", 0.45) if light > 150 else theme.color
 
 

@@ -85,7 +85,9 @@ def test_on_a1_theme_names_and_voices_read_from_five_metres(board: Board) -> Non
     names = [line for line in layout.lines if line.role == "theme"]
     voices = [line for line in layout.lines if line.role in ("demand", "statement")]
     assert names and voices
-    assert min(cap_height_mm(line.size) for line in names) >= 13.5
+    # 1.5 cm at full size; a long single word on a narrow card may go to 1.25 cm
+    assert min(cap_height_mm(line.size) for line in names) >= 12.5
+    assert sorted(cap_height_mm(line.size) for line in names)[len(names) // 2] >= 15.0
     assert min(cap_height_mm(line.size) for line in voices) >= 6.0
     assert sorted(cap_height_mm(line.size) for line in voices)[len(voices) // 2] >= 9.0
 

@@ -73,3 +73,17 @@ def test_the_gif_has_one_frame_per_engine_run(board: Board) -> None:
 def test_render_map_exports_both_replay_formats(board: Board) -> None:
     assert render_map(board, "replay").startswith(b"<!DOCTYPE html>")
     assert render_map(board, "replay-gif").startswith(b"GIF8")
+
+
+def test_cli_exports_the_replay_page_and_gif(tmp_path) -> None:  # noqa: ANN001
+    from harvest.cli import main
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    store = Store(url)
+    create_demo(store)
+    store.close()
+    page, gif = tmp_path / "replay.html", tmp_path / "replay.gif"
+    assert main(["--db", url, "export", "demo", "--format", "replay", "--out", str(page)]) == 0
+    assert main(["--db", url, "export", "demo", "--format", "replay-gif", "--out", str(gif)]) == 0
+    assert "replay-data" in page.read_text(encoding="utf-8")
+    assert gif.read_bytes().startswith(b"GIF8")
