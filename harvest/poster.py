@@ -35,7 +35,7 @@ from harvest.formats import POSTER_SIZES
 from harvest.i18n import translate
 from harvest.pictograms import CREDIT, pictogram_image
 from harvest.render import printable
-from harvest.summary import ThemeSummary, build_summary
+from harvest.summary import ThemeSummary, _normalise, _similar, build_summary
 
 if TYPE_CHECKING:
     from harvest.board import Board
@@ -312,7 +312,13 @@ def _best_demands(board: Board, summary_theme: ThemeSummary, limit: int = 8) -> 
         score = sum(weights.get(k, 0.0) for k in found)
         scored.append((-score, len(statement.text), statement.id, statement.text))
     scored.sort()
-    return list(dict.fromkeys(text for *_, text in scored))[:limit]
+    chosen: list[str] = []
+    for *_, text in scored:  # near-repeats of a pick say nothing new on a wall
+        if not any(_similar(_normalise(text), _normalise(c)) for c in chosen):
+            chosen.append(text)
+        if len(chosen) >= limit:
+            break
+    return chosen
 
 
 def _mix(color: str, other: str, share: float) -> str:
@@ -434,7 +440,7 @@ def layout_poster(
         body_h = full_h - more_h
         # Area grows with the count, damped so small themes keep room for their words.
         weights = [max(t.count, 1) ** 0.7 for t in blocks]
-        floor = 0.5 * max(weights, default=1.0)
+        floor = 0.6 * max(weights, default=1.0)
         weights = [max(wt, floor) for wt in weights]
         rects = squarify(weights, margin, top, body_w, body_h)
         if fit == 1 or min(min(r[2], r[3]) for r in rects) >= min_side * 0.85:
