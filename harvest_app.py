@@ -32,6 +32,7 @@ from harvest.board import (
     restrict,
     theme_counts,
 )
+from harvest.formats import FORMATS, POSTER_SIZES
 from harvest.i18n import LANGUAGES, kind_label, translate, translate_or
 from harvest.intake import InvalidInput
 from harvest.model import KINDS, OTHER_THEME_ID, Workshop
@@ -162,10 +163,12 @@ def vis_network_url() -> str | None:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def cached_export(
-    url: str, workshop_id: int, revision: int, fmt: str, dark: bool, width: int
+    url: str, workshop_id: int, revision: int, fmt: str, dark: bool, width: int,
+    size: str = "", qr_url: str = "",
 ) -> bytes:
     board = compute_cached_board(url, workshop_id, revision)
-    return render_map(board, fmt, dark=dark, width_px=width or None)
+    return render_map(board, fmt, dark=dark, width_px=width or None, size=size or None,
+                      qr_url=qr_url or None)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -302,6 +305,8 @@ def inject_style(presentation: bool, dark: bool) -> None:
     .harvest-swatch {flex: 0 0 auto; display:inline-block; width: .9rem; height: .9rem;
                      border-radius: 50%;
                      margin-right: .45rem; vertical-align: -1px;}
+    .harvest-pict {flex: 0 0 auto; width: 1.6em; height: 1.6em; margin-right: .35rem;
+                   align-self: center;}
     """
     if presentation:
         bg, fg = ("#111418", "#f2f2f2") if dark else ("#ffffff", "#111111")
@@ -590,7 +595,29 @@ def page_board() -> None:
         if head[1].button("✕", key="present_off", help=T("board.present_off")):
             st.session_state["presentation"] = False
             st.rerun()
+    if acc.role == "moderator" and not presentation:
+        with st.sidebar:
+            replay = st.toggle(T("replay.title"), key="board_replay", help=T("replay.hint"))
+        if replay:
+            replay_view(acc.workshop_id, dark)
+            return
     board_fragment(acc.workshop_id, options, presentation)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def cached_replay_html(url: str, workshop_id: int, revision: int, dark: bool) -> str:
+    from harvest.replay import replay_html
+
+    return replay_html(compute_cached_board(url, workshop_id, revision), dark=dark)
+
+
+def replay_view(workshop_id: int, dark: bool) -> None:
+    """The "Verlauf": the map's growth played back (engine runs at ~24 moments)."""
+    st.caption(T("replay.hint"))
+    revision = get_store().revision(workshop_id)
+    with st.spinner(T("board.computing")):
+        page = cached_replay_html(db_url(), workshop_id, revision, dark)
+    st.iframe(page, height=860)
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -640,6 +667,7 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
 
 def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> None:
     from harvest.conceptmap import theme_colors
+    from harvest.pictograms import data_uri
 
     colors = theme_colors(board.graph)
     counts = theme_counts(board)
@@ -649,9 +677,12 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
     for theme, count in counts:
         color = colors.get(theme.id, "#9a9a9a")
         label = T("theme.other") if theme.id == OTHER_THEME_ID else theme.label
+        code = board.pictograms.get(theme.id, "")
+        picture = f'<img class="harvest-pict" alt="" src="{data_uri(code)}">' if code else ""
         lines.append(
             f'<div class="harvest-theme"><span class="harvest-swatch" style="background:{color}">'
-            f'</span><b>{html.escape(label)}</b><span class="harvest-count">{count}</span></div>'
+            f'</span>{picture}<b>{html.escape(label)}</b>'
+            f'<span class="harvest-count">{count}</span></div>'
         )
     st.html("".join(lines) or f"<p>{html.escape(T('board.empty'))}</p>")
     demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
@@ -853,6 +884,49 @@ def pick_theme(
     return st.selectbox(label, theme_ids, format_func=fmt, key=key) if theme_ids else None
 
 
+@st.cache_data(max_entries=512, show_spinner=False)
+def pictogram_png(code: str, size: int) -> bytes:
+    from harvest.pictograms import pictogram_image
+
+    buffer = io.BytesIO()
+    pictogram_image(code, size).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def pictogram_picker(
+    board: Board, theme_id: str, do: Callable[[str, dict[str, Any]], None]
+) -> None:
+    """The theme's pictogram: shown, searchable by word, set or removed (undoable)."""
+    from harvest import pictograms
+
+    st.markdown(f"**{T('curate.pictogram')}**")
+    code = board.pictograms.get(theme_id, "")
+    chosen = theme_id in board.overrides.pictograms
+    c1, c2 = st.columns([1, 5], vertical_alignment="center")
+    if code:
+        c1.image(pictogram_png(code, 96), width=64)
+    c2.caption(
+        T("curate.pictogram_now", name=pictograms.concept(code) if code else
+          T("curate.pictogram_none"))
+        + ("" if chosen else f" ({T('curate.pictogram_auto')})")
+    )
+    query = st.text_input(T("curate.pictogram_search"), key="cur_pict_query", max_chars=40)
+    found = pictograms.search_pictograms(query) if query.strip() else []
+    if query.strip() and not found:
+        st.info(T("curate.pictogram_nothing"))
+    if found:
+        pick = st.radio(
+            T("curate.pictogram_pick"), found, key="cur_pict_pick", horizontal=True,
+            format_func=pictograms.concept,  # the picture shows below; no emoji font needed
+        )
+        if pick:
+            st.image(pictogram_png(pick, 96), width=64)
+            if st.button(T("curate.pictogram_set"), key="cur_pict_set", type="primary"):
+                do("pictogram", {"theme_id": theme_id, "code": pick})
+    if code and st.button(T("curate.pictogram_clear"), key="cur_pict_clear"):
+        do("pictogram", {"theme_id": theme_id, "code": ""})
+
+
 def page_curate() -> None:
     acc = require(current_access(), "curate")
     store = get_store()
@@ -904,6 +978,7 @@ def page_curate() -> None:
                 target = pick_theme(T("curate.merge_into"), others, fmt, "cur_merge_target")
                 if target and st.button(T("curate.merge"), key="cur_merge"):
                     do("merge", {"source": theme_id, "target": target})
+            pictogram_picker(board, theme_id, do)
             theme = board.clustering.theme(theme_id)
             members = [s for s in board.statements if theme and s.id in theme.statement_ids]
             st.markdown(f"**{T('curate.split')}**")
@@ -1072,7 +1147,7 @@ def page_summary() -> None:
     summary = build_summary(ws, board.clustering, list(board.statements), language=lang())
     dark = st.session_state.get("dark", False)
     html = summary_html(summary, dark=dark)
-    cols = st.columns(3)
+    cols = st.columns(4)
     cols[0].download_button(
         T("summary.md"),
         summary_markdown(summary).encode("utf-8"),
@@ -1094,6 +1169,15 @@ def page_summary() -> None:
         mime="application/pdf",
         key="sum_pdf",
     )
+    cols[3].download_button(  # the harvest poster belongs with the summary handed out
+        T("export.poster_pdf"),
+        lambda: cached_export(db_url(), ws.id, revision, "poster-pdf", False, 0, "A1",
+                              participant_url(ws) or ""),
+        file_name=map_filename(ws, "pdf").replace(".pdf", "-poster-A1.pdf"),
+        mime="application/pdf",
+        key="sum_poster_pdf",
+        on_click="ignore",
+    )
     st.iframe(html, height=1400)
     # the same content as plain Streamlit text, so the page reads without the iframe too
     with st.expander(T("summary.as_text")):
@@ -1107,35 +1191,47 @@ def page_export() -> None:
     revision = store.revision(ws.id)
     st.title(T("export.title"))
     dark = st.toggle(T("board.dark"), key="export_dark")
-    formats: list[tuple[str, str, int]] = [
-        ("png", T("export.png_poster"), 4000),
-        ("png", T("export.png_screen"), 1600),
-        ("svg", "SVG", 0),
-        ("pdf", T("export.pdf"), 0),
-        ("html", T("export.html"), 0),
-        ("graphml", "GraphML (yEd, Gephi)", 0),
-        ("gexf", "GEXF (Gephi)", 0),
-        ("json", "JSON", 0),
-    ]
-    st.markdown(f"#### {T('export.map')}")
-    cols = st.columns(4)
-    for index, (fmt, label, width) in enumerate(formats):
-        name = map_filename(ws, fmt)
-        if width == 1600:
-            name = name.replace(".png", "-screen.png")
+    st.markdown(f"#### {T('export.harvest')}")
+    size = st.segmented_control(
+        T("export.size"), list(POSTER_SIZES), default="A1", key="export_size"
+    ) or "A1"
+    qr = participant_url(ws) or ""
+    # one button per format of the shared table (harvest.formats); the network PNG twice
+    groups = {"harvest": [], "network": [], "data": [], "replay": []}  # type: ignore[var-annotated]
+    for spec in FORMATS.values():
+        groups[spec.layout].append((spec, 4000 if spec.name == "png" else 0))
+        if spec.name == "png":
+            groups["network"].append((spec, 1600))
+    for group in ("harvest", "network", "data", "replay"):
+        if group != "harvest":
+            st.markdown(f"#### {T('replay.title' if group == 'replay' else 'export.' + group)}")
+        cols = st.columns(4)
+        for index, (spec, width) in enumerate(groups[group]):
+            fmt = spec.name
+            name = map_filename(ws, spec.extension)
+            if width == 1600:
+                name = name.replace(".png", "-screen.png")
+            elif group == "harvest":
+                name = name.replace(f".{spec.extension}", f"-poster-{size.replace(':', 'x')}"
+                                    f".{spec.extension}")
+            elif group == "replay":
+                name = name.replace(f".{spec.extension}", f"-replay.{spec.extension}")
+            poster = group == "harvest"
 
-        def data(fmt: str = fmt, width: int = width) -> bytes:
-            return cached_export(db_url(), ws.id, revision, fmt, dark, width)
+            def data(fmt: str = fmt, width: int = width, poster: bool = poster) -> bytes:
+                return cached_export(db_url(), ws.id, revision, fmt, dark, width,
+                                     size if poster else "", qr if poster else "")
 
-        cols[index % 4].download_button(
-            label,
-            data,
-            file_name=name,
-            mime=MAP_MIME[fmt],
-            key=f"export_{fmt}_{width}",
-            on_click="ignore",
-            width="stretch",
-        )
+            label = T("export.png_screen") if width == 1600 else T(spec.label)
+            cols[index % 4].download_button(
+                label,
+                data,
+                file_name=name,
+                mime=MAP_MIME[fmt],
+                key=f"export_{fmt}_{width}",
+                on_click="ignore",
+                width="stretch",
+            )
     st.markdown(f"#### {T('export.statements')}")
     from harvest.exports import export_statements_csv, export_statements_xlsx
 
@@ -1163,7 +1259,8 @@ def page_export() -> None:
         )
     st.markdown(f"#### {T('export.preview')}")
     with st.spinner(T("board.computing")):
-        st.image(cached_export(db_url(), ws.id, revision, "png", dark, 1600), width="stretch")
+        st.image(cached_export(db_url(), ws.id, revision, "poster-png", dark, 0, size, qr),
+                 width="stretch")
     st.divider()
     with st.expander(T("export.delete_workshop")):
         st.warning(T("export.delete_warning", title=ws.title))

@@ -29,23 +29,24 @@ from harvest.conceptmap import (
     to_json,
 )
 from harvest.curation import overrides_from_actions
+from harvest.formats import MAP_FORMATS, MAP_MIME
 from harvest.layout import compute_layout
-from harvest.model import Assignment, Clustering, Document, Statement, Theme, Workshop
+from harvest.model import (
+    Assignment,
+    Clustering,
+    Document,
+    Overrides,
+    Statement,
+    Theme,
+    Workshop,
+)
+from harvest.pictograms import theme_pictograms
 from harvest.semantic import NeighbourCache
 from harvest.store import Store
 from harvest.themes import EngineSettings, detect_themes
 
 STATE_KEY = "board_state"
-MAP_FORMATS: tuple[str, ...] = ("png", "svg", "pdf", "html", "graphml", "gexf", "json")
-MAP_MIME: dict[str, str] = {
-    "png": "image/png",
-    "svg": "image/svg+xml",
-    "pdf": "application/pdf",
-    "html": "text/html",
-    "graphml": "application/xml",
-    "gexf": "application/xml",
-    "json": "application/json",
-}
+__all__ = ["MAP_FORMATS", "MAP_MIME", "Board", "compute_board", "export_map", "render_map"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,10 @@ class Board:
     wall_graph: nx.Graph
     """the same map with fewer, larger words, for presentation mode on a projector"""
     wall_positions: dict[str, tuple[float, float]]
+    pictograms: dict[str, str] = dataclasses.field(default_factory=dict)
+    """theme id -> pictogram code ("" for none), see ``harvest.pictograms``"""
+    overrides: Overrides = dataclasses.field(default_factory=Overrides)
+    """the moderator's decisions this board was computed with (the replay reuses them)"""
 
     @property
     def language(self) -> str:
@@ -206,12 +211,14 @@ def compute_board(
         vectors=vectors,
         neighbours=neighbour_cache(store, workshop.id) if vectors else None,
     )
+    pictograms = theme_pictograms(clustering.themes, overrides.pictograms)
     graph = build_concept_map(
         clustering,
         documents,
         settings=display or DisplaySettings(),
         language=workshop.language,
         previous_colors=saved.colors,
+        pictograms=pictograms,
     )
     positions = compute_layout(graph, previous=saved.positions, seed=seed)
     wall_graph = build_concept_map(
@@ -220,6 +227,7 @@ def compute_board(
         settings=DisplaySettings.for_projector(),
         language=workshop.language,
         previous_colors=theme_colors(graph),
+        pictograms=pictograms,
     )
     wall_positions = compute_layout(wall_graph, previous=saved.wall_positions, seed=seed)
     if persist:
@@ -241,7 +249,7 @@ def compute_board(
         )
     return Board(
         workshop, revision, statements, clustering, graph, dict(positions), wall_graph,
-        dict(wall_positions),
+        dict(wall_positions), pictograms, overrides,
     )
 
 
@@ -286,6 +294,7 @@ def restrict(
         settings=DisplaySettings.for_projector() if wall else DisplaySettings(),
         language=board.language,
         previous_colors=theme_colors(board.graph),
+        pictograms=board.pictograms,
     )
     positions = {n: base_positions[n] for n in graph.nodes if n in base_positions}
     missing = [n for n in graph.nodes if n not in positions]
@@ -296,8 +305,26 @@ def restrict(
     )
 
 
-def render_map(board: Board, fmt: str, *, dark: bool = False, width_px: int | None = None) -> bytes:
-    """The board's concept map in one export format, as bytes."""
+def render_map(
+    board: Board, fmt: str, *, dark: bool = False, width_px: int | None = None,
+    size: str | None = None, qr_url: str | None = None,
+) -> bytes:
+    """The board's map in one export format (``harvest.formats``), as bytes.
+
+    ``size``: page of the harvest poster (default A1); ``qr_url``: the participant link
+    the poster prints as QR code.
+    """
+    if fmt.startswith("poster-"):
+        from harvest.poster import poster_bytes
+
+        return poster_bytes(board, fmt.removeprefix("poster-"), size=size or "A1",
+                            qr_url=qr_url, dark=dark)
+    if fmt in ("replay", "replay-gif"):
+        from harvest import replay
+
+        if fmt == "replay":
+            return replay.replay_html(board, dark=dark).encode("utf-8")
+        return replay.replay_gif(board, dark=dark)
     title = board.workshop.title
     subtitle = board.subtitle()
     if fmt in ("png", "svg", "pdf"):
@@ -336,11 +363,14 @@ def render_map(board: Board, fmt: str, *, dark: bool = False, width_px: int | No
     raise ValueError(f"unknown map format {fmt!r}; expected one of {', '.join(MAP_FORMATS)}")
 
 
-def export_map(store: Store, workshop_ref: int | str, fmt: str) -> bytes:
+def export_map(
+    store: Store, workshop_ref: int | str, fmt: str, *, size: str | None = None,
+    qr_url: str | None = None,
+) -> bytes:
     """Recompute a workshop's board and export its map (used by ``harvest export``)."""
     if fmt not in MAP_FORMATS:
         raise ValueError(f"unknown map format {fmt!r}; expected one of {', '.join(MAP_FORMATS)}")
-    return render_map(compute_board(store, workshop_ref), fmt)
+    return render_map(compute_board(store, workshop_ref), fmt, size=size, qr_url=qr_url)
 
 
 def map_filename(workshop: Workshop, fmt: str, now: datetime | None = None) -> str:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harvest import __version__
+from harvest.formats import FORMATS, MAP_FORMATS, POSTER_SIZES
 
 if TYPE_CHECKING:
     from harvest.model import Workshop
@@ -29,7 +30,6 @@ if TYPE_CHECKING:
 __all__ = ["EXPORT_FORMATS", "MAP_FORMATS", "build_parser", "main"]
 
 TABLE_FORMATS = ("csv", "xlsx")
-MAP_FORMATS = ("png", "svg", "pdf", "html", "graphml", "gexf", "json")
 EXPORT_FORMATS = TABLE_FORMATS + MAP_FORMATS
 
 EXIT_OK, EXIT_NEEDS_ATTENTION, EXIT_ERROR = 0, 1, 2
@@ -181,9 +181,17 @@ def _cmd_export(args: argparse.Namespace) -> int:
             what = f"{len(statements)} statements"
         else:
             board = _optional("harvest.board")
-            data = board.export_map(store, workshop.id, args.format)  # type: ignore[attr-defined]
-            what = f"the concept map ({args.format.upper()})"
-        where = _write_output(data, args.out or f"harvest-{workshop.slug}.{args.format}")
+            qr_url = None
+            if args.base_url and FORMATS[args.format].layout == "harvest":
+                from harvest.access import workshop_links
+
+                qr_url = workshop_links(store, workshop, base_url=args.base_url)["participant"]
+            data = board.export_map(  # type: ignore[attr-defined]
+                store, workshop.id, args.format, size=args.size, qr_url=qr_url
+            )
+            what = f"the map ({args.format})"
+        extension = FORMATS[args.format].extension if args.format in FORMATS else args.format
+        where = _write_output(data, args.out or f"harvest-{workshop.slug}.{extension}")
     _warn(f"Exported {what} of {workshop.title!r} to {where}.")
     return EXIT_OK
 
@@ -392,7 +400,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command(
         "export", _cmd_export, "export statements (csv, xlsx) or the concept map",
         "Export a workshop: its statements as csv or xlsx (formula cells neutralised), or "
-        "its concept map as png, svg, pdf, html (interactive), graphml, gexf or json.",
+        "its concept map as png, svg, pdf, html (interactive), graphml, gexf or json; the "
+        "graphical-harvest poster as poster-png, poster-pdf or poster-svg (--size); the "
+        "map's growth as replay (offline HTML) or replay-gif.",
     )
     sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
     sub.add_argument(
@@ -404,6 +414,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument(
         "--visible-only", action="store_true", help="csv/xlsx: leave out hidden statements"
+    )
+    sub.add_argument(
+        "--size", choices=tuple(POSTER_SIZES), default="A1",
+        help="poster-*: page size (default A1; 16:9 for a projector)",
+    )
+    sub.add_argument(
+        "--base-url", metavar="URL",
+        help="poster-*: print the participant link for this address as QR code",
     )
 
     sub = command(

@@ -272,6 +272,7 @@ def build_concept_map(
     settings: DisplaySettings = DisplaySettings(),  # noqa: B008 (frozen, so safe to share)
     language: str = "de",
     previous_colors: Mapping[str, str] | None = None,
+    pictograms: Mapping[str, str] | None = None,
 ) -> nx.Graph:
     """The concept map of ``clustering`` as an undirected graph.
 
@@ -280,9 +281,11 @@ def build_concept_map(
     (plain hover text, never HTML), ``size`` (radius in px on the
     reference canvas), ``font_size``, ``color`` (hex), ``shape`` (vis-network name),
     ``theme`` (theme id, "" for tables), ``count`` (statements), ``weight`` and
-    ``is_other``. Edge attributes: ``kind`` (has_keyword/cooccurs/demand_of/fed) and
-    ``weight``. At most ``settings.max_nodes`` nodes: themes first (largest first), then
-    keywords by rank within their theme, then demands, then tables.
+    ``is_other``; theme nodes also ``pictogram`` (its code from ``pictograms``, theme id
+    -> OpenMoji code, "" for none). Edge attributes: ``kind``
+    (has_keyword/cooccurs/demand_of/fed) and ``weight``. At most ``settings.max_nodes``
+    nodes: themes first (largest first), then keywords by rank within their theme, then
+    demands, then tables.
     """
     words = texts(language)
     docs = {doc.id: doc for doc in documents}
@@ -327,6 +330,7 @@ def build_concept_map(
             count=count,
             weight=float(count),
             is_other=is_other,
+            pictogram=(pictograms or {}).get(theme.id, ""),
         )
     kept_themes = {data["theme"] for _, data in graph.nodes(data=True)}
 

@@ -17,6 +17,7 @@ Action kinds and their payloads:
 ``synonym``             ``{"word": str, "canonical": str}``
 ``pin``                 ``{"keyword": str, "theme_id": str}``
 ``categories``          ``{"categories": [{"id", "name", "keywords": [str]}]}``
+``pictogram``           ``{"theme_id": str, "code": str}`` (OpenMoji code, "" for none)
 ``hide``                ``{"statement_id": int, "hidden": bool}`` (applied to the store)
 ======================  =====================================================
 """
@@ -28,10 +29,11 @@ from typing import Any, Protocol
 
 from harvest.intake import InvalidInput, clean_text
 from harvest.model import Category, Overrides
+from harvest.pictograms import is_known
 
 ACTION_KINDS: tuple[str, ...] = (
     "rename", "merge", "split", "move", "demand", "stopword", "synonym", "pin", "categories",
-    "hide",
+    "hide", "pictogram",
 )
 MAX_LABEL_CHARS = 80
 MAX_WORD_CHARS = 60
@@ -115,6 +117,11 @@ def validate_action(kind: str, payload: Mapping[str, Any]) -> dict[str, Any]:
         if word == canonical:
             raise InvalidAction("a word cannot be its own synonym")
         return {"word": word, "canonical": canonical}
+    if kind == "pictogram":
+        code = payload.get("code")
+        if not isinstance(code, str) or (code and not is_known(code)):
+            raise InvalidAction("'code' must be a pictogram code (see harvest.pictograms)")
+        return {"theme_id": _text(payload, "theme_id", 64), "code": code}
     if kind == "pin":
         return {"keyword": _text(payload, "keyword", MAX_WORD_CHARS).lower(),
                 "theme_id": _text(payload, "theme_id", 64)}
@@ -151,6 +158,7 @@ def overrides_from_actions(actions: Iterable[ActionLike]) -> Overrides:
     stopwords: set[str] = set()
     synonyms: dict[str, str] = {}
     categories: tuple[Category, ...] = ()
+    pictograms: dict[str, str] = {}
     for action in sorted(actions, key=lambda a: a.id):
         if action.undone:
             continue
@@ -178,6 +186,8 @@ def overrides_from_actions(actions: Iterable[ActionLike]) -> Overrides:
             synonyms[payload["word"]] = payload["canonical"]
         elif kind == "pin":
             pins[payload["keyword"]] = payload["theme_id"]
+        elif kind == "pictogram":
+            pictograms[payload["theme_id"]] = payload["code"]
         elif kind == "categories":
             categories = tuple(
                 Category(id=c["id"], name=c["name"], keywords=tuple(c["keywords"]))
@@ -196,7 +206,7 @@ def overrides_from_actions(actions: Iterable[ActionLike]) -> Overrides:
     return Overrides(
         renames=renames, merges=resolved, moves=moves, demand_marks=marks,
         pinned_keywords=pins, stopwords=frozenset(stopwords), synonyms=synonyms,
-        categories=categories,
+        categories=categories, pictograms=pictograms,
     )
 
 

@@ -212,6 +212,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "curate.pin_keyword": ("Schlagwort", "Keyword"),
     "curate.pin_theme": ("fest zu Thema", "pinned to theme"),
     "curate.pin": ("Anheften", "Pin"),
+    "curate.pictogram": ("Piktogramm", "Pictogram"),
+    "curate.pictogram_now": ("Jetzt: {name}", "Now: {name}"),
+    "curate.pictogram_auto": ("automatisch gewählt", "chosen automatically"),
+    "curate.pictogram_none": ("keins", "none"),
+    "curate.pictogram_search": (
+        "Piktogramm suchen (Wort, deutsch oder englisch)", "Find a pictogram (word, German or English)"
+    ),
+    "curate.pictogram_pick": ("Treffer", "Matches"),
+    "curate.pictogram_set": ("Piktogramm setzen", "Set pictogram"),
+    "curate.pictogram_clear": ("Kein Piktogramm", "No pictogram"),
+    "curate.pictogram_nothing": (
+        "Kein Piktogramm zu diesem Wort – ein anderes oder ein englisches Wort versuchen.",
+        "No pictogram for this word – try another or a German word.",
+    ),
     "curate.guided_hint": (
         "Vorab festgelegte Handlungsfelder, eins pro Zeile: „Name: Stichwort, Stichwort“. "
         "Aussagen werden ihnen zugeordnet; was nirgends passt, bildet eigene Themen.",
@@ -237,6 +251,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "action.pin": ("Angeheftet", "Pinned"),
     "action.categories": ("Handlungsfelder", "Categories"),
     "action.hide": ("Ausgeblendet", "Hidden"),
+    "action.pictogram": ("Piktogramm", "Pictogram"),
     # summary / export
     "summary.md": ("Markdown herunterladen", "Download Markdown"),
     "summary.html": ("Druckfassung (HTML)", "Printable HTML"),
@@ -249,6 +264,42 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "export.png_screen": ("PNG Bildschirm", "PNG screen"),
     "export.pdf": ("PDF Poster", "PDF poster"),
     "export.html": ("Interaktives HTML", "Interactive HTML"),
+    "export.svg": ("SVG", "SVG"),
+    "export.graphml": ("GraphML (yEd, Gephi)", "GraphML (yEd, Gephi)"),
+    "export.gexf": ("GEXF (Gephi)", "GEXF (Gephi)"),
+    "export.json": ("JSON", "JSON"),
+    "export.harvest": ("Ernte-Poster (Themen mit Bildern)", "Harvest poster (themes with pictures)"),
+    "export.network": ("Netz-Karte", "Network map"),
+    "export.poster_png": ("Ernte-Poster PNG", "Harvest poster PNG"),
+    "export.poster_pdf": ("Ernte-Poster PDF", "Harvest poster PDF"),
+    "export.poster_svg": ("Ernte-Poster SVG", "Harvest poster SVG"),
+    "export.size": ("Format", "Size"),
+    "export.replay": ("Verlauf (HTML)", "Replay (HTML)"),
+    "export.replay_gif": ("Verlauf (GIF)", "Replay (GIF)"),
+    "export.data": ("Daten", "Data"),
+    "poster.figures": (
+        "{statements} Aussagen · {demands} Forderungen · {tables} Tische",
+        "{statements} statements · {demands} demands · {tables} tables",
+    ),
+    "poster.figures_no_tables": (
+        "{statements} Aussagen · {demands} Forderungen", "{statements} statements · {demands} demands"
+    ),
+    "poster.tables": ("Thementische", "Theme tables"),
+    "poster.count": ("{n} Aussagen", "{n} statements"),
+    "poster.demand": ("Forderung", "Demand"),
+    "poster.statement": ("Aussage", "Statement"),
+    "poster.more_themes": ("Weitere Themen", "More themes"),
+    "poster.scan": ("Ergebnisse live", "Live results"),
+    "poster.credit": ("Piktogramme: {credit} · gesammelt mit Harvest",
+                      "Pictograms: {credit} · harvested with Harvest"),
+    "replay.title": ("Verlauf", "Replay"),
+    "replay.play": ("Abspielen", "Play"),
+    "replay.pause": ("Pause", "Pause"),
+    "replay.statement_of": ("Aussage {n} von {total}", "Statement {n} of {total}"),
+    "replay.hint": (
+        "Wie die Karte Aussage für Aussage gewachsen ist.",
+        "How the map grew, statement by statement.",
+    ),
     "export.delete_workshop": ("Werkstatt endgültig löschen", "Delete the workshop for good"),
     "export.delete_warning": (
         "Löscht „{title}“ mit allen Tischen, Aussagen, Entscheidungen und Links unwiderruflich.",

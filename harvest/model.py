@@ -114,6 +114,9 @@ class Overrides:
     synonyms: dict[str, str] = field(default_factory=dict)
     """word -> canonical word it should count as"""
     categories: tuple[Category, ...] = ()
+    pictograms: dict[str, str] = field(default_factory=dict)
+    """theme id -> pictogram code chosen by the moderator ("" for none); not read by the
+    engine, only by the pictures (``harvest.pictograms``)"""
 
 
 # --- engine output ------------------------------------------------------------------

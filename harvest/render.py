@@ -14,6 +14,7 @@ import io
 import math
 import re
 from collections.abc import Mapping
+from typing import Any
 
 import matplotlib
 
@@ -27,16 +28,8 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Circle, Patch, RegularPolygon  # noqa: E402
 
 from harvest.conceptmap import OTHER_COLOR, texts  # noqa: E402
+from harvest.formats import PAPER_MM  # noqa: E402
 from harvest.layout import canvas_extent, label_box  # noqa: E402
-
-PAPER_MM: dict[str, tuple[float, float]] = {
-    "A0": (1189.0, 841.0),
-    "A1": (841.0, 594.0),
-    "A2": (594.0, 420.0),
-    "A3": (420.0, 297.0),
-    "A4": (297.0, 210.0),
-}
-"""ISO A sizes, landscape (width, height) in millimetres."""
 
 FONT = "DejaVu Sans"
 """Ships with matplotlib and covers umlauts, ß, Greek and Cyrillic."""
@@ -117,17 +110,21 @@ def _paper_figure(paper: str) -> Figure:
     return Figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=72.0)
 
 
-def _save(figure: Figure, fmt: str, *, dpi: float) -> bytes:
+def _save(figure: Figure, fmt: str, *, dpi: float, png_level: int | None = None) -> bytes:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     # TrueType embedding in PDF and real <text> in SVG; set per call, restored after.
     with matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none", "text.usetex": False}):
+        extra: dict[str, Any] = (
+            {"pil_kwargs": {"compress_level": png_level}} if fmt == "png" and png_level else {}
+        )
         figure.savefig(
             buffer,
             format=fmt,
             dpi=dpi,
             facecolor=figure.get_facecolor(),
             metadata={"Creator": "Harvest"} if fmt in ("pdf", "svg") else None,
+            **extra,
         )
     return buffer.getvalue()
 

@@ -199,6 +199,18 @@ def _network(
 
 _ORDER = {"table": 0, "keyword": 1, "demand": 2, "theme": 3}
 
+
+def _pictures(graph: nx.Graph) -> dict[str, str]:
+    """Theme node id -> its pictogram as a data: URI (the page loads nothing from outside)."""
+    from harvest.pictograms import data_uri, is_known
+
+    return {
+        str(node): data_uri(str(data["pictogram"]))
+        for node, data in graph.nodes(data=True)
+        if data.get("kind") == "theme" and data.get("pictogram")
+        and is_known(str(data["pictogram"]))
+    }
+
 _OPTIONS: dict[str, Any] = {
     "physics": {"enabled": False},
     "layout": {"randomSeed": 0, "improvedLayout": False},
@@ -232,8 +244,32 @@ _APP_JS = """
   network.on("afterDrawing", function (ctx) {
     state.drawCount += 1;
     if (state.firstDrawMs === null) { state.firstDrawMs = performance.now(); }
+    drawPictures(ctx);
     drawHalos(ctx);
   });
+  // Theme pictograms (OpenMoji, data: URIs) on a light disc inside the theme's dot.
+  var pictures = {};
+  Object.keys(data.pictures).forEach(function (id) {
+    var img = new Image();
+    img.onload = function () { network.redraw(); };
+    img.src = data.pictures[id];
+    pictures[id] = img;
+  });
+  function drawPictures(ctx) {
+    var ids = Object.keys(pictures);
+    if (!ids.length) { return; }
+    var where = network.getPositions(ids);
+    ids.forEach(function (id) {
+      var img = pictures[id], p = where[id], node = nodes.get(id);
+      if (!p || !node || !img.complete || !img.naturalWidth) { return; }
+      var r = (node.size || 30) * 0.8;
+      ctx.beginPath();
+      ctx.arc(p.x, p.y, r, 0, 2 * Math.PI);
+      ctx.fillStyle = data.pictureDisc;
+      ctx.fill();
+      ctx.drawImage(img, p.x - r * 0.85, p.y - r * 0.85, r * 1.7, r * 1.7);
+    });
+  }
   network.fit({animation: false});
   // The frame may get its final size only after the first draw (Streamlit sizes its
   // iframes late): fit again then, so the map always fills the space it has.
@@ -313,11 +349,19 @@ def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> 
         for k in kinds
     )
     heading = "Themes" if language == "en" else "Themen"
+    credit = ""
+    if any(d.get("pictogram") for d in themes):  # CC BY-SA: the pictograms' credit travels
+        from harvest.i18n import translate
+        from harvest.pictograms import CREDIT
+
+        credit = (f'<p class="credit">'
+                  f"{html.escape(translate('poster.credit', language, credit=CREDIT))}</p>")
     if not themes_listed:  # the page around the map lists the themes: shapes only, overlaid
-        return f'<div id="harvest-legend" class="compact"><ul class="kinds">{marks}</ul></div>'
+        return (f'<div id="harvest-legend" class="compact"><ul class="kinds">{marks}</ul>'
+                f"{credit}</div>")
     return (
         f'<div id="harvest-legend" aria-label="{heading}"><b>{heading}</b>'
-        f'<ul>{"".join(rows)}</ul><ul class="kinds">{marks}</ul></div>'
+        f'<ul>{"".join(rows)}</ul><ul class="kinds">{marks}</ul>{credit}</div>'
     )
 
 
@@ -348,6 +392,8 @@ def _page(
         "highlight": sorted(str(h) for h in highlight if h in graph),
         "haloMs": 6000,
         "haloColor": palette["fg"],
+        "pictures": _pictures(graph),
+        "pictureDisc": "#FFFFFF",
     }
     vis_js = _vis_js()
     # Inline by default (a file that works anywhere, offline); the live board may load the
@@ -397,6 +443,8 @@ body {{ display: flex; flex-direction: column; {"height: 100vh;" if standalone e
 #harvest-legend .gl {{ display: inline-block; width: 1.2em; color: {palette["muted"]}; }}
 #harvest-legend .n {{ color: {palette["muted"]}; }}
 #harvest-legend .kinds {{ margin-top: 6px; }}
+#harvest-legend .credit {{ margin: 8px 0 0 0; font-size: 11px; color: {palette["muted"]};
+  white-space: normal; }}
 #harvest-legend.compact {{ position: absolute; left: 8px; bottom: 6px; width: auto;
   border: none; padding: 4px 8px; background: {palette["bg"]}; opacity: 0.9; }}
 #harvest-legend.compact ul {{ display: flex; gap: 14px; margin: 0; }}

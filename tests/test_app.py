@@ -275,8 +275,42 @@ def test_moderator_export_page_offers_every_format(store: Store) -> None:
         "JSON",
         "CSV",
         "XLSX",
+        "Ernte-Poster PNG",
+        "Ernte-Poster PDF",
+        "Ernte-Poster SVG",
+        "Verlauf (HTML)",
+        "Verlauf (GIF)",
     ):
         assert label in labels
+    assert at.get("imgs") or at.get("image")  # the poster preview
+
+
+def test_moderator_finds_a_pictogram_by_word_sets_it_and_undoes_it(store: Store) -> None:
+    from harvest.pictograms import data_uri
+
+    _, tokens = workshop_with(store, 30)
+    curate = app(tokens["moderator"], "curate")
+    curate.text_input(key="cur_pict_query").input("Fahrrad").run()
+    assert curate.radio(key="cur_pict_pick").value == "1F6B2"
+    curate.button(key="cur_pict_set").click().run()
+    assert not curate.exception
+    bike = data_uri("1F6B2")
+    assert bike in theme_list(app(tokens["moderator"], "board"))
+    curate.text_input(key="cur_pict_query").input("zzzqqq").run()
+    assert any("Kein Piktogramm" in i.value for i in curate.info)
+    curate.button(key="cur_undo").click().run()
+    assert bike not in theme_list(app(tokens["moderator"], "board"))
+
+
+def test_the_moderator_replays_the_board_and_others_cannot(store: Store) -> None:
+    _, tokens = workshop_with(store, 25)
+    board = app(tokens["moderator"], "board")
+    board.toggle(key="board_replay").set_value(True).run()
+    assert not board.exception
+    frames = [el.proto.srcdoc for el in board.get("iframe")]
+    assert any("replay-data" in f for f in frames)
+    participant = app(tokens["participant"], "board")
+    assert not [t for t in participant.toggle if t.key == "board_replay"]
 
 
 def test_curate_marks_a_demand_hides_a_statement_and_merges_themes_with_undo(

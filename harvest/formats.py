@@ -1,0 +1,72 @@
+"""The one table of map export formats, shared by the CLI, the app and ``board.render_map``.
+
+Light on purpose (no matplotlib, no engine): ``python -m harvest --help`` reads it.
+
+=============  =====  ==========================================================
+name           file   what
+=============  =====  ==========================================================
+png            .png   the network map (render.py), 3508 px wide unless told
+svg, pdf       .svg   the network map on paper (A0-A4)
+html           .html  the interactive network map (view.py), offline
+graphml, gexf  .xml   the graph with positions, for yEd and Gephi
+json           .json  the same as networkx node-link data (themes carry ``pictogram``)
+poster-png     .png   the graphical-harvest poster (poster.py), any ``POSTER_SIZES``
+poster-pdf     .pdf   the same as PDF (one page, fonts embedded)
+poster-svg     .svg   the same as SVG (text stays text)
+replay         .html  the map's growth, played statement by statement (replay.py)
+replay-gif     .gif   the same as an animated GIF for slides
+=============  =====  ==========================================================
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["FORMATS", "MAP_FORMATS", "MAP_MIME", "PAPER_MM", "POSTER_SIZES", "MapFormat"]
+
+
+@dataclass(frozen=True)
+class MapFormat:
+    """One way to export a workshop's map."""
+
+    name: str
+    """what ``harvest export --format`` takes"""
+    extension: str
+    mime: str
+    label: str
+    """catalogue key of the download button's label (``harvest.i18n``)"""
+    layout: str
+    """"network", "harvest" (the poster), "replay" or "data\""""
+
+
+FORMATS: dict[str, MapFormat] = {
+    f.name: f
+    for f in (
+        MapFormat("png", "png", "image/png", "export.png_poster", "network"),
+        MapFormat("svg", "svg", "image/svg+xml", "export.svg", "network"),
+        MapFormat("pdf", "pdf", "application/pdf", "export.pdf", "network"),
+        MapFormat("html", "html", "text/html", "export.html", "network"),
+        MapFormat("graphml", "graphml", "application/xml", "export.graphml", "data"),
+        MapFormat("gexf", "gexf", "application/xml", "export.gexf", "data"),
+        MapFormat("json", "json", "application/json", "export.json", "data"),
+        MapFormat("poster-png", "png", "image/png", "export.poster_png", "harvest"),
+        MapFormat("poster-pdf", "pdf", "application/pdf", "export.poster_pdf", "harvest"),
+        MapFormat("poster-svg", "svg", "image/svg+xml", "export.poster_svg", "harvest"),
+        MapFormat("replay", "html", "text/html", "export.replay", "replay"),
+        MapFormat("replay-gif", "gif", "image/gif", "export.replay_gif", "replay"),
+    )
+}
+MAP_FORMATS: tuple[str, ...] = tuple(FORMATS)
+MAP_MIME: dict[str, str] = {name: f.mime for name, f in FORMATS.items()}
+
+PAPER_MM: dict[str, tuple[float, float]] = {
+    "A0": (1189.0, 841.0),
+    "A1": (841.0, 594.0),
+    "A2": (594.0, 420.0),
+    "A3": (420.0, 297.0),
+    "A4": (297.0, 210.0),
+}
+"""ISO A sizes, landscape (width, height) in millimetres."""
+
+POSTER_SIZES: dict[str, tuple[float, float]] = {**PAPER_MM, "16:9": (508.0, 285.75)}
+"""Harvest poster pages, landscape, in mm; 16:9 is a projector (1920 x 1080 px at 96 dpi)."""
