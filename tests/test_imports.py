@@ -8,6 +8,7 @@ import os
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -15,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harvest.imports import (
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
     EmptyFile,
     FileTooLarge,
     ImportFileError,
@@ -22,7 +25,9 @@ from harvest.imports import (
     ImportRow,
     NoTextColumn,
     RowError,
+    TooManyRows,
     UnsupportedFile,
+    WorkbookTooLarge,
     map_columns,
     parse_file,
     parse_statements,
@@ -462,3 +467,139 @@ def test_polis_comments_import_row_for_row() -> None:
             assert by_line[line].text == clean_text(row["text"])
             assert by_line[line].table is None  # polis has "topic", which is no table
     assert len(result.rows) > 0.99 * len(source)
+
+
+# --- crafted workbooks: bounded memory, bounded rows --------------------------------
+
+
+def _crafted_xlsx(n_rows: int, column: str | None = "XFD") -> bytes:
+    """A minimal workbook written by hand, as an attacker would: a header in A1, a
+    statement in column A of each row and, with ``column``, one more cell far right (XFD
+    is the last of 16,384 columns); no declared dimension."""
+    import zipfile
+
+    def cell(ref: str, text: str) -> str:
+        return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+    rows = [f'<row r="1">{cell("A1", "Aussage")}</row>']
+    rows += [
+        f'<row r="{n}">{cell(f"A{n}", f"Mehr Kitas {n}")}'
+        f'{cell(f"{column}{n}", "x") if column else ""}</row>'
+        for n in range(2, n_rows + 2)
+    ]
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats'
+            '-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml'
+            '.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0"?><workbook {ns} xmlns:r="{rel}"><sheets><sheet name="S" '
+            'sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0"?><worksheet {ns}><sheetData>{"".join(rows)}</sheetData>'
+            "</worksheet>"
+        ),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in parts.items():
+            archive.writestr(name, body)
+    return buffer.getvalue()
+
+
+_PEAK_SCRIPT = """
+import resource, sys
+# a guard for the machine: without the fix this file needs gigabytes; fail fast instead
+resource.setrlimit(resource.RLIMIT_AS, (2 * 1024 ** 3, 2 * 1024 ** 3))
+from harvest.imports import ImportFileError, parse_statements
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+try:
+    result = parse_statements(data, "angriff.xlsx")
+    outcome = f"{len(result.rows)} rows, {len(result.errors)} errors"
+except ImportFileError as exc:
+    outcome = exc.code
+except MemoryError:
+    outcome = "MemoryError"
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(before // 1024, peak // 1024, outcome)
+"""
+
+
+def _peak_mb(data: bytes, tmp_path: Path) -> tuple[int, int, str]:
+    """(MB before parsing, peak MB, outcome) of parsing ``data`` in a fresh process."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "angriff.xlsx"
+    path.write_bytes(data)
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT, str(path)],
+        capture_output=True, text=True, timeout=300, check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    before, peak, outcome = done.stdout.split(maxsplit=2)
+    return int(before), int(peak), outcome.strip()
+
+
+def test_a_sheet_with_one_cell_per_row_in_column_xfd_keeps_memory_bounded(
+    tmp_path: Path,
+) -> None:
+    # The attack: ~100 KB of XLSX whose rows each hold one cell in the last column. Read
+    # as declared, every row becomes 16,384 cells (about 130 KB a row: gigabytes).
+    data = _crafted_xlsx(20_000)
+    assert len(data) < 250_000
+    before, peak, outcome = _peak_mb(data, tmp_path)
+    assert outcome == "20000 rows, 0 errors"  # column A is the text; XFD a note beside it
+    assert peak - before < 150, f"parsing took {peak - before} MB (peak {peak} MB)"
+    assert peak < 300
+
+
+def test_a_million_row_sheet_is_refused_while_reading(tmp_path: Path) -> None:
+    data = _crafted_xlsx(MAX_ROWS + 1, column=None)
+    before, peak, outcome = _peak_mb(data, tmp_path)
+    assert outcome == "too_many_rows"
+    assert peak < 400
+
+
+@pytest.mark.parametrize(("make", "name"), [
+    (lambda n: ("Aussage\n" + "".join(f"Mehr Kitas {i}\n" for i in range(n))).encode(), "v.csv"),
+    (lambda n: "".join(f"Mehr Kitas {i}\n" for i in range(n)).encode(), "v.txt"),
+    (lambda n: _xlsx_bytes([["Aussage"], *([f"Mehr Kitas {i}"] for i in range(n))]), "v.xlsx"),
+], ids=["csv", "text", "xlsx"])
+def test_every_format_refuses_more_rows_than_the_limit_and_accepts_the_limit(
+    make: Any, name: str
+) -> None:
+    with pytest.raises(TooManyRows) as caught:
+        parse_statements(make(11), name, max_rows=10)
+    assert caught.value.params["limit"] == 10
+    assert "10" in str(caught.value)
+    assert len(parse_statements(make(10), name, max_rows=10).rows) == 10
+
+
+def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_read() -> None:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b" " * (MAX_UNPACKED_BYTES + 1))
+    with pytest.raises(WorkbookTooLarge):
+        parse_statements(buffer.getvalue(), "bombe.xlsx")
