@@ -20,7 +20,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import sqlite3
+import threading
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -55,6 +57,7 @@ __all__ = [
     "LinkExists",
     "NewStatement",
     "StatementNotFound",
+    "StorageFull",
     "Store",
     "StoreError",
     "TableExists",
@@ -65,7 +68,20 @@ __all__ = [
 ]
 
 SQLITE_BUSY_TIMEOUT_S = 10.0
-"""How long a SQLite writer waits for another one before giving up."""
+"""How long a SQLite writer waits for another one before giving up (default; the setting
+``HARVEST_SQLITE_BUSY_SECONDS`` changes it)."""
+PG_CONNECT_TIMEOUT_S = 2  # libpq's shortest
+PG_STATEMENT_TIMEOUT_S = 5.0
+"""PostgreSQL cancels a statement running longer (server side: statement_timeout)."""
+PG_LOCK_TIMEOUT_S = 3.0
+PG_STALL_S = 6.0
+"""A statement without an answer this long is cut off client side: a stalled server (or
+network) answers nothing, not even the cancel, and libpq would wait forever."""
+PG_PING_S = 2.0
+"""How long the check of a pooled connection may take before a fresh one is tried."""
+PG_BACKOFF_S = 2.0
+"""After a connection failure, calls fail at once for this long instead of each waiting
+for its own timeout (a page asks several times: that made a 20 s hang of one outage)."""
 TITLE_MAX_CHARS = 200
 NAME_MAX_CHARS = 200
 """Longest table name, author or facilitator."""
@@ -105,6 +121,10 @@ class LinkExists(StoreError, ValueError):
 
 class DatabaseUnavailable(StoreError):
     """The database cannot be reached right now: nothing was saved, try again."""
+
+
+class StorageFull(DatabaseUnavailable):
+    """The database's disk is full: nothing was saved until space is freed."""
 
 
 class _AlreadyStored(Exception):
@@ -328,6 +348,7 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = _normalise_url(url)
+        self._down_until = 0.0  # PostgreSQL back-off after a failure (time.monotonic)
         self._engine = _create_engine(self.url)
         self.dialect: str = self._engine.dialect.name
         try:
@@ -361,23 +382,25 @@ class Store:
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         """A read-only transaction (SQLite: deferred, so it never waits for writers)."""
+        self._fail_fast()
         try:
             with self._engine.connect() as conn:
                 yield conn
         except _CONNECTION_ERRORS as exc:
-            raise _unavailable(exc) from exc
+            raise self._failed(exc) from exc
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """A write transaction, committed on exit (SQLite: BEGIN IMMEDIATE, so that
         concurrent writers queue on the busy timeout instead of failing on upgrade)."""
+        self._fail_fast()
         try:
             with self._engine.connect() as conn:
                 conn.execution_options(harvest_write=True)
                 with conn.begin():
                     yield conn
         except _CONNECTION_ERRORS as exc:
-            raise _unavailable(exc) from exc
+            raise self._failed(exc) from exc
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
@@ -385,6 +408,7 @@ class Store:
         others write (PostgreSQL: REPEATABLE READ; SQLite: one deferred transaction, whose
         WAL snapshot is fixed by its first read). For reads that must agree with each
         other, such as a backup."""
+        self._fail_fast()
         try:
             with self._engine.connect() as conn:
                 if self.dialect == "postgresql":
@@ -394,7 +418,21 @@ class Store:
                 with conn.begin():
                     yield conn
         except _CONNECTION_ERRORS as exc:
-            raise _unavailable(exc) from exc
+            raise self._failed(exc) from exc
+
+    def _fail_fast(self) -> None:
+        """Refuse at once while a PostgreSQL server that just failed is in its back-off."""
+        if time.monotonic() < self._down_until:
+            raise DatabaseUnavailable(
+                "The database is not reachable right now; nothing was saved. Try again."
+            )
+
+    def _failed(self, exc: Exception) -> DatabaseUnavailable:
+        """The error to raise for a connection failure (and start the back-off)."""
+        error = _unavailable(exc)
+        if self.dialect == "postgresql" and not isinstance(error, StorageFull):
+            self._down_until = time.monotonic() + PG_BACKOFF_S
+        return error
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -1275,18 +1313,125 @@ def _create_engine(url: str) -> Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _create_sqlite_engine(parsed)
-    return sa.create_engine(
+    engine = sa.create_engine(
         parsed,
-        pool_pre_ping=True,  # a restarted server must not cost the next user an error
         pool_size=5,
         max_overflow=10,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 5},
+        pool_timeout=PG_STALL_S,
+        connect_args={
+            "connect_timeout": PG_CONNECT_TIMEOUT_S,
+            # the server gives up on slow statements and on waiting for locks with an
+            # error, and drops a session left open in a transaction
+            "options": (
+                f"-c statement_timeout={int(PG_STATEMENT_TIMEOUT_S * 1000)} "
+                f"-c lock_timeout={int(PG_LOCK_TIMEOUT_S * 1000)} "
+                "-c idle_in_transaction_session_timeout=60000"
+            ),
+            # a network that drops packets: the kernel gives up on unanswered data
+            "tcp_user_timeout": int(PG_STALL_S * 1000),
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+        },
     )
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # SQLAlchemy's pre-ping, with a deadline: a restarted server must not cost the
+        # next user an error, and a stalled one must not cost them a minute.
+        _WATCHDOG.arm(dbapi_connection, PG_PING_S)
+        autocommit = dbapi_connection.autocommit
+        try:
+            dbapi_connection.autocommit = True  # the ping must not open a transaction
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.autocommit = autocommit
+        except Exception as exc:
+            raise sa.exc.DisconnectionError(str(exc)) from exc
+        finally:
+            _WATCHDOG.disarm(dbapi_connection)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _arm(conn: Connection, *_args: Any) -> None:
+        _WATCHDOG.arm(conn.connection.dbapi_connection, PG_STALL_S)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _disarm(conn: Connection, *_args: Any) -> None:
+        _WATCHDOG.disarm(conn.connection.dbapi_connection)
+
+    @event.listens_for(engine, "handle_error")
+    def _disarm_failed(context: Any) -> None:
+        dbapi_connection = getattr(context.connection, "connection", None)
+        if dbapi_connection is not None:
+            _WATCHDOG.disarm(dbapi_connection.dbapi_connection)
+
+    return engine
+
+
+class _Watchdog:
+    """Cuts off PostgreSQL connections whose statement has waited past its deadline.
+
+    One daemon thread for every store of the process. Cutting means shutting the socket
+    down: libpq's blocked wait returns at once with "server closed the connection", the
+    statement fails as ``DatabaseUnavailable`` and the pool drops the connection.
+    """
+
+    def __init__(self) -> None:
+        self._deadlines: dict[int, tuple[float, int]] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, dbapi_connection: Any, seconds: float) -> None:
+        try:
+            fd = int(dbapi_connection.fileno())
+        except Exception:  # noqa: BLE001 - closed already: nothing to guard
+            return
+        with self._wake:
+            self._deadlines[id(dbapi_connection)] = (time.monotonic() + seconds, fd)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="harvest-pg-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def disarm(self, dbapi_connection: Any) -> None:
+        with self._wake:
+            self._deadlines.pop(id(dbapi_connection), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                due = [key for key, (at, _) in self._deadlines.items() if at <= now]
+                cut = [self._deadlines.pop(key)[1] for key in due]
+                if not cut:
+                    upcoming = min((at for at, _ in self._deadlines.values()), default=None)
+                    self._wake.wait(None if upcoming is None else upcoming - now)
+            for fd in cut:
+                try:
+                    with socket.socket(fileno=os.dup(fd)) as sock:
+                        sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # closed meanwhile
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _sqlite_busy_timeout() -> float:
+    """Seconds a SQLite writer waits for a lock held by someone else."""
+    try:
+        return max(0.0, float(os.environ.get("HARVEST_SQLITE_BUSY_SECONDS", SQLITE_BUSY_TIMEOUT_S)))
+    except ValueError:
+        return SQLITE_BUSY_TIMEOUT_S
 
 
 def _create_sqlite_engine(url: sa.URL) -> Engine:
     database = url.database or ""
+    busy_timeout = _sqlite_busy_timeout()
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if in_memory:
         # One shared connection, or every pooled connection would see its own database.
@@ -1297,14 +1442,14 @@ def _create_sqlite_engine(url: sa.URL) -> Engine:
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(
             url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            connect_args={"timeout": busy_timeout, "check_same_thread": False},
         )
 
     def _set_wal(cursor: Any) -> None:
         # Switching a brand-new file to WAL needs it to itself for a moment, and SQLite
         # answers "locked" at once, not through the busy timeout, when servers start
         # together: retry for up to the busy timeout.
-        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+        deadline = time.monotonic() + busy_timeout
         while True:
             try:
                 cursor.execute("PRAGMA journal_mode=WAL")
@@ -1322,7 +1467,7 @@ def _create_sqlite_engine(url: sa.URL) -> Engine:
         cursor = dbapi_connection.cursor()
         if not in_memory:
             _set_wal(cursor)  # readers never block the writer
-        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=FULL")  # acknowledged means on disk
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA secure_delete=ON")  # deleted personal data is overwritten
@@ -1340,8 +1485,23 @@ def _create_sqlite_engine(url: sa.URL) -> Engine:
 
 def _unavailable(exc: Exception) -> DatabaseUnavailable:
     """Wrap a driver-level failure in a message a person can act on."""
-    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0:1]
+    original = getattr(exc, "orig", exc)
+    reason = str(original).strip().splitlines()[0:1]
     detail = f" ({reason[0]})" if reason else ""
+    if _is_disk_full(original):
+        return StorageFull(
+            "The database's disk is full; nothing was saved. Free some space on the server "
+            f"(or ask whoever runs it), then send again.{detail}"
+        )
     return DatabaseUnavailable(
         f"The database is not reachable right now; nothing was saved. Try again.{detail}"
     )
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100), or ENOSPC underneath."""
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return True
+    if getattr(exc, "sqlstate", None) == "53100":
+        return True
+    return "disk is full" in str(exc) or "No space left on device" in str(exc)
