@@ -35,7 +35,14 @@ from harvest.board import (
 from harvest.i18n import LANGUAGES, kind_label, translate, translate_or
 from harvest.intake import InvalidInput
 from harvest.model import KINDS, OTHER_THEME_ID, Workshop
-from harvest.store import DatabaseUnavailable, Store, StoreError, WorkshopNotFound, database_url
+from harvest.store import (
+    DatabaseUnavailable,
+    StorageFull,
+    Store,
+    StoreError,
+    WorkshopNotFound,
+    database_url,
+)
 from harvest.summary import escape_markdown
 
 REFRESH_SECONDS = float(os.environ.get("HARVEST_REFRESH_SECONDS", "3"))
@@ -273,7 +280,9 @@ def require(acc: Access | None, action: str) -> Access:
 
 
 def show_store_error(exc: Exception) -> None:
-    if isinstance(exc, DatabaseUnavailable):
+    if isinstance(exc, StorageFull):
+        st.error(T("error.disk_full"))
+    elif isinstance(exc, DatabaseUnavailable):
         st.error(T("error.db_unavailable"))
     elif isinstance(exc, InvalidInput):
         st.error(T(f"input.{exc.code}", **exc.params))
@@ -389,7 +398,17 @@ def page_start() -> None:
         st.divider()
         page_links_panel(acc)
     st.divider()
-    page_import_section(acc)
+    if may_import(acc):
+        page_import_section(acc)
+    else:
+        st.subheader(T("import.title"))
+        st.caption(T("import.need_role"))
+
+
+def may_import(acc: Access | None) -> bool:
+    """Imports cost the server real work: only a workshop's moderator, or the organiser
+    at the machine itself (local mode on loopback), may bring in a file."""
+    return (acc is not None and acc.allows("start")) or is_local_organiser()
 
 
 def create_workshop(
@@ -459,6 +478,8 @@ def page_import_section(acc: Access | None) -> None:
     from harvest.imports import ImportFileError, parse_statements
 
     store = get_store()
+    if not may_import(acc):
+        return
     st.subheader(T("import.title"))
     st.caption(T("import.hint"))
     moderator_ws = workshop_of(acc) if acc is not None and acc.allows("start") else None
@@ -692,47 +713,119 @@ def page_entry() -> None:
         format_func=lambda k: kind_label(k, lang()),
         default="idea",
     )
-    text = st.chat_input(T("entry.placeholder"), key="entry_text", max_chars=ws.max_chars)
+    # The widget's limit only bounds the message: Streamlit cuts longer text silently, so
+    # it is far above the workshop's and the core refuses (and says why) in between.
+    text = st.chat_input(
+        T("entry.placeholder"), key="entry_text", max_chars=ws.max_chars * WIDGET_CHAR_FACTOR
+    )
     if text:
         submit_statement(ws, table, kind, text)
-    unsent = st.session_state.get("entry_unsent")
-    if unsent:
-        st.error(T("error.db_unavailable"))
-        st.code(unsent["text"], language=None)
-        if st.button(T("entry.retry"), key="entry_retry", type="primary"):
-            submit_statement(ws, unsent["table"], unsent["kind"], unsent["text"])
-            st.rerun()
+    unsent_statements(ws)
     recent_entries(ws)
 
 
+WIDGET_CHAR_FACTOR = 10
+UNSENT_RETRY_SECONDS = 5.0
+
+
 def submit_statement(ws: Workshop, table: str | None, kind: str | None, text: str) -> None:
-    store = get_store()
-    session = st.session_state.setdefault("entry_session", uuid.uuid4().hex)
-    # the same text from the same person at the same table is a double submit, not news
-    submission = hashlib.sha256(f"{session}|{table}|{text.strip()}".encode()).hexdigest()[:32]
-    try:
-        statement = store.add_statement(
-            ws.id,
-            text,
-            table=table,
-            kind=kind,
-            origin="typed",
-            submission_id=submission,
+    """Queue a typed statement behind any still unsent ones and send them in order."""
+    submission = submission_id(table, text)
+    unsent: list[dict[str, Any]] = st.session_state.setdefault("entry_unsent", [])
+    if not any(item["id"] == submission for item in unsent):
+        unsent.append(
+            {
+                "id": submission,
+                "key": uuid.uuid4().hex,
+                "text": text,
+                "table": table,
+                "kind": kind,
+                "problem": None,
+            }
         )
-    except InvalidInput as exc:
-        st.error(T(f"input.{exc.code}", **exc.params))
-        return
-    except DatabaseUnavailable:
-        st.session_state["entry_unsent"] = {"text": text, "table": table, "kind": kind}
-        return
-    st.session_state.pop("entry_unsent", None)
+    send_unsent(ws)
+
+
+def submission_id(table: str | None, text: str) -> str:
+    """The same text from the same person at the same table is a double submit, not
+    news: it gets the same id, and the store keeps it once however often it is sent."""
+    session = st.session_state.setdefault("entry_session", uuid.uuid4().hex)
+    return hashlib.sha256(f"{session}|{table}|{text.strip()}".encode()).hexdigest()[:32]
+
+
+def send_unsent(ws: Workshop) -> bool:
+    """Send every unsent statement in order; stop at the first the database refuses (the
+    rest wait behind it, so their order holds). True if any was saved."""
+    store = get_store()
+    unsent: list[dict[str, Any]] = st.session_state.setdefault("entry_unsent", [])
     mine: list[int] = st.session_state.setdefault("entry_mine", [])
-    if statement.id in mine:
-        st.info(T("entry.duplicate"))
-    else:
-        mine.append(statement.id)
-        st.toast(T("entry.saved", id=statement.id), icon=":material/check_circle:")
-        st.success(T("entry.saved", id=statement.id))
+    st.session_state["entry_unsent_tried"] = time.monotonic()
+    saved = False
+    for item in list(unsent):
+        if item["problem"] not in (None, "unavailable", "disk_full"):
+            continue  # refused as input: waits for the facilitator's correction
+        try:
+            statement = store.add_statement(
+                ws.id,
+                item["text"],
+                table=item["table"],
+                kind=item["kind"],
+                origin="typed",
+                submission_id=item["id"],
+            )
+        except InvalidInput as exc:
+            item["problem"], item["params"] = exc.code, exc.params
+            continue
+        except DatabaseUnavailable as exc:
+            item["problem"] = "disk_full" if isinstance(exc, StorageFull) else "unavailable"
+            break
+        unsent.remove(item)
+        saved = True
+        if statement.id in mine:
+            st.info(T("entry.duplicate"))
+        else:
+            mine.append(statement.id)
+            st.toast(T("entry.saved", id=statement.id), icon=":material/check_circle:")
+            st.success(T("entry.saved", id=statement.id))
+    return saved
+
+
+@st.fragment(run_every=UNSENT_RETRY_SECONDS)
+def unsent_statements(ws: Workshop) -> None:
+    """Every statement not saved yet, in order, each with why and what to do: kept until
+    it is saved or the facilitator discards it; those the database refused are retried."""
+    unsent: list[dict[str, Any]] = st.session_state.get("entry_unsent") or []
+    waiting = [item for item in unsent if item["problem"] in ("unavailable", "disk_full")]
+    tried = st.session_state.get("entry_unsent_tried", 0.0)
+    if waiting and time.monotonic() - tried >= UNSENT_RETRY_SECONDS and send_unsent(ws):
+        st.rerun(scope="app")  # the saved ones move to "my recent statements"
+    if not unsent:
+        return
+    st.markdown(f"#### {T('entry.unsent', n=len(unsent))}")
+    for index, item in enumerate(unsent):
+        problem = item["problem"] or "unavailable"
+        if problem == "unavailable":
+            st.error(T("error.db_unavailable"))
+        elif problem == "disk_full":
+            st.error(T("error.disk_full"))
+        else:
+            st.error(T(f"input.{problem}", **item.get("params", {})))
+        edited = st.text_area(
+            T("entry.unsent_text", n=index + 1),
+            value=item["text"],
+            key=f"unsent_text_{item['key']}",
+            height=80,
+        )
+        if edited != item["text"]:  # corrected: a new statement, not a resend of the old
+            item["text"], item["id"] = edited, submission_id(item["table"], edited)
+        row = st.columns([1, 1, 3])
+        if row[0].button(T("entry.retry"), key=f"unsent_send_{item['key']}", type="primary"):
+            item["problem"] = None
+            send_unsent(ws)
+            st.rerun(scope="app")
+        if row[1].button(T("entry.discard"), key=f"unsent_discard_{item['key']}"):
+            unsent.remove(item)
+            st.rerun(scope="app")
 
 
 def recent_entries(ws: Workshop) -> None:
@@ -755,7 +848,10 @@ def recent_entries(ws: Workshop) -> None:
         )
         with row[1].popover(T("entry.change"), icon=":material/edit:"):
             new_text = st.text_input(
-                T("entry.edit"), value=s.text, key=f"edit_text_{s.id}", max_chars=ws.max_chars
+                T("entry.edit"),
+                value=s.text,
+                key=f"edit_text_{s.id}",
+                max_chars=ws.max_chars * WIDGET_CHAR_FACTOR,
             )
             if st.button(T("entry.save"), key=f"edit_save_{s.id}", type="primary"):
                 try:
