@@ -206,7 +206,24 @@ def T(key: str, **params: Any) -> str:  # noqa: N802 - the catalogue's conventio
 
 
 def client_id() -> str:
-    return str(st.context.ip_address or "unknown")
+    """Whose wrong links count together (``access.client_key``): the address, trusting
+    X-Forwarded-For only from ``HARVEST_TRUSTED_PROXIES``; local clients per session."""
+    ip = st.context.ip_address  # None for loopback
+    forwarded = st.context.headers.get("X-Forwarded-For")
+    hops = [hop.strip() for hop in (forwarded or "").split(",") if hop.strip()]
+    # The web server under Streamlit (uvicorn) already replaced a loopback peer by the
+    # header's last hop: undo that, the header is only believed where the setting says.
+    peer = "127.0.0.1" if ip is None or (hops and ip == hops[-1]) else ip
+    session = st.session_state.setdefault("client_session", uuid.uuid4().hex)
+    return access.client_key(
+        str(peer), forwarded, os.environ.get("HARVEST_TRUSTED_PROXIES"), session
+    )
+
+
+def authenticate(token: str | None) -> Access:
+    client = client_id()
+    group = access.LOCAL_GROUP if client.startswith("local:") else None
+    return access.authenticate(get_store(), token, client, get_throttle(), group)
 
 
 def is_local_organiser() -> bool:
@@ -240,7 +257,7 @@ def current_access() -> Access | None:
             # the link was valid a moment ago: keep the page (and a typed statement) while
             # the database is away; every write still fails until it is back
             return cached
-    result = access.authenticate(get_store(), token, client_id(), get_throttle())
+    result = authenticate(token)
     st.session_state["token"] = token
     st.session_state["access"] = result
     return result
@@ -375,7 +392,7 @@ def page_start() -> None:
         if st.button(T("start.open_button"), key="open_button") and link:
             token = link.rsplit(f"{access.TOKEN_PARAM}=", 1)[-1].split("&")[0].strip()
             try:
-                access.authenticate(store, token, client_id(), get_throttle())
+                authenticate(token)
             except TooManyAttempts as exc:
                 st.error(T("error.too_many", seconds=int(exc.retry_after) + 1))
             except AccessDenied:
