@@ -30,10 +30,10 @@ from harvest.conceptmap import (
 from harvest.curation import overrides_from_actions
 from harvest.layout import compute_layout
 from harvest.model import Assignment, Clustering, Document, Statement, Theme, Workshop
-from harvest.store import Store
+from harvest.store import BOARD_STATE_KEY, Store
 from harvest.themes import EngineSettings, detect_themes
 
-STATE_KEY = "board_state"
+STATE_KEY = BOARD_STATE_KEY  # scrubbed by the store when a statement is deleted for good
 MAP_FORMATS: tuple[str, ...] = ("png", "svg", "pdf", "html", "graphml", "gexf", "json")
 MAP_MIME: dict[str, str] = {
     "png": "image/png",

@@ -25,7 +25,7 @@ import sqlite3
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -86,6 +86,15 @@ TITLE_MAX_CHARS = 200
 NAME_MAX_CHARS = 200
 """Longest table name, author or facilitator."""
 SLUG_MAX_CHARS = 60
+WAL_PURGE_WAIT_S = 0.2
+"""How long a delete for good waits for readers before emptying the log in the background."""
+WAL_PURGE_RETRY_S = 0.25
+WAL_PURGE_GIVE_UP_S = 3600.0
+
+BOARD_STATE_KEY = "board_state"
+"""The board's saved layout and themes (``harvest.board``)."""
+DERIVED_META_KEYS = frozenset({BOARD_STATE_KEY})
+"""Meta computed from the statements, scrubbed of a deleted statement's words."""
 
 
 # --- errors -------------------------------------------------------------------------
@@ -351,6 +360,10 @@ class Store:
         self._down_until = 0.0  # PostgreSQL back-off after a failure (time.monotonic)
         self._engine = _create_engine(self.url)
         self.dialect: str = self._engine.dialect.name
+        self._in_memory = self.dialect == "sqlite" and isinstance(self._engine.pool, StaticPool)
+        self._closed = threading.Event()
+        self._purge_lock = threading.Lock()
+        self._purge_thread: threading.Thread | None = None
         try:
             with self._write() as conn:
                 schema.migrate(conn)
@@ -364,7 +377,10 @@ class Store:
         return cls(database_url(url))
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (after one last try at emptying the log)."""
+        self._closed.set()
+        if self._purge_thread is not None and self._purge_thread.is_alive():
+            self._checkpoint()
         self._engine.dispose()
 
     def __enter__(self) -> Store:
@@ -1096,26 +1112,94 @@ class Store:
 
     def delete_statement(self, statement_id: int) -> None:
         """Erase a statement for good, with its history and the events naming it
-        (personal data must be erasable). Use ``set_hidden`` to take it off the board."""
+        (personal data must be erasable). Use ``set_hidden`` to take it off the board.
+
+        Meta computed from statements (``DERIVED_META_KEYS``: the board's saved layout
+        and themes) loses, in the same transaction, every entry naming a word that only
+        this statement used: a name must not live on as a keyword's map position.
+        """
         with self._write() as conn:
             current = self._get_statement(conn, statement_id)
             self._bump(conn, current.workshop_id)
+            earlier = conn.execute(
+                sa.select(versions_t.c.text).where(versions_t.c.statement_id == statement_id)
+            ).scalars()
+            gone = [current.text, *earlier]
             conn.execute(sa.delete(versions_t).where(versions_t.c.statement_id == statement_id))
             conn.execute(sa.delete(events_t).where(events_t.c.statement_id == statement_id))
             conn.execute(sa.delete(statements_t).where(statements_t.c.id == statement_id))
+            self._scrub_derived_meta(conn, current.workshop_id, gone)
         self._erase_traces()
+
+    @staticmethod
+    def _scrub_derived_meta(conn: Connection, workshop_id: int, gone: Sequence[str]) -> None:
+        """Drop from derived meta what names a word of ``gone`` that no remaining
+        statement of the workshop (hidden ones and earlier versions included) contains."""
+        remaining = conn.execute(
+            sa.select(statements_t.c.text).where(statements_t.c.workshop_id == workshop_id)
+        ).scalars()
+        history = conn.execute(
+            sa.select(versions_t.c.text)
+            .select_from(versions_t.join(statements_t))
+            .where(statements_t.c.workshop_id == workshop_id)
+        ).scalars()
+        private = _private_test(gone, [*remaining, *history])
+        rows = conn.execute(
+            sa.select(meta_t.c.key, meta_t.c.value).where(
+                meta_t.c.workshop_id == workshop_id, meta_t.c.key.in_(DERIVED_META_KEYS)
+            )
+        ).all()
+        for key, value in rows:
+            scrubbed = _to_json(_scrub(json.loads(value), private))
+            if scrubbed != value:
+                conn.execute(
+                    sa.update(meta_t)
+                    .where(meta_t.c.workshop_id == workshop_id, meta_t.c.key == key)
+                    .values(value=scrubbed, updated_at=_now())
+                )
 
     def _erase_traces(self) -> None:
         """After a delete for good: on SQLite, fold the write-ahead log (which still holds
-        the old pages) into the overwritten database file. PostgreSQL frees the rows at
-        its next VACUUM (autovacuum; run ``VACUUM`` to be sure)."""
-        if self.dialect != "sqlite":
+        the old pages) into the overwritten database file and empty it. A reader holding
+        an old snapshot keeps the log from being emptied; then this does not wait for it
+        but retries in the background until the reader lets go. PostgreSQL frees the
+        rows at its next VACUUM (autovacuum; run ``VACUUM`` to be sure)."""
+        if self.dialect != "sqlite" or self._in_memory:
             return
+        if self._checkpoint():
+            return
+        with self._purge_lock:
+            if self._purge_thread is None or not self._purge_thread.is_alive():
+                self._purge_thread = threading.Thread(
+                    target=self._checkpoint_until_done, name="harvest-wal-purge", daemon=True
+                )
+                self._purge_thread.start()
+
+    def _checkpoint(self) -> bool:
+        """One try at folding and emptying the log, waiting at most a moment for readers."""
         try:
-            with self._engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            raw = self._engine.raw_connection()
         except _CONNECTION_ERRORS:
-            pass  # the data is deleted; the log is folded at the next checkpoint anyway
+            return False
+        try:
+            cursor = raw.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={int(WAL_PURGE_WAIT_S * 1000)}")
+            try:
+                busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={int(_sqlite_busy_timeout() * 1000)}")
+                cursor.close()
+            return int(busy) == 0
+        except sqlite3.Error:
+            return False
+        finally:
+            raw.close()
+
+    def _checkpoint_until_done(self) -> None:
+        deadline = time.monotonic() + WAL_PURGE_GIVE_UP_S
+        while not self._closed.wait(WAL_PURGE_RETRY_S):
+            if self._checkpoint() or time.monotonic() > deadline:
+                return
 
     # --- curation actions -------------------------------------------------------------
 
@@ -1303,6 +1387,52 @@ class Store:
                 )
             ).scalar_one_or_none()
         return default if value is None else json.loads(value)
+
+
+# --- erasing words -------------------------------------------------------------------
+
+_WORD = re.compile(r"\w{3,}")
+
+
+def _private_test(gone: Sequence[str], remaining: Sequence[str]) -> Callable[[str], bool]:
+    """A test for text naming a word that only ``gone`` held: one of its words (3+
+    letters, case-folded) occurs in ``gone`` (whole or as part: keywords are lemmas, and
+    "quuxbauer" is the keyword of "Quuxbauerin") and in none of ``remaining``.
+
+    >>> names = _private_test(["Frau Quuxbauerin fragt"], ["Frau Meier fragt auch"])
+    >>> names("kw:quuxbauer"), names("kw:frau"), names("theme:t1")
+    (True, False, False)
+    """
+    was = "\n".join(gone).casefold()
+    rest = "\n".join(remaining).casefold()
+
+    def names(text: str) -> bool:
+        return any(w in was and w not in rest for w in _WORD.findall(text.casefold()))
+
+    return names
+
+
+def _scrub(value: Any, private: Callable[[str], bool]) -> Any:
+    """``value`` (decoded JSON) without entries naming a private word: dict entries whose
+    key or string value does, list items that are such strings or hold one (a keyword
+    with its weight)."""
+
+    def tainted(item: Any) -> bool:
+        if isinstance(item, str):
+            return private(item)
+        if isinstance(item, list):
+            return any(isinstance(x, str) and private(x) for x in item)
+        return False
+
+    if isinstance(value, dict):
+        return {
+            key: _scrub(item, private)
+            for key, item in value.items()
+            if not private(str(key)) and not tainted(item)
+        }
+    if isinstance(value, list):
+        return [_scrub(item, private) for item in value if not tainted(item)]
+    return value
 
 
 # --- engines ------------------------------------------------------------------------
