@@ -287,6 +287,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Die Aussage ist leer. Bitte mindestens ein Wort schreiben.",
         "The statement is empty. Write at least one word.",
     ),
+    "input.contentless": (
+        "„{text}“ sagt noch nichts, womit die Werkstatt arbeiten kann. Bitte in ein paar Worten "
+        "schreiben, was gemeint ist.",
+        "“{text}” says nothing the workshop can work with. Write what you mean in a few words.",
+    ),
     "input.too_long": (
         "Die Aussage hat {length} Zeichen; erlaubt sind höchstens {limit}. Bitte kürzen oder in "
         "zwei Aussagen teilen.",
@@ -331,6 +336,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "",
     ),
     "row.empty": ("Text fehlt – Aussage in die Textspalte schreiben oder Zeile löschen.", ""),
+    "row.contentless": (
+        "Sagt nichts („ok“, „.“, ein Füllwort) – ausformulieren oder Zeile löschen.", "",
+    ),
     "row.too_long": ("Text ist zu lang – kürzen oder auf zwei Zeilen verteilen.", ""),
     "row.binary": ("Kein lesbarer Text in dieser Zeile.", ""),
     "row.unknown_kind": (

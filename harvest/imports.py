@@ -30,7 +30,7 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePath
 from typing import Any
 
-from harvest.intake import InvalidInput, clean_kind, clean_text
+from harvest.intake import InvalidInput, clean_kind, clean_statement, clean_text
 from harvest.model import DEFAULT_MAX_CHARS
 
 __all__ = [
@@ -312,7 +312,7 @@ def _row_from_cells(
         return cells[index] if index is not None and index < len(cells) else ""
 
     try:
-        text = clean_text(strip_neutraliser(cell("text")), max_chars)
+        text = clean_statement(strip_neutraliser(cell("text")), max_chars)
     except InvalidInput as exc:
         reason = str(exc)
         if exc.code == "empty":
@@ -529,7 +529,8 @@ def _parse_text(
         if not line.strip():
             continue
         try:
-            rows.append(ImportRow(number, clean_text(line, max_chars), default_table, None, None))
+            text = clean_statement(line, max_chars)
+            rows.append(ImportRow(number, text, default_table, None, None))
         except InvalidInput as exc:
             errors.append(RowError(number, str(exc), exc.code))
         if len(rows) + len(errors) > max_rows:

@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.pool import StaticPool
 
 from harvest import migrations as schema
-from harvest.intake import clean_kind, clean_text
+from harvest.intake import clean_kind, clean_statement, clean_text
 from harvest.model import (
     DEFAULT_MAX_CHARS,
     LANGUAGES,
@@ -834,7 +834,7 @@ class Store:
                 ).first()
                 if bumped is None:
                     raise WorkshopNotFound(f"No workshop with id {workshop_id}.")
-                text = clean_text(text, bumped.max_chars)
+                text = clean_statement(text, bumped.max_chars)
                 if submission_id is not None:
                     existing = conn.execute(
                         sa.select(statements_t.c.id).where(
@@ -908,7 +908,7 @@ class Store:
                 try:
                     cleaned.append(
                         (
-                            clean_text(item.text, max_chars),
+                            clean_statement(item.text, max_chars),
                             None if item.table is None else _clean_name(item.table),
                             clean_kind(item.kind),
                             _clean_optional(item.author),
@@ -1019,7 +1019,7 @@ class Store:
         its history. Returns the statement; an identical text changes nothing."""
         with self._write() as conn:
             current = self._get_statement(conn, statement_id)
-            text = clean_text(text, self._max_chars(conn, current.workshop_id))
+            text = clean_statement(text, self._max_chars(conn, current.workshop_id))
             if text == current.text:
                 return current
             revision = self._bump(conn, current.workshop_id)

@@ -114,3 +114,19 @@ def test_a_statement_over_the_limit_is_refused_with_the_reason_and_kept_to_short
     next(b for b in entry.button if str(b.key).startswith("unsent_send_")).click().run()
     assert unsent_texts(entry) == []
     assert store.statements(workshop_id)[-1].text == "Wir brauchen mehr Sprachkurse am Abend."
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [("\u200b\u2800\u3164", "leer"), ("ok", "sagt noch nichts"), (".", "sagt noch nichts")],
+)
+def test_the_entry_page_refuses_invisible_and_contentless_statements_and_says_why(
+    store: Store, typed: str, reason: str  # noqa: F811
+) -> None:
+    workshop_id, tokens = workshop_with(store, 3)
+    entry = app(tokens["facilitator"])
+    entry.chat_input(key="entry_text").set_value(typed).run()
+    assert not entry.exception
+    assert any(reason in e.value for e in entry.error)
+    assert not entry.success
+    assert len(store.statements(workshop_id)) == 3

@@ -202,7 +202,7 @@ def test_the_export_neutraliser_quote_is_stripped_exactly_once(cell: str, text: 
 def test_bad_rows_are_reported_with_the_line_a_spreadsheet_shows() -> None:
     data = (
         b"Aussage;Tisch;Art\n"                 # line 1
-        b"Gut;Sprache;Idee\n"                  # line 2
+        b"Bus;Sprache;Idee\n"                  # line 2
         b";Sprache;Idee\n"                     # line 3: empty text
         b'"zwei\nZeilen";Arbeit;\n'            # line 4 (one row over two physical lines)
         b"Viel zu lang hier;Arbeit;Frage\n"    # line 5: too long
@@ -214,7 +214,7 @@ def test_bad_rows_are_reported_with_the_line_a_spreadsheet_shows() -> None:
     )
     result = parse_statements(data, "x.csv", max_chars=15)
     assert [(row.line, row.text) for row in result.rows] == [
-        (2, "Gut"), (4, "zwei\nZeilen"), (10, "Letzte"),
+        (2, "Bus"), (4, "zwei\nZeilen"), (10, "Letzte"),
     ]
     assert [(error.line, error.code) for error in result.errors] == [
         (3, "empty"), (5, "too_long"), (6, "unknown_kind"), (7, "ragged_row"),
@@ -234,9 +234,9 @@ def test_binary_garbage_in_one_row_is_a_row_error() -> None:
 
 
 def test_overlong_field_from_a_missing_quote_costs_one_row() -> None:
-    data = b'Text\nGut\n"' + b"x" * 200_000 + b'\nNoch gut\n'
+    data = b'Text\nMehr Licht\n"' + b"x" * 200_000 + b'\nNoch gut\n'
     result = parse_statements(data, "x.csv")
-    assert result.rows[0] == ImportRow(2, "Gut", None, None, None)
+    assert result.rows[0] == ImportRow(2, "Mehr Licht", None, None, None)
     assert [error.line for error in result.errors] == [3]
 
 
@@ -339,8 +339,10 @@ def test_xlsx_first_sheet_with_line_numbers_formulas_and_numbers() -> None:
 
 
 def test_xlsx_content_wins_over_a_wrong_extension() -> None:
-    data = _xlsx_bytes([["Text"], ["Hallo"]])
-    assert parse_statements(data, "falsch.csv").rows == (ImportRow(2, "Hallo", None, None, None),)
+    data = _xlsx_bytes([["Text"], ["Mehr Licht"]])
+    assert parse_statements(data, "falsch.csv").rows == (
+        ImportRow(2, "Mehr Licht", None, None, None),
+    )
 
 
 def test_plain_text_is_one_statement_per_line() -> None:
