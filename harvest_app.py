@@ -37,6 +37,7 @@ from harvest.intake import InvalidInput
 from harvest.model import KINDS, OTHER_THEME_ID, Workshop
 from harvest.store import (
     DatabaseUnavailable,
+    HiddenByModerator,
     StorageFull,
     Store,
     StoreError,
@@ -299,6 +300,8 @@ def require(acc: Access | None, action: str) -> Access:
 def show_store_error(exc: Exception) -> None:
     if isinstance(exc, StorageFull):
         st.error(T("error.disk_full"))
+    elif isinstance(exc, HiddenByModerator):
+        st.error(T("entry.hidden_by_moderator"))
     elif isinstance(exc, DatabaseUnavailable):
         st.error(T("error.db_unavailable"))
     elif isinstance(exc, InvalidInput):
@@ -863,6 +866,9 @@ def recent_entries(ws: Workshop) -> None:
             f"{shown}  \n:gray[{kind_label(s.kind or 'none', lang())} · "
             f"{escape_md(s.table_name or '')}]"
         )
+        if s.hidden and store.hidden_by_moderator(s.id):
+            row[1].caption(T("entry.hidden_by_moderator"))
+            continue
         with row[1].popover(T("entry.change"), icon=":material/edit:"):
             new_text = st.text_input(
                 T("entry.edit"),
@@ -872,7 +878,7 @@ def recent_entries(ws: Workshop) -> None:
             )
             if st.button(T("entry.save"), key=f"edit_save_{s.id}", type="primary"):
                 try:
-                    store.edit_statement(s.id, new_text)
+                    store.edit_statement(s.id, new_text, actor="facilitator")
                 except (InvalidInput, StoreError) as exc:
                     show_store_error(exc)
                 else:

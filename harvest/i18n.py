@@ -158,6 +158,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "entry.undo": ("Zurücknehmen (ausblenden)", "Undo (hide)"),
     "entry.redo": ("Wieder einblenden", "Show again"),
     "entry.retry": ("Erneut senden", "Send again"),
+    "entry.hidden_by_moderator": (
+        "Von der Moderation ausgeblendet", "Hidden by the moderator",
+    ),
     "entry.unsent": ("Noch nicht gespeichert: {n}", "Not saved yet: {n}"),
     "entry.unsent_text": (
         "Aussage {n} (bleibt hier, bis sie gespeichert oder verworfen ist)",

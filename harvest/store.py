@@ -53,6 +53,7 @@ __all__ = [
     "Action",
     "ActionNotFound",
     "DatabaseUnavailable",
+    "HiddenByModerator",
     "Link",
     "LinkExists",
     "NewStatement",
@@ -126,6 +127,10 @@ class ActionNotFound(StoreError, LookupError):
 
 class LinkExists(StoreError, ValueError):
     """A link with this token hash is already stored."""
+
+
+class HiddenByModerator(StoreError, PermissionError):
+    """The moderator hid this statement: only the moderator may show or edit it again."""
 
 
 class DatabaseUnavailable(StoreError):
@@ -1014,11 +1019,15 @@ class Store:
             )
         )
 
-    def edit_statement(self, statement_id: int, text: str) -> Statement:
+    def edit_statement(
+        self, statement_id: int, text: str, *, actor: str = "moderator"
+    ) -> Statement:
         """Replace a statement's text (input rules apply); the previous text is kept in
-        its history. Returns the statement; an identical text changes nothing."""
+        its history. Returns the statement; an identical text changes nothing. Anyone
+        but the moderator gets ``HiddenByModerator`` for a statement the moderator hid."""
         with self._write() as conn:
             current = self._get_statement(conn, statement_id)
+            self._guard_moderator_hide(conn, current, actor)
             text = clean_statement(text, self._max_chars(conn, current.workshop_id))
             if text == current.text:
                 return current
@@ -1086,11 +1095,39 @@ class Store:
     def set_hidden(self, statement_id: int, hidden: bool, *, actor: str = "moderator") -> Statement:
         """Hide a statement from the board or show it again; recorded as an event."""
         hidden = bool(hidden)
+        if not hidden and actor != "moderator":
+            with self._read() as conn:
+                self._guard_moderator_hide(conn, self._get_statement(conn, statement_id), actor)
         return self._change_statement(
             statement_id,
             {"hidden": hidden},
             ("hidden" if hidden else "shown", {"actor": actor}),
         )
+
+    def hidden_by_moderator(self, statement_id: int) -> bool:
+        """True if the statement is hidden and the moderator was the one who hid it."""
+        with self._read() as conn:
+            return self._moderator_hid(conn, self._get_statement(conn, statement_id))
+
+    @staticmethod
+    def _moderator_hid(conn: Connection, statement: Statement) -> bool:
+        if not statement.hidden:
+            return False
+        detail = conn.execute(
+            sa.select(events_t.c.detail)
+            .where(events_t.c.statement_id == statement.id, events_t.c.kind == "hidden")
+            .order_by(events_t.c.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        # hidden without a recorded actor (older data): the moderator's to decide
+        return detail is None or json.loads(detail).get("actor", "moderator") == "moderator"
+
+    def _guard_moderator_hide(self, conn: Connection, statement: Statement, actor: str) -> None:
+        if actor != "moderator" and self._moderator_hid(conn, statement):
+            raise HiddenByModerator(
+                f"Statement {statement.id} was hidden by the moderator; only the moderator "
+                "can show or change it again."
+            )
 
     def events(self, workshop_id: int, statement_id: int | None = None) -> list[dict[str, Any]]:
         """The workshop's recorded events (oldest first) as dicts with ``id``,

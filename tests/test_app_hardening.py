@@ -130,3 +130,19 @@ def test_the_entry_page_refuses_invisible_and_contentless_statements_and_says_wh
     assert any(reason in e.value for e in entry.error)
     assert not entry.success
     assert len(store.statements(workshop_id)) == 3
+
+
+def test_the_entry_page_offers_no_undo_or_edit_for_what_the_moderator_hid(
+    store: Store,  # noqa: F811
+) -> None:
+    from harvest import curation
+
+    workshop_id, tokens = workshop_with(store, 3)
+    entry = app(tokens["facilitator"])
+    entry.chat_input(key="entry_text").set_value("Ein Satz, den die Moderation ausblendet").run()
+    mine = store.statements(workshop_id)[-1]
+    curation.apply_action(store, workshop_id, "hide", {"statement_id": mine.id, "hidden": True})
+    entry.run()
+    assert not entry.exception
+    assert not [b for b in entry.button if b.key in (f"undo_{mine.id}", f"edit_save_{mine.id}")]
+    assert any("Von der Moderation ausgeblendet" in c.value for c in entry.caption)
