@@ -687,9 +687,17 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
 
 
 def participant_url(ws: Workshop) -> str | None:
+    """The link the board's QR code carries, for this viewer: a participant sees the link
+    they came with (a revoked one never learns its successor); the others see the
+    current link only while their own still works (checked now, not 10 s ago)."""
+    token = st.session_state.get("token")
+    acc = st.session_state.get("access")
+    if acc is not None and acc.role == "participant" and token:
+        return access.link_url(token, base_url())
     try:
+        access.resolve_token(get_store(), token)
         return cached_participant_url(db_url(), ws.id, base_url())
-    except (StoreError, OSError):
+    except (AccessDenied, StoreError, OSError):
         return None
 
 
