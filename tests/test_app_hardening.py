@@ -4,11 +4,15 @@ refused text stays on screen with the reason."""
 
 from __future__ import annotations
 
+import contextlib
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from harvest.store import Store
+from tests.conftest import require
 from tests.test_app import app, store, workshop_with  # noqa: F401 - the fixture, too
 from tests.test_faults import lock_sqlite
 
@@ -146,3 +150,54 @@ def test_the_entry_page_offers_no_undo_or_edit_for_what_the_moderator_hid(
     assert not entry.exception
     assert not [b for b in entry.button if b.key in (f"undo_{mine.id}", f"edit_save_{mine.id}")]
     assert any("Von der Moderation ausgeblendet" in c.value for c in entry.caption)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real, tiny file system (tmpfs, 3 MB): the test fills it to the last byte."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
+        capture_output=True, text=True, check=False,
+    )
+    require(done.returncode == 0, f"cannot mount a tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    filler = disk / "filler"
+    with filler.open("wb", buffering=0) as handle, contextlib.suppress(OSError):
+        while True:
+            handle.write(b"\0" * 512)
+    return filler
+
+
+def test_a_full_disk_says_so_keeps_the_statement_and_saves_it_once_space_is_back(
+    small_disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.test_app import SECRET
+
+    url = f"sqlite:///{small_disk / 'app.db'}"
+    monkeypatch.setenv("HARVEST_DATABASE_URL", url)
+    monkeypatch.setenv("HARVEST_SESSIONS_DIR", str(small_disk))
+    monkeypatch.setenv("HARVEST_SECRET_KEY", SECRET)
+    monkeypatch.delenv("HARVEST_LOCAL_ORGANISER", raising=False)
+    with Store(url) as disk_store:
+        workshop_id, tokens = workshop_with(disk_store, 3)
+        entry = app(tokens["facilitator"])
+        filler = fill(small_disk)
+        typed = "Mehr Stellplätze für Lastenräder am Bahnhof " + "und an den Schulen " * 40
+        entry.chat_input(key="entry_text").set_value(typed[:990]).run()
+        assert not entry.exception
+        assert any("Speicherplatz" in e.value for e in entry.error), [e.value for e in entry.error]
+        assert unsent_texts(entry) == [typed[:990]]
+        assert len(disk_store.statements(workshop_id)) == 3
+        filler.unlink()
+        next(b for b in entry.button if str(b.key).startswith("unsent_send_")).click().run()
+        assert not entry.exception
+        assert unsent_texts(entry) == []
+        assert len(disk_store.statements(workshop_id)) == 4
