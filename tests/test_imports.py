@@ -528,12 +528,18 @@ def _crafted_xlsx(n_rows: int, column: str | None = "XFD") -> bytes:
 
 
 _PEAK_SCRIPT = """
-import resource, sys
+import re, resource, sys
 # a guard for the machine: without the fix this file needs gigabytes; fail fast instead
 resource.setrlimit(resource.RLIMIT_AS, (2 * 1024 ** 3, 2 * 1024 ** 3))
+
+def peak_mb():
+    # VmHWM: this process's own peak (ru_maxrss would inherit the parent's across exec)
+    status = open("/proc/self/status").read()
+    return int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) // 1024
+
 from harvest.imports import ImportFileError, parse_statements
 data = open(sys.argv[1], "rb").read()
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak_mb()
 try:
     result = parse_statements(data, "angriff.xlsx")
     outcome = f"{len(result.rows)} rows, {len(result.errors)} errors"
@@ -541,8 +547,7 @@ except ImportFileError as exc:
     outcome = exc.code
 except MemoryError:
     outcome = "MemoryError"
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(before // 1024, peak // 1024, outcome)
+print(before, peak_mb(), outcome)
 """
 
 
