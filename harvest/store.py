@@ -81,8 +81,9 @@ network) answers nothing, not even the cancel, and libpq would wait forever."""
 PG_PING_S = 2.0
 """How long the check of a pooled connection may take before a fresh one is tried."""
 PG_BACKOFF_S = 2.0
-"""After a connection failure, calls fail at once for this long instead of each waiting
-for its own timeout (a page asks several times: that made a 20 s hang of one outage)."""
+"""After a connection failure that took a while, calls fail at once for this long instead
+of each waiting for its own timeout (a page asks several times: that made a 20 s hang)."""
+PG_BACKOFF_AFTER_S = 1.0
 TITLE_MAX_CHARS = 200
 NAME_MAX_CHARS = 200
 """Longest table name, author or facilitator."""
@@ -403,25 +404,25 @@ class Store:
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         """A read-only transaction (SQLite: deferred, so it never waits for writers)."""
-        self._fail_fast()
+        started = self._fail_fast()
         try:
             with self._engine.connect() as conn:
                 yield conn
         except _CONNECTION_ERRORS as exc:
-            raise self._failed(exc) from exc
+            raise self._failed(exc, started) from exc
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """A write transaction, committed on exit (SQLite: BEGIN IMMEDIATE, so that
         concurrent writers queue on the busy timeout instead of failing on upgrade)."""
-        self._fail_fast()
+        started = self._fail_fast()
         try:
             with self._engine.connect() as conn:
                 conn.execution_options(harvest_write=True)
                 with conn.begin():
                     yield conn
         except _CONNECTION_ERRORS as exc:
-            raise self._failed(exc) from exc
+            raise self._failed(exc, started) from exc
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
@@ -429,7 +430,7 @@ class Store:
         others write (PostgreSQL: REPEATABLE READ; SQLite: one deferred transaction, whose
         WAL snapshot is fixed by its first read). For reads that must agree with each
         other, such as a backup."""
-        self._fail_fast()
+        started = self._fail_fast()
         try:
             with self._engine.connect() as conn:
                 if self.dialect == "postgresql":
@@ -439,20 +440,26 @@ class Store:
                 with conn.begin():
                     yield conn
         except _CONNECTION_ERRORS as exc:
-            raise self._failed(exc) from exc
+            raise self._failed(exc, started) from exc
 
-    def _fail_fast(self) -> None:
-        """Refuse at once while a PostgreSQL server that just failed is in its back-off."""
-        if time.monotonic() < self._down_until:
+    def _fail_fast(self) -> float:
+        """Refuse at once while a PostgreSQL server that just stalled is in its back-off;
+        else return the time the call starts."""
+        now = time.monotonic()
+        if now < self._down_until:
             raise DatabaseUnavailable(
                 "The database is not reachable right now; nothing was saved. Try again."
             )
+        return now
 
-    def _failed(self, exc: Exception) -> DatabaseUnavailable:
-        """The error to raise for a connection failure (and start the back-off)."""
+    def _failed(self, exc: Exception, started: float) -> DatabaseUnavailable:
+        """The error to raise for a connection failure. A failure that made the caller
+        wait (a stall, not a refused connection) starts the back-off: the next calls
+        need not each wait again, while a server that is simply back answers at once."""
         error = _unavailable(exc)
-        if self.dialect == "postgresql" and not isinstance(error, StorageFull):
-            self._down_until = time.monotonic() + PG_BACKOFF_S
+        now = time.monotonic()
+        if self.dialect == "postgresql" and now - started >= PG_BACKOFF_AFTER_S:
+            self._down_until = now + PG_BACKOFF_S
         return error
 
     @contextmanager
