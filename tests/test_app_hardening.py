@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -201,3 +202,26 @@ def test_a_full_disk_says_so_keeps_the_statement_and_saves_it_once_space_is_back
         assert not entry.exception
         assert unsent_texts(entry) == []
         assert len(disk_store.statements(workshop_id)) == 4
+
+
+@pytest.mark.slow  # the attack run's figure: a 30 s lock against the default 10 s busy timeout
+def test_a_thirty_second_lock_loses_nothing_and_doubles_nothing(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    monkeypatch.delenv("HARVEST_SQLITE_BUSY_SECONDS", raising=False)
+    workshop_id, tokens = workshop_with(store, 3)
+    entry = app(tokens["facilitator"])
+    started = time.monotonic()
+    locker = lock_sqlite(tmp_path / "app.db", 30)
+    typed = ["Erste Aussage in der langen Sperre", "Zweite Aussage in der langen Sperre"]
+    entry.chat_input(key="entry_text").set_value(typed[0]).run()
+    assert time.monotonic() - started < 30  # gave up waiting before the lock ended ...
+    assert unsent_texts(entry) == typed[:1]  # ... and kept the statement
+    assert any("Nicht gespeichert" in e.value for e in entry.error)
+    # the next one goes out behind it, waiting as long as the lock lasts
+    entry.chat_input(key="entry_text").set_value(typed[1]).run()
+    locker.wait(60)
+    entry.chat_input(key="entry_text").set_value("Nach der langen Sperre").run()
+    assert unsent_texts(entry) == []
+    texts = [s.text for s in store.statements(workshop_id)]
+    assert texts[3:] == [*typed, "Nach der langen Sperre"]
