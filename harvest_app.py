@@ -36,7 +36,15 @@ from harvest.formats import FORMATS, POSTER_SIZES
 from harvest.i18n import LANGUAGES, kind_label, translate, translate_or
 from harvest.intake import InvalidInput
 from harvest.model import KINDS, OTHER_THEME_ID, Workshop
-from harvest.store import DatabaseUnavailable, Store, StoreError, WorkshopNotFound, database_url
+from harvest.store import (
+    DatabaseUnavailable,
+    HiddenByModerator,
+    StorageFull,
+    Store,
+    StoreError,
+    WorkshopNotFound,
+    database_url,
+)
 from harvest.summary import escape_markdown
 from harvest.vectors import background_embedder, similar_statements
 
@@ -209,7 +217,24 @@ def T(key: str, **params: Any) -> str:  # noqa: N802 - the catalogue's conventio
 
 
 def client_id() -> str:
-    return str(st.context.ip_address or "unknown")
+    """Whose wrong links count together (``access.client_key``): the address, trusting
+    X-Forwarded-For only from ``HARVEST_TRUSTED_PROXIES``; local clients per session."""
+    ip = st.context.ip_address  # None for loopback
+    forwarded = st.context.headers.get("X-Forwarded-For")
+    hops = [hop.strip() for hop in (forwarded or "").split(",") if hop.strip()]
+    # The web server under Streamlit (uvicorn) already replaced a loopback peer by the
+    # header's last hop: undo that, the header is only believed where the setting says.
+    peer = "127.0.0.1" if ip is None or (hops and ip == hops[-1]) else ip
+    session = st.session_state.setdefault("client_session", uuid.uuid4().hex)
+    return access.client_key(
+        str(peer), forwarded, os.environ.get("HARVEST_TRUSTED_PROXIES"), session
+    )
+
+
+def authenticate(token: str | None) -> Access:
+    client = client_id()
+    group = access.LOCAL_GROUP if client.startswith("local:") else None
+    return access.authenticate(get_store(), token, client, get_throttle(), group)
 
 
 def is_local_organiser() -> bool:
@@ -243,7 +268,7 @@ def current_access() -> Access | None:
             # the link was valid a moment ago: keep the page (and a typed statement) while
             # the database is away; every write still fails until it is back
             return cached
-    result = access.authenticate(get_store(), token, client_id(), get_throttle())
+    result = authenticate(token)
     st.session_state["token"] = token
     st.session_state["access"] = result
     return result
@@ -283,7 +308,11 @@ def require(acc: Access | None, action: str) -> Access:
 
 
 def show_store_error(exc: Exception) -> None:
-    if isinstance(exc, DatabaseUnavailable):
+    if isinstance(exc, StorageFull):
+        st.error(T("error.disk_full"))
+    elif isinstance(exc, HiddenByModerator):
+        st.error(T("entry.hidden_by_moderator"))
+    elif isinstance(exc, DatabaseUnavailable):
         st.error(T("error.db_unavailable"))
     elif isinstance(exc, InvalidInput):
         st.error(T(f"input.{exc.code}", **exc.params))
@@ -378,7 +407,7 @@ def page_start() -> None:
         if st.button(T("start.open_button"), key="open_button") and link:
             token = link.rsplit(f"{access.TOKEN_PARAM}=", 1)[-1].split("&")[0].strip()
             try:
-                access.authenticate(store, token, client_id(), get_throttle())
+                authenticate(token)
             except TooManyAttempts as exc:
                 st.error(T("error.too_many", seconds=int(exc.retry_after) + 1))
             except AccessDenied:
@@ -401,7 +430,17 @@ def page_start() -> None:
         st.divider()
         page_links_panel(acc)
     st.divider()
-    page_import_section(acc)
+    if may_import(acc):
+        page_import_section(acc)
+    else:
+        st.subheader(T("import.title"))
+        st.caption(T("import.need_role"))
+
+
+def may_import(acc: Access | None) -> bool:
+    """Imports cost the server real work: only a workshop's moderator, or the organiser
+    at the machine itself (local mode on loopback), may bring in a file."""
+    return (acc is not None and acc.allows("start")) or is_local_organiser()
 
 
 def create_workshop(
@@ -471,6 +510,8 @@ def page_import_section(acc: Access | None) -> None:
     from harvest.imports import ImportFileError, parse_statements
 
     store = get_store()
+    if not may_import(acc):
+        return
     st.subheader(T("import.title"))
     st.caption(T("import.hint"))
     moderator_ws = workshop_of(acc) if acc is not None and acc.allows("start") else None
@@ -698,9 +739,17 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
 
 
 def participant_url(ws: Workshop) -> str | None:
+    """The link the board's QR code carries, for this viewer: a participant sees the link
+    they came with (a revoked one never learns its successor); the others see the
+    current link only while their own still works (checked now, not 10 s ago)."""
+    token = st.session_state.get("token")
+    acc = st.session_state.get("access")
+    if acc is not None and acc.role == "participant" and token:
+        return access.link_url(token, base_url())
     try:
+        access.resolve_token(get_store(), token)
         return cached_participant_url(db_url(), ws.id, base_url())
-    except (StoreError, OSError):
+    except (AccessDenied, StoreError, OSError):
         return None
 
 
@@ -744,51 +793,125 @@ def page_entry() -> None:
         format_func=lambda k: kind_label(k, lang()),
         default="idea",
     )
-    text = st.chat_input(T("entry.placeholder"), key="entry_text", max_chars=ws.max_chars)
+    # The widget's limit only bounds the message: Streamlit cuts longer text silently, so
+    # it is far above the workshop's and the core refuses (and says why) in between.
+    text = st.chat_input(
+        T("entry.placeholder"), key="entry_text", max_chars=ws.max_chars * WIDGET_CHAR_FACTOR
+    )
     if text:
         submit_statement(ws, table, kind, text)
-    unsent = st.session_state.get("entry_unsent")
-    if unsent:
-        st.error(T("error.db_unavailable"))
-        st.code(unsent["text"], language=None)
-        if st.button(T("entry.retry"), key="entry_retry", type="primary"):
-            submit_statement(ws, unsent["table"], unsent["kind"], unsent["text"])
-            st.rerun()
+    unsent_statements(ws)
     similar_drafts(ws)
     recent_entries(ws)
 
 
+WIDGET_CHAR_FACTOR = 10
+UNSENT_RETRY_SECONDS = 5.0
+
+
 def submit_statement(ws: Workshop, table: str | None, kind: str | None, text: str) -> None:
+    """Queue a typed statement behind any still unsent ones and send them in order
+    (a draft like another table's statement is held once first: "Ähnlich wie")."""
     if held_as_similar(ws, table, kind, text):
         return
-    store = get_store()
-    session = st.session_state.setdefault("entry_session", uuid.uuid4().hex)
-    # the same text from the same person at the same table is a double submit, not news
-    submission = hashlib.sha256(f"{session}|{table}|{text.strip()}".encode()).hexdigest()[:32]
-    try:
-        statement = store.add_statement(
-            ws.id,
-            text,
-            table=table,
-            kind=kind,
-            origin="typed",
-            submission_id=submission,
+    submission = submission_id(table, text)
+    unsent: list[dict[str, Any]] = st.session_state.setdefault("entry_unsent", [])
+    if not any(item["id"] == submission for item in unsent):
+        unsent.append(
+            {
+                "id": submission,
+                "key": uuid.uuid4().hex,
+                "text": text,
+                "table": table,
+                "kind": kind,
+                "problem": None,
+            }
         )
-    except InvalidInput as exc:
-        st.error(T(f"input.{exc.code}", **exc.params))
-        return
-    except DatabaseUnavailable:
-        st.session_state["entry_unsent"] = {"text": text, "table": table, "kind": kind}
-        return
-    st.session_state.pop("entry_unsent", None)
+    send_unsent(ws)
+
+
+def submission_id(table: str | None, text: str) -> str:
+    """The same text from the same person at the same table is a double submit, not
+    news: it gets the same id, and the store keeps it once however often it is sent."""
+    session = st.session_state.setdefault("entry_session", uuid.uuid4().hex)
+    return hashlib.sha256(f"{session}|{table}|{text.strip()}".encode()).hexdigest()[:32]
+
+
+def send_unsent(ws: Workshop) -> bool:
+    """Send every unsent statement in order; stop at the first the database refuses (the
+    rest wait behind it, so their order holds). True if any was saved."""
+    store = get_store()
+    unsent: list[dict[str, Any]] = st.session_state.setdefault("entry_unsent", [])
     mine: list[int] = st.session_state.setdefault("entry_mine", [])
-    if statement.id in mine:
-        st.info(T("entry.duplicate"))
-    else:
-        mine.append(statement.id)
-        st.toast(T("entry.saved", id=statement.id), icon=":material/check_circle:")
-        st.success(T("entry.saved", id=statement.id))
+    st.session_state["entry_unsent_tried"] = time.monotonic()
+    saved = False
+    for item in list(unsent):
+        if item["problem"] not in (None, "unavailable", "disk_full"):
+            continue  # refused as input: waits for the facilitator's correction
+        try:
+            statement = store.add_statement(
+                ws.id,
+                item["text"],
+                table=item["table"],
+                kind=item["kind"],
+                origin="typed",
+                submission_id=item["id"],
+            )
+        except InvalidInput as exc:
+            item["problem"], item["params"] = exc.code, exc.params
+            continue
+        except DatabaseUnavailable as exc:
+            item["problem"] = "disk_full" if isinstance(exc, StorageFull) else "unavailable"
+            break
+        unsent.remove(item)
+        saved = True
+        if statement.id in mine:
+            st.info(T("entry.duplicate"))
+        else:
+            mine.append(statement.id)
+            st.toast(T("entry.saved", id=statement.id), icon=":material/check_circle:")
+            st.success(T("entry.saved", id=statement.id))
+    if saved:
         embed_soon(ws.id)
+    return saved
+
+
+@st.fragment(run_every=UNSENT_RETRY_SECONDS)
+def unsent_statements(ws: Workshop) -> None:
+    """Every statement not saved yet, in order, each with why and what to do: kept until
+    it is saved or the facilitator discards it; those the database refused are retried."""
+    unsent: list[dict[str, Any]] = st.session_state.get("entry_unsent") or []
+    waiting = [item for item in unsent if item["problem"] in ("unavailable", "disk_full")]
+    tried = st.session_state.get("entry_unsent_tried", 0.0)
+    if waiting and time.monotonic() - tried >= UNSENT_RETRY_SECONDS and send_unsent(ws):
+        st.rerun(scope="app")  # the saved ones move to "my recent statements"
+    if not unsent:
+        return
+    st.markdown(f"#### {T('entry.unsent', n=len(unsent))}")
+    for index, item in enumerate(unsent):
+        problem = item["problem"] or "unavailable"
+        if problem == "unavailable":
+            st.error(T("error.db_unavailable"))
+        elif problem == "disk_full":
+            st.error(T("error.disk_full"))
+        else:
+            st.error(T(f"input.{problem}", **item.get("params", {})))
+        edited = st.text_area(
+            T("entry.unsent_text", n=index + 1),
+            value=item["text"],
+            key=f"unsent_text_{item['key']}",
+            height=80,
+        )
+        if edited != item["text"]:  # corrected: a new statement, not a resend of the old
+            item["text"], item["id"] = edited, submission_id(item["table"], edited)
+        row = st.columns([1, 1, 3])
+        if row[0].button(T("entry.retry"), key=f"unsent_send_{item['key']}", type="primary"):
+            item["problem"] = None
+            send_unsent(ws)
+            st.rerun(scope="app")
+        if row[1].button(T("entry.discard"), key=f"unsent_discard_{item['key']}"):
+            unsent.remove(item)
+            st.rerun(scope="app")
 
 
 def held_as_similar(ws: Workshop, table: str | None, kind: str | None, text: str) -> bool:
@@ -855,13 +978,19 @@ def recent_entries(ws: Workshop) -> None:
             f"{shown}  \n:gray[{kind_label(s.kind or 'none', lang())} · "
             f"{escape_md(s.table_name or '')}]"
         )
+        if s.hidden and store.hidden_by_moderator(s.id):
+            row[1].caption(T("entry.hidden_by_moderator"))
+            continue
         with row[1].popover(T("entry.change"), icon=":material/edit:"):
             new_text = st.text_input(
-                T("entry.edit"), value=s.text, key=f"edit_text_{s.id}", max_chars=ws.max_chars
+                T("entry.edit"),
+                value=s.text,
+                key=f"edit_text_{s.id}",
+                max_chars=ws.max_chars * WIDGET_CHAR_FACTOR,
             )
             if st.button(T("entry.save"), key=f"edit_save_{s.id}", type="primary"):
                 try:
-                    store.edit_statement(s.id, new_text)
+                    store.edit_statement(s.id, new_text, actor="facilitator")
                 except (InvalidInput, StoreError) as exc:
                     show_store_error(exc)
                 else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import os
 import secrets
 import threading
@@ -202,38 +203,106 @@ class Throttle:
         self._failures[client] = recent
         return recent
 
-    def check(self, client: str) -> None:
-        """Raise ``TooManyAttempts`` if this client must wait before its next try."""
+    def check(self, client: str, group: str | None = None) -> None:
+        """Raise ``TooManyAttempts`` if this client (or its ``group``) must wait."""
         with self._lock:
             now = self.clock()
-            recent = self._recent(client, now)
-            if len(recent) < self.free:
-                return
-            delay = min(self.max_delay, 2.0 ** (len(recent) - self.free + 1))
-            wait = recent[-1] + delay - now
-            if wait > 0:
-                raise TooManyAttempts(wait)
+            self._check(client, self.free, now)
+            if group is not None:
+                self._check(group, self.free * self.GROUP_FACTOR, now)
 
-    def failed(self, client: str) -> None:
-        """Record a wrong token from this client."""
+    def _check(self, key: str, free: int, now: float) -> None:
+        recent = self._recent(key, now)
+        if len(recent) < free:
+            return
+        delay = min(self.max_delay, 2.0 ** (len(recent) - free + 1))
+        wait = recent[-1] + delay - now
+        if wait > 0:
+            raise TooManyAttempts(wait)
+
+    def failed(self, client: str, group: str | None = None) -> None:
+        """Record a wrong token from this client (and its group)."""
         with self._lock:
             now = self.clock()
-            self._recent(client, now).append(now)
+            for key in (client, group):
+                if key is not None:
+                    self._recent(key, now).append(now)
+            if len(self._failures) > self.MAX_CLIENTS:  # forget clients whose window passed
+                window = self.window
+                stale = [k for k, ts in self._failures.items() if not ts or now - ts[-1] >= window]
+                for key in stale:
+                    del self._failures[key]
 
-    def succeeded(self, client: str) -> None:
-        """Forget a client's failures after a valid token."""
-        with self._lock:
-            self._failures.pop(client, None)
+    MAX_CLIENTS = 10_000
+    GROUP_FACTOR = 20
+    """A group (all clients counted per browser session, see ``client_key``) may fail this
+    many times as often as one client: reconnecting does not buy unlimited guesses."""
 
 
-def authenticate(store: Store, token: str | None, client: str, throttle: Throttle) -> Access:
-    """Check the throttle, resolve the token, and record the outcome."""
-    throttle.check(client)
+def authenticate(
+    store: Store, token: str | None, client: str, throttle: Throttle, group: str | None = None
+) -> Access:
+    """Resolve the token; count a wrong one against ``client`` and slow that client down.
+
+    A valid token is never refused, however many wrong ones came from the same address
+    (192 bits cannot be guessed; the throttle only makes trying expensive), and it does
+    not reset the count: opening the public participant link between guesses buys nothing.
+    """
     try:
-        access = resolve_token(store, token)
+        return resolve_token(store, token)
     except AccessDenied:
         if token:
-            throttle.failed(client)
+            throttle.check(client, group)  # raises TooManyAttempts while it must wait
+            throttle.failed(client, group)
         raise
-    throttle.succeeded(client)
-    return access
+
+
+LOCAL_GROUP = "local"
+"""The group of every client counted per browser session (see ``client_key``)."""
+
+
+def client_key(
+    peer: str | None, forwarded_for: str | None, trusted_proxies: str | None, session: str
+) -> str:
+    """Whose guesses count together: the client's address, as far as it can be trusted.
+
+    ``peer`` is the address the connection came from; ``forwarded_for`` the
+    X-Forwarded-For header, believed hop by hop from the right only while the hop that
+    added it is one of ``trusted_proxies`` (comma-separated addresses or networks, the
+    setting ``HARVEST_TRUSTED_PROXIES``; none by default). Clients on this machine (and
+    anything unparseable) count per browser ``session``: a local proxy's users or the
+    organiser's colleagues must not share one bucket that any of them can fill (together
+    they form ``LOCAL_GROUP``, with a larger allowance).
+
+    >>> client_key("10.0.0.5", "6.6.6.6", None, "s1")
+    '10.0.0.5'
+    >>> client_key("127.0.0.1", "203.0.113.7, 10.0.0.9", "127.0.0.1, 10.0.0.0/8", "s1")
+    '203.0.113.7'
+    >>> client_key("127.0.0.1", "203.0.113.7", None, "s1")
+    'local:s1'
+    """
+    trusted = _networks(trusted_proxies)
+    hops = [hop.strip() for hop in (forwarded_for or "").split(",") if hop.strip()]
+    address = _address(peer)
+    while address is not None and hops and any(address in net for net in trusted):
+        address = _address(hops.pop())
+    if address is None or address.is_loopback or address.is_unspecified:
+        return f"local:{session}"
+    return str(address)
+
+
+def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address((text or "").strip().strip("[]"))
+    except ValueError:
+        return None
+
+
+def _networks(spec: str | None) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in (spec or "").split(","):
+        try:
+            networks.append(ipaddress.ip_network(item.strip(), strict=False))
+        except ValueError:
+            continue  # an empty or mistyped entry trusts nothing
+    return networks

@@ -42,10 +42,10 @@ from harvest.model import (
 )
 from harvest.pictograms import theme_pictograms
 from harvest.semantic import NeighbourCache
-from harvest.store import Store
+from harvest.store import BOARD_STATE_KEY, Store
 from harvest.themes import EngineSettings, detect_themes
 
-STATE_KEY = "board_state"
+STATE_KEY = BOARD_STATE_KEY  # scrubbed by the store when a statement is deleted for good
 __all__ = ["MAP_FORMATS", "MAP_MIME", "Board", "compute_board", "export_map", "render_map"]
 
 

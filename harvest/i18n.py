@@ -91,6 +91,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "CSV (comma or semicolon, UTF-8 or Windows-1252), Excel (XLSX) or text with one "
         "statement per line. Columns: text, table, kind, author.",
     ),
+    "import.need_role": (
+        "Importieren kann die Moderation einer Werkstatt: öffnen Sie sie mit Ihrem "
+        "Moderationslink (oder legen Sie eine neue an) und importieren Sie dann hier.",
+        "A workshop's moderator can import: open it with your moderator link (or create a new "
+        "one), then import here.",
+    ),
     "import.workshop": ("Name der neuen Werkstatt", "Name of the new workshop"),
     "import.file": ("Datei", "File"),
     "import.line": ("Zeile", "Line"),
@@ -170,6 +176,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "entry.undo": ("Zurücknehmen (ausblenden)", "Undo (hide)"),
     "entry.redo": ("Wieder einblenden", "Show again"),
     "entry.retry": ("Erneut senden", "Send again"),
+    "entry.hidden_by_moderator": (
+        "Von der Moderation ausgeblendet", "Hidden by the moderator",
+    ),
+    "entry.unsent": ("Noch nicht gespeichert: {n}", "Not saved yet: {n}"),
+    "entry.unsent_text": (
+        "Aussage {n} (bleibt hier, bis sie gespeichert oder verworfen ist)",
+        "Statement {n} (stays here until it is saved or discarded)",
+    ),
     # curate
     "curate.title": ("Kuratieren", "Curate"),
     "curate.tab_themes": ("Themen", "Themes"),
@@ -326,6 +340,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Nicht gespeichert – die Datenbank ist gerade nicht erreichbar. Bitte gleich erneut senden.",
         "Not saved – the database cannot be reached right now. Please send it again in a moment.",
     ),
+    "error.disk_full": (
+        "Nicht gespeichert – der Speicherplatz des Servers ist voll. Die Aussage bleibt hier; "
+        "bitte Platz schaffen (lassen) und erneut senden.",
+        "Not saved – the server's disk is full. The statement stays here; free some space (or "
+        "ask whoever runs the server) and send it again.",
+    ),
     "denied.title": ("Kein Zugang", "No access"),
     "denied.body": (
         "Dieser Link ist ungültig oder wurde zurückgezogen. Bitten Sie die Moderation um einen "
@@ -337,6 +357,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "input.empty": (
         "Die Aussage ist leer. Bitte mindestens ein Wort schreiben.",
         "The statement is empty. Write at least one word.",
+    ),
+    "input.contentless": (
+        "„{text}“ sagt noch nichts, womit die Werkstatt arbeiten kann. Bitte in ein paar Worten "
+        "schreiben, was gemeint ist.",
+        "“{text}” says nothing the workshop can work with. Write what you mean in a few words.",
     ),
     "input.too_long": (
         "Die Aussage hat {length} Zeichen; erlaubt sind höchstens {limit}. Bitte kürzen oder in "
@@ -365,11 +390,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Die Datei ist zu groß (höchstens 20 MB). Bitte in kleinere Dateien aufteilen und "
         "nacheinander importieren.", "",
     ),
+    "input.too_many_rows": (
+        "Die Datei hat mehr als {limit} Aussagen; ein Import nimmt höchstens {limit}. Bitte in "
+        "kleinere Dateien aufteilen und nacheinander importieren.",
+        "The file has more than {limit} statements; one import takes at most {limit}. Split it "
+        "into smaller files and import them one after the other.",
+    ),
+    "input.workbook_too_large": (
+        "Die Excel-Datei ist entpackt viel zu groß für eine Aussagenliste. Bitte als CSV "
+        "speichern oder in kleinere Dateien aufteilen.",
+        "The Excel file unpacks to far too much data for a list of statements. Save it as CSV "
+        "or split it into smaller files.",
+    ),
     "input.no_text_column": (
         "Keine Spalte mit Aussagen gefunden. Bitte die Textspalte „Aussage“ oder „Text“ nennen.",
         "",
     ),
     "row.empty": ("Text fehlt – Aussage in die Textspalte schreiben oder Zeile löschen.", ""),
+    "row.contentless": (
+        "Sagt nichts („ok“, „.“, ein Füllwort) – ausformulieren oder Zeile löschen.", "",
+    ),
     "row.too_long": ("Text ist zu lang – kürzen oder auf zwei Zeilen verteilen.", ""),
     "row.binary": ("Kein lesbarer Text in dieser Zeile.", ""),
     "row.unknown_kind": (

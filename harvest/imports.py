@@ -30,7 +30,7 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePath
 from typing import Any
 
-from harvest.intake import InvalidInput, clean_kind, clean_text
+from harvest.intake import InvalidInput, clean_kind, clean_statement, clean_text
 from harvest.model import DEFAULT_MAX_CHARS
 
 __all__ = [
@@ -43,7 +43,9 @@ __all__ = [
     "ImportRow",
     "NoTextColumn",
     "RowError",
+    "TooManyRows",
     "UnsupportedFile",
+    "WorkbookTooLarge",
     "check_size",
     "parse_file",
     "parse_statements",
@@ -52,6 +54,17 @@ __all__ = [
 
 MAX_BYTES = 20 * 1024 * 1024
 """Default upper limit for an imported file (20 MB: about 100,000 statements as CSV)."""
+
+MAX_ROWS = 100_000
+"""Most statements one file may hold; counted while reading, so a file is refused as soon
+as it passes the limit (a million-row sheet never reaches memory)."""
+
+MAX_COLUMNS = 50
+"""Columns of a sheet that are read at all; cells further right are notes, not data, and
+a crafted sheet's one cell in column XFD must not make every row 16,384 cells wide."""
+
+MAX_UNPACKED_BYTES = 100 * 1024 * 1024
+"""Largest unpacked size of a workbook's parts (a ZIP of 20 MB may unpack to gigabytes)."""
 
 ACCEPTED_FORMATS = "CSV (.csv, .tsv), Excel (.xlsx) or plain text (.txt, one statement per line)"
 
@@ -126,6 +139,26 @@ class FileTooLarge(ImportFileError):
     """The file is larger than the import allows."""
 
     code = "file_too_large"
+
+
+class TooManyRows(ImportFileError):
+    """The file holds more statements than one import allows."""
+
+    code = "too_many_rows"
+
+
+class WorkbookTooLarge(ImportFileError):
+    """A workbook that unpacks to far more data than its statements could need."""
+
+    code = "workbook_too_large"
+
+
+def _too_many_rows(limit: int) -> TooManyRows:
+    return TooManyRows(
+        f"The file has more than {limit:,} statements; one import takes at most {limit:,}. "
+        "Split it into smaller files and import them one after the other.",
+        limit=limit,
+    )
 
 
 class NoTextColumn(ImportFileError):
@@ -279,7 +312,7 @@ def _row_from_cells(
         return cells[index] if index is not None and index < len(cells) else ""
 
     try:
-        text = clean_text(strip_neutraliser(cell("text")), max_chars)
+        text = clean_statement(strip_neutraliser(cell("text")), max_chars)
     except InvalidInput as exc:
         reason = str(exc)
         if exc.code == "empty":
@@ -401,6 +434,7 @@ def parse_file(
     max_chars: int = DEFAULT_MAX_CHARS,
     default_table: str | None = None,
     max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> ImportResult:
     """Read and parse a file from disk; an oversized file is refused before it is read."""
     path = Path(path)
@@ -408,7 +442,8 @@ def parse_file(
     with path.open("rb") as handle:
         data = handle.read(max_bytes + 1)  # the file may have grown since stat()
     return parse_statements(
-        data, path.name, max_chars=max_chars, default_table=default_table, max_bytes=max_bytes
+        data, path.name, max_chars=max_chars, default_table=default_table, max_bytes=max_bytes,
+        max_rows=max_rows,
     )
 
 
@@ -419,13 +454,17 @@ def parse_statements(
     max_chars: int = DEFAULT_MAX_CHARS,
     default_table: str | None = None,
     max_bytes: int = MAX_BYTES,
+    max_rows: int = MAX_ROWS,
 ) -> ImportResult:
     """Parse a CSV, XLSX or plain-text file into statements and row errors.
 
     ``filename`` only serves to tell the format (by extension; the content decides when
     they disagree, e.g. an XLSX saved as ``.csv``). ``default_table`` is the table of rows
     that name none. Raises an ``ImportFileError`` for a file that cannot be read at all;
-    every problem with a single row is a ``RowError`` in the result instead.
+    every problem with a single row is a ``RowError`` in the result instead. A file
+    with more than ``max_rows`` statements (good and bad) raises ``TooManyRows`` as soon
+    as reading passes the limit, and a workbook reads at most ``MAX_COLUMNS`` columns:
+    memory stays bounded whatever the file claims about itself.
     """
     check_size(len(data), max_bytes)
     data = bytes(data)
@@ -433,7 +472,7 @@ def parse_statements(
         raise EmptyFile("The file is empty. Choose a file with at least one statement.")
     extension = PurePath(filename or "").suffix.casefold()
     if data.startswith(_ZIP_MAGIC) and extension not in _TEXT_EXTENSIONS - {""}:
-        return _parse_xlsx(data, max_chars, default_table)
+        return _parse_xlsx(data, max_chars, default_table, max_rows)
     if extension in _XLSX_EXTENSIONS:
         _refuse_binary(data)
         raise UnsupportedFile(
@@ -457,11 +496,13 @@ def parse_statements(
     text, encoding = _decode(data)
     _refuse_binary_text(text)
     if extension in _CSV_EXTENSIONS:
-        return _parse_csv(text, encoding, max_chars, default_table, tab=extension != ".csv")
+        return _parse_csv(
+            text, encoding, max_chars, default_table, tab=extension != ".csv", max_rows=max_rows
+        )
     if _looks_like_a_table(text):
         # Excel's "Unicode text" is a tab-separated table saved as .txt.
-        return _parse_csv(text, encoding, max_chars, default_table)
-    return _parse_text(text, encoding, max_chars, default_table)
+        return _parse_csv(text, encoding, max_chars, default_table, max_rows=max_rows)
+    return _parse_text(text, encoding, max_chars, default_table, max_rows)
 
 
 def _looks_like_a_table(text: str) -> bool:
@@ -477,7 +518,7 @@ def _looks_like_a_table(text: str) -> bool:
 
 
 def _parse_text(
-    text: str, encoding: str, max_chars: int, default_table: str | None
+    text: str, encoding: str, max_chars: int, default_table: str | None, max_rows: int = MAX_ROWS
 ) -> ImportResult:
     """One statement per non-empty line; line numbers as an editor shows them."""
     rows: list[ImportRow] = []
@@ -488,9 +529,12 @@ def _parse_text(
         if not line.strip():
             continue
         try:
-            rows.append(ImportRow(number, clean_text(line, max_chars), default_table, None, None))
+            text = clean_statement(line, max_chars)
+            rows.append(ImportRow(number, text, default_table, None, None))
         except InvalidInput as exc:
             errors.append(RowError(number, str(exc), exc.code))
+        if len(rows) + len(errors) > max_rows:
+            raise _too_many_rows(max_rows)
     if not rows and not errors:
         raise EmptyFile("The file is empty. Choose a file with at least one statement.")
     return ImportResult(tuple(rows), tuple(errors), "text", encoding, None)
@@ -560,7 +604,8 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _parse_csv(
-    text: str, encoding: str, max_chars: int, default_table: str | None, *, tab: bool = False
+    text: str, encoding: str, max_chars: int, default_table: str | None, *, tab: bool = False,
+    max_rows: int = MAX_ROWS,
 ) -> ImportResult:
     line_offset = 0
     # Excel understands (and writes) a first line "sep=;" naming the delimiter.
@@ -619,6 +664,8 @@ def _parse_csv(
             rows.append(result)
         elif isinstance(result, RowError):
             errors.append(result)
+        if len(rows) + len(errors) > max_rows:
+            raise _too_many_rows(max_rows)
     if not rows and not errors:
         raise EmptyFile(
             "The file has a header row but no statements below it.", columns=tuple(header)
@@ -642,51 +689,96 @@ def _no_text_column(header: Sequence[str]) -> NoTextColumn:
     )
 
 
-def _parse_xlsx(data: bytes, max_chars: int, default_table: str | None) -> ImportResult:
-    """The first sheet of a workbook; a formula cell counts as the text it was typed as."""
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook whose parts unpack to more than ``MAX_UNPACKED_BYTES``.
+
+    The sizes are the ones the archive declares; Python's zipfile never inflates a part
+    beyond its declared size, so a lying archive gets cut off, not out of bounds.
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a readable ZIP: openpyxl reports it as a damaged workbook
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise WorkbookTooLarge(
+            f"The workbook unpacks to {_megabytes(unpacked)}; at most "
+            f"{_megabytes(MAX_UNPACKED_BYTES)} are allowed. Save the statements as CSV or split "
+            "the workbook into smaller files.",
+            size=unpacked,
+            limit=MAX_UNPACKED_BYTES,
+        )
+
+
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows as (line, cells), streamed: at most ``MAX_COLUMNS`` cells
+    each, whatever size the sheet declares, and never more than one row in memory."""
     import openpyxl  # deferred: only imports of workbooks pay for loading it
 
+    _check_unpacked_size(data)
     try:
         # data_only=False: a formula such as =HYPERLINK(...) comes back as typed, text to us
         workbook = openpyxl.load_workbook(
             io.BytesIO(data), read_only=True, data_only=False, keep_links=False
         )
-        try:
-            sheet = workbook.worksheets[0]
-            # Read-only mode trusts the size the writing program recorded; some record
-            # none or a wrong one, which would silently cut rows off.
-            sheet.reset_dimensions()
-            table: list[tuple[int, list[str]]] = []
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-                table.append((number, [_cell_text(value) for value in values]))
-        finally:
-            workbook.close()
-    except ImportFileError:
-        raise
     except Exception as exc:
-        # openpyxl raises a zoo of exceptions (BadZipFile, KeyError, XML errors...) on a
-        # damaged or foreign ZIP file; to the user they all mean the same thing.
-        raise UnsupportedFile(
-            "This file cannot be read as an Excel workbook (.xlsx); it may be damaged or another "
-            f"kind of ZIP archive. Accepted are {ACCEPTED_FORMATS}.",
-            accepted=ACCEPTED_FORMATS,
-            detail=type(exc).__name__,
-        ) from None
+        raise _unreadable_workbook(exc) from None
+    try:
+        sheet = workbook.worksheets[0]
+        # Read-only mode trusts the size the writing program recorded; some record none
+        # or a wrong one (which would cut rows off, or pad every row to it): ignore it
+        # and bound the width ourselves.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+        number = 0
+        while True:
+            try:
+                values = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:
+                raise _unreadable_workbook(exc) from None
+            number += 1
+            yield number, [_cell_text(value) for value in values]
+    except IndexError as exc:  # a workbook without a sheet
+        raise _unreadable_workbook(exc) from None
+    finally:
+        workbook.close()
 
-    start = next((i for i, (_, cells) in enumerate(table) if any(c.strip() for c in cells)), None)
-    if start is None:
+
+def _unreadable_workbook(exc: Exception) -> UnsupportedFile:
+    # openpyxl raises a zoo of exceptions (BadZipFile, KeyError, XML errors...) on a
+    # damaged or foreign ZIP file; to the user they all mean the same thing.
+    return UnsupportedFile(
+        "This file cannot be read as an Excel workbook (.xlsx); it may be damaged or another "
+        f"kind of ZIP archive. Accepted are {ACCEPTED_FORMATS}.",
+        accepted=ACCEPTED_FORMATS,
+        detail=type(exc).__name__,
+    )
+
+
+def _parse_xlsx(
+    data: bytes, max_chars: int, default_table: str | None, max_rows: int = MAX_ROWS
+) -> ImportResult:
+    """The first sheet of a workbook; a formula cell counts as the text it was typed as."""
+    table = _xlsx_rows(data)
+    first = next(((line, cells) for line, cells in table if any(c.strip() for c in cells)), None)
+    if first is None:
         raise EmptyFile("The workbook's first sheet is empty.")
-    header_line, header_cells = table[start]
+    _, header_cells = first
     # Trailing empty header cells are formatting, not columns.
     while header_cells and not header_cells[-1].strip():
         header_cells = header_cells[:-1]
     header = [cell.strip() for cell in header_cells]
     columns = map_columns(header)
-    body = table[start + 1 :]
+    body: Iterable[tuple[int, list[str]]] = table
     if "text" not in columns:
         if len(header) > 1:
             raise _no_text_column(header)
-        columns, body, header = {"text": 0}, table[start:], []
+        columns, header = {"text": 0}, []
+        body = _chain([first], table)
 
     rows: list[ImportRow] = []
     errors: list[RowError] = []
@@ -699,6 +791,10 @@ def _parse_xlsx(data: bytes, max_chars: int, default_table: str | None) -> Impor
             rows.append(result)
         elif isinstance(result, RowError):
             errors.append(result)
+        else:
+            continue
+        if len(rows) + len(errors) > max_rows:
+            raise _too_many_rows(max_rows)
     if not rows and not errors:
         raise EmptyFile(
             "The sheet has a header row but no statements below it.", columns=tuple(header)

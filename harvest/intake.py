@@ -1,11 +1,20 @@
 """Input rules: what a statement's text and kind may be before Harvest stores them.
 
 Every text that reaches the store passes ``clean_text``: stripped, Unicode NFC, control
-characters dropped, whitespace tidied, and refused when empty, too long or binary garbage.
-Letters of every script (umlauts, ß, Arabic, Cyrillic, Ukrainian) and emoji pass unchanged.
+characters dropped, whitespace tidied, and refused when empty (or only invisible
+characters), too long or binary garbage. Letters of every script (umlauts, ß, Arabic,
+Cyrillic, Ukrainian) and emoji pass unchanged. A statement's text passes ``clean_statement``
+too, which also refuses what says nothing: "ok", ".", "👍", a lone filler word.
 
 >>> clean_text("  Mehr  Sprachkurse\\tfür Eltern \\r\\n  am Abend ")
 'Mehr Sprachkurse für Eltern\\nam Abend'
+>>> clean_statement("Mehr Bänke!")
+'Mehr Bänke!'
+>>> try:
+...     clean_statement("ok")
+... except Contentless as exc:
+...     print(exc.code)
+contentless
 >>> clean_kind("Forderungen")
 'demand'
 """
@@ -20,11 +29,13 @@ from harvest.model import DEFAULT_MAX_CHARS, KINDS
 
 __all__ = [
     "BinaryText",
+    "Contentless",
     "EmptyStatement",
     "InvalidInput",
     "StatementTooLong",
     "UnknownKind",
     "clean_kind",
+    "clean_statement",
     "clean_text",
 ]
 
@@ -43,6 +54,12 @@ class EmptyStatement(InvalidInput):
     """A statement is empty or holds only whitespace."""
 
     code = "empty"
+
+
+class Contentless(InvalidInput):
+    """A statement that says nothing: no word at all, or one filler word such as "ok"."""
+
+    code = "contentless"
 
 
 class StatementTooLong(InvalidInput):
@@ -141,7 +158,7 @@ def clean_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     text = _BLANK_LINES.sub("\n", "\n".join(lines)).strip()
 
-    if not text:
+    if not text or not any(_is_visible(char) for char in text):
         raise EmptyStatement("The statement is empty. Write at least one word.")
     if len(text) > max_chars:
         raise StatementTooLong(
@@ -149,6 +166,55 @@ def clean_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
             f"{max_chars:,}. Shorten it or split it into two.",
             length=len(text),
             limit=max_chars,
+        )
+    return text
+
+
+# Characters that take up no ink although Unicode files them elsewhere than among spaces
+# and format characters: Braille blank, Hangul fillers, the Khmer vowel inherents.
+_BLANK_LOOKALIKES = frozenset("\u2800\u3164\u115f\u1160\uffa0\u17b4\u17b5")
+
+
+def _is_visible(char: str) -> bool:
+    """True for a character that shows as something (letters, digits, punctuation, emoji);
+    False for spaces, zero-width and format characters, lone combining marks, blanks."""
+    if char in _BLANK_LOOKALIKES:
+        return False
+    return unicodedata.category(char)[0] not in "ZCM"
+
+
+# --- statements ---------------------------------------------------------------------
+
+FILLER_WORDS = frozenset(
+    {
+        # German
+        "ok", "okay", "oki", "ja", "nein", "jo", "joa", "jein", "gut", "super", "toll", "top",
+        "prima", "klar", "danke", "bitte", "hallo", "hi", "hey", "moin", "tschüss", "äh", "ähm",
+        "öhm", "hm", "hmm", "naja", "genau", "stimmt", "egal", "test", "testen", "nix", "nichts",
+        "keine", "keins", "dito", "idem", "same", "xxx", "xx", "x", "asdf", "usw", "etc",
+        # English
+        "yes", "no", "yeah", "yep", "nope", "fine", "good", "great", "cool", "nice", "thanks",
+        "hello", "um", "uh", "none", "nothing", "lol", "idk", "n/a", "na",
+    }
+)
+"""Single words that are no statement on their own (case-folded)."""
+
+_ALNUM_MIN = 2
+
+
+def clean_statement(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """``clean_text``, and refuse a text that says nothing (``Contentless``): fewer than
+    two letters or digits ("." "?!" "👍" "a"), or one filler word alone ("ok", "Danke!").
+
+    The one owner of what a statement must hold; names and labels use ``clean_text``.
+    """
+    text = clean_text(text, max_chars)
+    alnum = sum(1 for char in text if char.isalnum())
+    word = text.strip(" .,;:!?…-–—\"'„“”‚‘’«»()[]").casefold()
+    if alnum < _ALNUM_MIN or word in FILLER_WORDS:
+        raise Contentless(
+            f'"{text[:40]}" says nothing a workshop can use. Write what you mean in a few words.',
+            text=text[:40],
         )
     return text
 

@@ -20,10 +20,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import sqlite3
+import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -38,7 +40,7 @@ from sqlalchemy.pool import StaticPool
 
 from harvest import migrations as schema
 from harvest.embedding import MODEL_VERSION, text_key
-from harvest.intake import clean_kind, clean_text
+from harvest.intake import clean_kind, clean_statement, clean_text
 from harvest.model import (
     DEFAULT_MAX_CHARS,
     LANGUAGES,
@@ -53,10 +55,12 @@ __all__ = [
     "Action",
     "ActionNotFound",
     "DatabaseUnavailable",
+    "HiddenByModerator",
     "Link",
     "LinkExists",
     "NewStatement",
     "StatementNotFound",
+    "StorageFull",
     "Store",
     "StoreError",
     "TableExists",
@@ -67,11 +71,34 @@ __all__ = [
 ]
 
 SQLITE_BUSY_TIMEOUT_S = 10.0
-"""How long a SQLite writer waits for another one before giving up."""
+"""How long a SQLite writer waits for another one before giving up (default; the setting
+``HARVEST_SQLITE_BUSY_SECONDS`` changes it)."""
+PG_CONNECT_TIMEOUT_S = 2  # libpq's shortest
+PG_STATEMENT_TIMEOUT_S = 5.0
+"""PostgreSQL cancels a statement running longer (server side: statement_timeout)."""
+PG_LOCK_TIMEOUT_S = 3.0
+PG_STALL_S = 6.0
+"""A statement without an answer this long is cut off client side: a stalled server (or
+network) answers nothing, not even the cancel, and libpq would wait forever."""
+PG_PING_S = 2.0
+"""How long the check of a pooled connection may take before a fresh one is tried."""
+PG_BACKOFF_S = 2.0
+"""After a connection failure that took a while, calls fail at once for this long instead
+of each waiting for its own timeout (a page asks several times: that made a 20 s hang)."""
+PG_BACKOFF_AFTER_S = 1.0
 TITLE_MAX_CHARS = 200
 NAME_MAX_CHARS = 200
 """Longest table name, author or facilitator."""
 SLUG_MAX_CHARS = 60
+WAL_PURGE_WAIT_S = 0.2
+"""How long a delete for good waits for readers before emptying the log in the background."""
+WAL_PURGE_RETRY_S = 0.25
+WAL_PURGE_GIVE_UP_S = 3600.0
+
+BOARD_STATE_KEY = "board_state"
+"""The board's saved layout and themes (``harvest.board``)."""
+DERIVED_META_KEYS = frozenset({BOARD_STATE_KEY})
+"""Meta computed from the statements, scrubbed of a deleted statement's words."""
 
 
 # --- errors -------------------------------------------------------------------------
@@ -105,8 +132,16 @@ class LinkExists(StoreError, ValueError):
     """A link with this token hash is already stored."""
 
 
+class HiddenByModerator(StoreError, PermissionError):
+    """The moderator hid this statement: only the moderator may show or edit it again."""
+
+
 class DatabaseUnavailable(StoreError):
     """The database cannot be reached right now: nothing was saved, try again."""
+
+
+class StorageFull(DatabaseUnavailable):
+    """The database's disk is full: nothing was saved until space is freed."""
 
 
 class _AlreadyStored(Exception):
@@ -331,8 +366,13 @@ class Store:
 
     def __init__(self, url: str) -> None:
         self.url = _normalise_url(url)
+        self._down_until = 0.0  # PostgreSQL back-off after a failure (time.monotonic)
         self._engine = _create_engine(self.url)
         self.dialect: str = self._engine.dialect.name
+        self._in_memory = self.dialect == "sqlite" and isinstance(self._engine.pool, StaticPool)
+        self._closed = threading.Event()
+        self._purge_lock = threading.Lock()
+        self._purge_thread: threading.Thread | None = None
         try:
             with self._write() as conn:
                 schema.migrate(conn)
@@ -346,7 +386,10 @@ class Store:
         return cls(database_url(url))
 
     def close(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (after one last try at emptying the log)."""
+        self._closed.set()
+        if self._purge_thread is not None and self._purge_thread.is_alive():
+            self._checkpoint()
         self._engine.dispose()
 
     def __enter__(self) -> Store:
@@ -364,23 +407,25 @@ class Store:
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         """A read-only transaction (SQLite: deferred, so it never waits for writers)."""
+        started = self._fail_fast()
         try:
             with self._engine.connect() as conn:
                 yield conn
         except _CONNECTION_ERRORS as exc:
-            raise _unavailable(exc) from exc
+            raise self._failed(exc, started) from exc
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """A write transaction, committed on exit (SQLite: BEGIN IMMEDIATE, so that
         concurrent writers queue on the busy timeout instead of failing on upgrade)."""
+        started = self._fail_fast()
         try:
             with self._engine.connect() as conn:
                 conn.execution_options(harvest_write=True)
                 with conn.begin():
                     yield conn
         except _CONNECTION_ERRORS as exc:
-            raise _unavailable(exc) from exc
+            raise self._failed(exc, started) from exc
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
@@ -388,6 +433,7 @@ class Store:
         others write (PostgreSQL: REPEATABLE READ; SQLite: one deferred transaction, whose
         WAL snapshot is fixed by its first read). For reads that must agree with each
         other, such as a backup."""
+        started = self._fail_fast()
         try:
             with self._engine.connect() as conn:
                 if self.dialect == "postgresql":
@@ -397,7 +443,27 @@ class Store:
                 with conn.begin():
                     yield conn
         except _CONNECTION_ERRORS as exc:
-            raise _unavailable(exc) from exc
+            raise self._failed(exc, started) from exc
+
+    def _fail_fast(self) -> float:
+        """Refuse at once while a PostgreSQL server that just stalled is in its back-off;
+        else return the time the call starts."""
+        now = time.monotonic()
+        if now < self._down_until:
+            raise DatabaseUnavailable(
+                "The database is not reachable right now; nothing was saved. Try again."
+            )
+        return now
+
+    def _failed(self, exc: Exception, started: float) -> DatabaseUnavailable:
+        """The error to raise for a connection failure. A failure that made the caller
+        wait (a stall, not a refused connection) starts the back-off: the next calls
+        need not each wait again, while a server that is simply back answers at once."""
+        error = _unavailable(exc)
+        now = time.monotonic()
+        if self.dialect == "postgresql" and now - started >= PG_BACKOFF_AFTER_S:
+            self._down_until = now + PG_BACKOFF_S
+        return error
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -783,7 +849,7 @@ class Store:
                 ).first()
                 if bumped is None:
                     raise WorkshopNotFound(f"No workshop with id {workshop_id}.")
-                text = clean_text(text, bumped.max_chars)
+                text = clean_statement(text, bumped.max_chars)
                 if submission_id is not None:
                     existing = conn.execute(
                         sa.select(statements_t.c.id).where(
@@ -857,7 +923,7 @@ class Store:
                 try:
                     cleaned.append(
                         (
-                            clean_text(item.text, max_chars),
+                            clean_statement(item.text, max_chars),
                             None if item.table is None else _clean_name(item.table),
                             clean_kind(item.kind),
                             _clean_optional(item.author),
@@ -963,12 +1029,16 @@ class Store:
             )
         )
 
-    def edit_statement(self, statement_id: int, text: str) -> Statement:
+    def edit_statement(
+        self, statement_id: int, text: str, *, actor: str = "moderator"
+    ) -> Statement:
         """Replace a statement's text (input rules apply); the previous text is kept in
-        its history. Returns the statement; an identical text changes nothing."""
+        its history. Returns the statement; an identical text changes nothing. Anyone
+        but the moderator gets ``HiddenByModerator`` for a statement the moderator hid."""
         with self._write() as conn:
             current = self._get_statement(conn, statement_id)
-            text = clean_text(text, self._max_chars(conn, current.workshop_id))
+            self._guard_moderator_hide(conn, current, actor)
+            text = clean_statement(text, self._max_chars(conn, current.workshop_id))
             if text == current.text:
                 return current
             revision = self._bump(conn, current.workshop_id)
@@ -1037,11 +1107,39 @@ class Store:
     def set_hidden(self, statement_id: int, hidden: bool, *, actor: str = "moderator") -> Statement:
         """Hide a statement from the board or show it again; recorded as an event."""
         hidden = bool(hidden)
+        if not hidden and actor != "moderator":
+            with self._read() as conn:
+                self._guard_moderator_hide(conn, self._get_statement(conn, statement_id), actor)
         return self._change_statement(
             statement_id,
             {"hidden": hidden},
             ("hidden" if hidden else "shown", {"actor": actor}),
         )
+
+    def hidden_by_moderator(self, statement_id: int) -> bool:
+        """True if the statement is hidden and the moderator was the one who hid it."""
+        with self._read() as conn:
+            return self._moderator_hid(conn, self._get_statement(conn, statement_id))
+
+    @staticmethod
+    def _moderator_hid(conn: Connection, statement: Statement) -> bool:
+        if not statement.hidden:
+            return False
+        detail = conn.execute(
+            sa.select(events_t.c.detail)
+            .where(events_t.c.statement_id == statement.id, events_t.c.kind == "hidden")
+            .order_by(events_t.c.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        # hidden without a recorded actor (older data): the moderator's to decide
+        return detail is None or json.loads(detail).get("actor", "moderator") == "moderator"
+
+    def _guard_moderator_hide(self, conn: Connection, statement: Statement, actor: str) -> None:
+        if actor != "moderator" and self._moderator_hid(conn, statement):
+            raise HiddenByModerator(
+                f"Statement {statement.id} was hidden by the moderator; only the moderator "
+                "can show or change it again."
+            )
 
     def events(self, workshop_id: int, statement_id: int | None = None) -> list[dict[str, Any]]:
         """The workshop's recorded events (oldest first) as dicts with ``id``,
@@ -1063,26 +1161,94 @@ class Store:
 
     def delete_statement(self, statement_id: int) -> None:
         """Erase a statement for good, with its history and the events naming it
-        (personal data must be erasable). Use ``set_hidden`` to take it off the board."""
+        (personal data must be erasable). Use ``set_hidden`` to take it off the board.
+
+        Meta computed from statements (``DERIVED_META_KEYS``: the board's saved layout
+        and themes) loses, in the same transaction, every entry naming a word that only
+        this statement used: a name must not live on as a keyword's map position.
+        """
         with self._write() as conn:
             current = self._get_statement(conn, statement_id)
             self._bump(conn, current.workshop_id)
+            earlier = conn.execute(
+                sa.select(versions_t.c.text).where(versions_t.c.statement_id == statement_id)
+            ).scalars()
+            gone = [current.text, *earlier]
             conn.execute(sa.delete(versions_t).where(versions_t.c.statement_id == statement_id))
             conn.execute(sa.delete(events_t).where(events_t.c.statement_id == statement_id))
             conn.execute(sa.delete(statements_t).where(statements_t.c.id == statement_id))
+            self._scrub_derived_meta(conn, current.workshop_id, gone)
         self._erase_traces()
+
+    @staticmethod
+    def _scrub_derived_meta(conn: Connection, workshop_id: int, gone: Sequence[str]) -> None:
+        """Drop from derived meta what names a word of ``gone`` that no remaining
+        statement of the workshop (hidden ones and earlier versions included) contains."""
+        remaining = conn.execute(
+            sa.select(statements_t.c.text).where(statements_t.c.workshop_id == workshop_id)
+        ).scalars()
+        history = conn.execute(
+            sa.select(versions_t.c.text)
+            .select_from(versions_t.join(statements_t))
+            .where(statements_t.c.workshop_id == workshop_id)
+        ).scalars()
+        private = _private_test(gone, [*remaining, *history])
+        rows = conn.execute(
+            sa.select(meta_t.c.key, meta_t.c.value).where(
+                meta_t.c.workshop_id == workshop_id, meta_t.c.key.in_(DERIVED_META_KEYS)
+            )
+        ).all()
+        for key, value in rows:
+            scrubbed = _to_json(_scrub(json.loads(value), private))
+            if scrubbed != value:
+                conn.execute(
+                    sa.update(meta_t)
+                    .where(meta_t.c.workshop_id == workshop_id, meta_t.c.key == key)
+                    .values(value=scrubbed, updated_at=_now())
+                )
 
     def _erase_traces(self) -> None:
         """After a delete for good: on SQLite, fold the write-ahead log (which still holds
-        the old pages) into the overwritten database file. PostgreSQL frees the rows at
-        its next VACUUM (autovacuum; run ``VACUUM`` to be sure)."""
-        if self.dialect != "sqlite":
+        the old pages) into the overwritten database file and empty it. A reader holding
+        an old snapshot keeps the log from being emptied; then this does not wait for it
+        but retries in the background until the reader lets go. PostgreSQL frees the
+        rows at its next VACUUM (autovacuum; run ``VACUUM`` to be sure)."""
+        if self.dialect != "sqlite" or self._in_memory:
             return
+        if self._checkpoint():
+            return
+        with self._purge_lock:
+            if self._purge_thread is None or not self._purge_thread.is_alive():
+                self._purge_thread = threading.Thread(
+                    target=self._checkpoint_until_done, name="harvest-wal-purge", daemon=True
+                )
+                self._purge_thread.start()
+
+    def _checkpoint(self) -> bool:
+        """One try at folding and emptying the log, waiting at most a moment for readers."""
         try:
-            with self._engine.connect() as conn:
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            raw = self._engine.raw_connection()
         except _CONNECTION_ERRORS:
-            pass  # the data is deleted; the log is folded at the next checkpoint anyway
+            return False
+        try:
+            cursor = raw.cursor()
+            cursor.execute(f"PRAGMA busy_timeout={int(WAL_PURGE_WAIT_S * 1000)}")
+            try:
+                busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                cursor.execute(f"PRAGMA busy_timeout={int(_sqlite_busy_timeout() * 1000)}")
+                cursor.close()
+            return int(busy) == 0
+        except sqlite3.Error:
+            return False
+        finally:
+            raw.close()
+
+    def _checkpoint_until_done(self) -> None:
+        deadline = time.monotonic() + WAL_PURGE_GIVE_UP_S
+        while not self._closed.wait(WAL_PURGE_RETRY_S):
+            if self._checkpoint() or time.monotonic() > deadline:
+                return
 
     # --- sentence vectors (filled off the request path by harvest.vectors) ----------
     # A deleted statement's or workshop's vectors go with it (foreign keys cascade).
@@ -1429,6 +1595,50 @@ def _upsert_vectors(dialect: str) -> Any:
             for name in ("model", "text_key", "vector", "created_at")
         },
     )
+# --- erasing words -------------------------------------------------------------------
+
+_WORD = re.compile(r"\w{3,}")
+
+
+def _private_test(gone: Sequence[str], remaining: Sequence[str]) -> Callable[[str], bool]:
+    """A test for text naming a word that only ``gone`` held: one of its words (3+
+    letters, case-folded) occurs in ``gone`` (whole or as part: keywords are lemmas, and
+    "quuxbauer" is the keyword of "Quuxbauerin") and in none of ``remaining``.
+
+    >>> names = _private_test(["Frau Quuxbauerin fragt"], ["Frau Meier fragt auch"])
+    >>> names("kw:quuxbauer"), names("kw:frau"), names("theme:t1")
+    (True, False, False)
+    """
+    was = "\n".join(gone).casefold()
+    rest = "\n".join(remaining).casefold()
+
+    def names(text: str) -> bool:
+        return any(w in was and w not in rest for w in _WORD.findall(text.casefold()))
+
+    return names
+
+
+def _scrub(value: Any, private: Callable[[str], bool]) -> Any:
+    """``value`` (decoded JSON) without entries naming a private word: dict entries whose
+    key or string value does, list items that are such strings or hold one (a keyword
+    with its weight)."""
+
+    def tainted(item: Any) -> bool:
+        if isinstance(item, str):
+            return private(item)
+        if isinstance(item, list):
+            return any(isinstance(x, str) and private(x) for x in item)
+        return False
+
+    if isinstance(value, dict):
+        return {
+            key: _scrub(item, private)
+            for key, item in value.items()
+            if not private(str(key)) and not tainted(item)
+        }
+    if isinstance(value, list):
+        return [_scrub(item, private) for item in value if not tainted(item)]
+    return value
 
 
 # --- engines ------------------------------------------------------------------------
@@ -1439,18 +1649,125 @@ def _create_engine(url: str) -> Engine:
     parsed = sa.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         return _create_sqlite_engine(parsed)
-    return sa.create_engine(
+    engine = sa.create_engine(
         parsed,
-        pool_pre_ping=True,  # a restarted server must not cost the next user an error
         pool_size=5,
         max_overflow=10,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 5},
+        pool_timeout=PG_STALL_S,
+        connect_args={
+            "connect_timeout": PG_CONNECT_TIMEOUT_S,
+            # the server gives up on slow statements and on waiting for locks with an
+            # error, and drops a session left open in a transaction
+            "options": (
+                f"-c statement_timeout={int(PG_STATEMENT_TIMEOUT_S * 1000)} "
+                f"-c lock_timeout={int(PG_LOCK_TIMEOUT_S * 1000)} "
+                "-c idle_in_transaction_session_timeout=60000"
+            ),
+            # a network that drops packets: the kernel gives up on unanswered data
+            "tcp_user_timeout": int(PG_STALL_S * 1000),
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+        },
     )
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # SQLAlchemy's pre-ping, with a deadline: a restarted server must not cost the
+        # next user an error, and a stalled one must not cost them a minute.
+        _WATCHDOG.arm(dbapi_connection, PG_PING_S)
+        autocommit = dbapi_connection.autocommit
+        try:
+            dbapi_connection.autocommit = True  # the ping must not open a transaction
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+            dbapi_connection.autocommit = autocommit
+        except Exception as exc:
+            raise sa.exc.DisconnectionError(str(exc)) from exc
+        finally:
+            _WATCHDOG.disarm(dbapi_connection)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _arm(conn: Connection, *_args: Any) -> None:
+        _WATCHDOG.arm(conn.connection.dbapi_connection, PG_STALL_S)
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _disarm(conn: Connection, *_args: Any) -> None:
+        _WATCHDOG.disarm(conn.connection.dbapi_connection)
+
+    @event.listens_for(engine, "handle_error")
+    def _disarm_failed(context: Any) -> None:
+        dbapi_connection = getattr(context.connection, "connection", None)
+        if dbapi_connection is not None:
+            _WATCHDOG.disarm(dbapi_connection.dbapi_connection)
+
+    return engine
+
+
+class _Watchdog:
+    """Cuts off PostgreSQL connections whose statement has waited past its deadline.
+
+    One daemon thread for every store of the process. Cutting means shutting the socket
+    down: libpq's blocked wait returns at once with "server closed the connection", the
+    statement fails as ``DatabaseUnavailable`` and the pool drops the connection.
+    """
+
+    def __init__(self) -> None:
+        self._deadlines: dict[int, tuple[float, int]] = {}
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, dbapi_connection: Any, seconds: float) -> None:
+        try:
+            fd = int(dbapi_connection.fileno())
+        except Exception:  # noqa: BLE001 - closed already: nothing to guard
+            return
+        with self._wake:
+            self._deadlines[id(dbapi_connection)] = (time.monotonic() + seconds, fd)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="harvest-pg-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def disarm(self, dbapi_connection: Any) -> None:
+        with self._wake:
+            self._deadlines.pop(id(dbapi_connection), None)
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                now = time.monotonic()
+                due = [key for key, (at, _) in self._deadlines.items() if at <= now]
+                cut = [self._deadlines.pop(key)[1] for key in due]
+                if not cut:
+                    upcoming = min((at for at, _ in self._deadlines.values()), default=None)
+                    self._wake.wait(None if upcoming is None else upcoming - now)
+            for fd in cut:
+                try:
+                    with socket.socket(fileno=os.dup(fd)) as sock:
+                        sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass  # closed meanwhile
+
+
+_WATCHDOG = _Watchdog()
+
+
+def _sqlite_busy_timeout() -> float:
+    """Seconds a SQLite writer waits for a lock held by someone else."""
+    try:
+        return max(0.0, float(os.environ.get("HARVEST_SQLITE_BUSY_SECONDS", SQLITE_BUSY_TIMEOUT_S)))
+    except ValueError:
+        return SQLITE_BUSY_TIMEOUT_S
 
 
 def _create_sqlite_engine(url: sa.URL) -> Engine:
     database = url.database or ""
+    busy_timeout = _sqlite_busy_timeout()
     in_memory = database in ("", ":memory:") or database.startswith("file::memory:")
     if in_memory:
         # One shared connection, or every pooled connection would see its own database.
@@ -1461,14 +1778,14 @@ def _create_sqlite_engine(url: sa.URL) -> Engine:
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
         engine = sa.create_engine(
             url,
-            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            connect_args={"timeout": busy_timeout, "check_same_thread": False},
         )
 
     def _set_wal(cursor: Any) -> None:
         # Switching a brand-new file to WAL needs it to itself for a moment, and SQLite
         # answers "locked" at once, not through the busy timeout, when servers start
         # together: retry for up to the busy timeout.
-        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+        deadline = time.monotonic() + busy_timeout
         while True:
             try:
                 cursor.execute("PRAGMA journal_mode=WAL")
@@ -1486,7 +1803,7 @@ def _create_sqlite_engine(url: sa.URL) -> Engine:
         cursor = dbapi_connection.cursor()
         if not in_memory:
             _set_wal(cursor)  # readers never block the writer
-        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA synchronous=FULL")  # acknowledged means on disk
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA secure_delete=ON")  # deleted personal data is overwritten
@@ -1504,8 +1821,23 @@ def _create_sqlite_engine(url: sa.URL) -> Engine:
 
 def _unavailable(exc: Exception) -> DatabaseUnavailable:
     """Wrap a driver-level failure in a message a person can act on."""
-    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0:1]
+    original = getattr(exc, "orig", exc)
+    reason = str(original).strip().splitlines()[0:1]
     detail = f" ({reason[0]})" if reason else ""
+    if _is_disk_full(original):
+        return StorageFull(
+            "The database's disk is full; nothing was saved. Free some space on the server "
+            f"(or ask whoever runs it), then send again.{detail}"
+        )
     return DatabaseUnavailable(
         f"The database is not reachable right now; nothing was saved. Try again.{detail}"
     )
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100), or ENOSPC underneath."""
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return True
+    if getattr(exc, "sqlstate", None) == "53100":
+        return True
+    return "disk is full" in str(exc) or "No space left on device" in str(exc)

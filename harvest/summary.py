@@ -440,6 +440,11 @@ def _table_list(theme: ThemeSummary) -> str:
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]()#<>|~&:$])")
 _MD_LINE_START = re.compile(r"^([-+=]|\d+(?=\.(?:\s|$)))")
 _MD_WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
+# GFM turns bare addresses into links after escapes are resolved ("https\://x" is still
+# https://x to it), so a word joiner (U+2060, invisible, dropped again by intake) breaks
+# the pattern itself: after the scheme or "www", and after an e-mail address's "@".
+_MD_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www)(?=\\[:.])|(@)")
+_WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: str) -> str:
@@ -448,10 +453,11 @@ def escape_markdown(text: str) -> str:
     >>> escape_markdown("# Titel <b>[x](y)</b>")
     '\\# Titel \\<b\\>\\[x\\]\\(y\\)\\</b\\>'
     >>> escape_markdown("1. Punkt: siehe www.example.org")
-    '1\\. Punkt\\: siehe www\\.example.org'
+    '1\\. Punkt\\: siehe www\u2060\\.example.org'
     """
     text = _MD_SPECIAL.sub(r"\\\1", clean_text(text))
     text = _MD_WWW.sub(r"\1\\.", text)  # GFM links bare "www." addresses too
+    text = _MD_AUTOLINK.sub(lambda m: m.group(0) + _WORD_JOINER, text)
     match = _MD_LINE_START.match(text)
     if match:
         if match.group(1).isdigit():  # "1. " would start an ordered list ("1)" is escaped)

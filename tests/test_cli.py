@@ -128,7 +128,7 @@ def test_workshops_lists_slug_title_date_statements_revision(
 def test_db_option_also_works_after_the_subcommand(
     capsys: pytest.CaptureFixture[str], sqlite_url: str
 ) -> None:
-    assert main(["add", "W", "--table", "T", "Hallo", "--db", sqlite_url]) == 0
+    assert main(["add", "W", "--table", "T", "Mehr Licht", "--db", sqlite_url]) == 0
     assert capsys.readouterr().out == "1\n"
     with Store(sqlite_url) as store:
         assert len(store.list_workshops()) == 1
@@ -288,7 +288,7 @@ def test_export_of_an_unknown_workshop_is_exit_2(
 def test_export_into_a_missing_folder_is_exit_2(
     capsys: pytest.CaptureFixture[str], sqlite_url: str, tmp_path: Path
 ) -> None:
-    run(capsys, sqlite_url, "add", "W", "--table", "T", "Hallo")
+    run(capsys, sqlite_url, "add", "W", "--table", "T", "Mehr Licht")
     code, _, err = run(capsys, sqlite_url, "export", "w", "-f", "csv",
                        "-o", str(tmp_path / "nope" / "x.csv"))
     assert code == 2 and "No such file" in err
@@ -384,7 +384,7 @@ def test_create_demo_returns_the_existing_workshop_unchanged(store: Store) -> No
 
 
 def test_create_demo_leaves_nothing_behind_when_a_statement_is_invalid(store: Store) -> None:
-    spec = {**SMALL_SPEC, "statements": [{"table": "A", "kind": "Wunsch", "text": "x"}]}
+    spec = {**SMALL_SPEC, "statements": [{"table": "A", "kind": "Wunsch", "text": "Mehr Licht"}]}
     with pytest.raises(ValueError, match="Wunsch"):
         create_demo(store, spec=spec)
     assert store.list_workshops() == []
@@ -417,7 +417,7 @@ def test_cluster_on_a_missing_column_is_exit_2(
     capsys: pytest.CaptureFixture[str], sqlite_url: str, tmp_path: Path
 ) -> None:
     source = tmp_path / "in.csv"
-    source.write_text("Aussage\nHallo\n", encoding="utf-8")
+    source.write_text("Aussage\nMehr Licht\n", encoding="utf-8")
     code, _, err = run(capsys, sqlite_url, "cluster", str(source), "--out",
                        str(tmp_path / "out.csv"))
     assert code == 2 and len(err.strip().splitlines()) == 1

@@ -136,7 +136,7 @@ def test_empty_export_still_has_the_header() -> None:
 
 
 def test_table_name_falls_back_to_the_statement_own_table_name() -> None:
-    statement = Statement(1, 1, 5, "Hallo", None, None, T0, T0, table_name="Gelöschter Tisch")
+    statement = Statement(1, 1, 5, "Mehr Licht", None, None, T0, T0, table_name="Gelöschter Tisch")
     rows = parse_statements(export_statements_csv(WORKSHOP, [statement], []), "x.csv").rows
     assert rows[0].table == "Gelöschter Tisch"
 

@@ -8,6 +8,7 @@ import os
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -15,6 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harvest.imports import (
+    MAX_ROWS,
+    MAX_UNPACKED_BYTES,
     EmptyFile,
     FileTooLarge,
     ImportFileError,
@@ -22,7 +25,9 @@ from harvest.imports import (
     ImportRow,
     NoTextColumn,
     RowError,
+    TooManyRows,
     UnsupportedFile,
+    WorkbookTooLarge,
     map_columns,
     parse_file,
     parse_statements,
@@ -197,7 +202,7 @@ def test_the_export_neutraliser_quote_is_stripped_exactly_once(cell: str, text: 
 def test_bad_rows_are_reported_with_the_line_a_spreadsheet_shows() -> None:
     data = (
         b"Aussage;Tisch;Art\n"                 # line 1
-        b"Gut;Sprache;Idee\n"                  # line 2
+        b"Bus;Sprache;Idee\n"                  # line 2
         b";Sprache;Idee\n"                     # line 3: empty text
         b'"zwei\nZeilen";Arbeit;\n'            # line 4 (one row over two physical lines)
         b"Viel zu lang hier;Arbeit;Frage\n"    # line 5: too long
@@ -209,7 +214,7 @@ def test_bad_rows_are_reported_with_the_line_a_spreadsheet_shows() -> None:
     )
     result = parse_statements(data, "x.csv", max_chars=15)
     assert [(row.line, row.text) for row in result.rows] == [
-        (2, "Gut"), (4, "zwei\nZeilen"), (10, "Letzte"),
+        (2, "Bus"), (4, "zwei\nZeilen"), (10, "Letzte"),
     ]
     assert [(error.line, error.code) for error in result.errors] == [
         (3, "empty"), (5, "too_long"), (6, "unknown_kind"), (7, "ragged_row"),
@@ -229,9 +234,9 @@ def test_binary_garbage_in_one_row_is_a_row_error() -> None:
 
 
 def test_overlong_field_from_a_missing_quote_costs_one_row() -> None:
-    data = b'Text\nGut\n"' + b"x" * 200_000 + b'\nNoch gut\n'
+    data = b'Text\nMehr Licht\n"' + b"x" * 200_000 + b'\nNoch gut\n'
     result = parse_statements(data, "x.csv")
-    assert result.rows[0] == ImportRow(2, "Gut", None, None, None)
+    assert result.rows[0] == ImportRow(2, "Mehr Licht", None, None, None)
     assert [error.line for error in result.errors] == [3]
 
 
@@ -334,8 +339,10 @@ def test_xlsx_first_sheet_with_line_numbers_formulas_and_numbers() -> None:
 
 
 def test_xlsx_content_wins_over_a_wrong_extension() -> None:
-    data = _xlsx_bytes([["Text"], ["Hallo"]])
-    assert parse_statements(data, "falsch.csv").rows == (ImportRow(2, "Hallo", None, None, None),)
+    data = _xlsx_bytes([["Text"], ["Mehr Licht"]])
+    assert parse_statements(data, "falsch.csv").rows == (
+        ImportRow(2, "Mehr Licht", None, None, None),
+    )
 
 
 def test_plain_text_is_one_statement_per_line() -> None:
@@ -462,3 +469,144 @@ def test_polis_comments_import_row_for_row() -> None:
             assert by_line[line].text == clean_text(row["text"])
             assert by_line[line].table is None  # polis has "topic", which is no table
     assert len(result.rows) > 0.99 * len(source)
+
+
+# --- crafted workbooks: bounded memory, bounded rows --------------------------------
+
+
+def _crafted_xlsx(n_rows: int, column: str | None = "XFD") -> bytes:
+    """A minimal workbook written by hand, as an attacker would: a header in A1, a
+    statement in column A of each row and, with ``column``, one more cell far right (XFD
+    is the last of 16,384 columns); no declared dimension."""
+    import zipfile
+
+    def cell(ref: str, text: str) -> str:
+        return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+    rows = [f'<row r="1">{cell("A1", "Aussage")}</row>']
+    rows += [
+        f'<row r="{n}">{cell(f"A{n}", f"Mehr Kitas {n}")}'
+        f'{cell(f"{column}{n}", "x") if column else ""}</row>'
+        for n in range(2, n_rows + 2)
+    ]
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats'
+            '-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+            'officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/'
+            'sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml'
+            '.worksheet+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0"?><workbook {ns} xmlns:r="{rel}"><sheets><sheet name="S" '
+            'sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+            f'2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": (
+            f'<?xml version="1.0"?><worksheet {ns}><sheetData>{"".join(rows)}</sheetData>'
+            "</worksheet>"
+        ),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, body in parts.items():
+            archive.writestr(name, body)
+    return buffer.getvalue()
+
+
+_PEAK_SCRIPT = """
+import re, resource, sys
+# a guard for the machine: without the fix this file needs gigabytes; fail fast instead
+resource.setrlimit(resource.RLIMIT_AS, (2 * 1024 ** 3, 2 * 1024 ** 3))
+
+def peak_mb():
+    # VmHWM: this process's own peak (ru_maxrss would inherit the parent's across exec)
+    status = open("/proc/self/status").read()
+    return int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) // 1024
+
+from harvest.imports import ImportFileError, parse_statements
+data = open(sys.argv[1], "rb").read()
+before = peak_mb()
+try:
+    result = parse_statements(data, "angriff.xlsx")
+    outcome = f"{len(result.rows)} rows, {len(result.errors)} errors"
+except ImportFileError as exc:
+    outcome = exc.code
+except MemoryError:
+    outcome = "MemoryError"
+print(before, peak_mb(), outcome)
+"""
+
+
+def _peak_mb(data: bytes, tmp_path: Path) -> tuple[int, int, str]:
+    """(MB before parsing, peak MB, outcome) of parsing ``data`` in a fresh process."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "angriff.xlsx"
+    path.write_bytes(data)
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_SCRIPT, str(path)],
+        capture_output=True, text=True, timeout=300, check=True,
+        cwd=Path(__file__).parents[1],
+    )
+    before, peak, outcome = done.stdout.split(maxsplit=2)
+    return int(before), int(peak), outcome.strip()
+
+
+def test_a_sheet_with_one_cell_per_row_in_column_xfd_keeps_memory_bounded(
+    tmp_path: Path,
+) -> None:
+    # The attack: ~100 KB of XLSX whose rows each hold one cell in the last column. Read
+    # as declared, every row becomes 16,384 cells (about 130 KB a row: gigabytes).
+    data = _crafted_xlsx(20_000)
+    assert len(data) < 250_000
+    before, peak, outcome = _peak_mb(data, tmp_path)
+    assert outcome == "20000 rows, 0 errors"  # column A is the text; XFD a note beside it
+    assert peak - before < 150, f"parsing took {peak - before} MB (peak {peak} MB)"
+    assert peak < 300
+
+
+def test_a_million_row_sheet_is_refused_while_reading(tmp_path: Path) -> None:
+    data = _crafted_xlsx(MAX_ROWS + 1, column=None)
+    before, peak, outcome = _peak_mb(data, tmp_path)
+    assert outcome == "too_many_rows"
+    assert peak < 400
+
+
+@pytest.mark.parametrize(("make", "name"), [
+    (lambda n: ("Aussage\n" + "".join(f"Mehr Kitas {i}\n" for i in range(n))).encode(), "v.csv"),
+    (lambda n: "".join(f"Mehr Kitas {i}\n" for i in range(n)).encode(), "v.txt"),
+    (lambda n: _xlsx_bytes([["Aussage"], *([f"Mehr Kitas {i}"] for i in range(n))]), "v.xlsx"),
+], ids=["csv", "text", "xlsx"])
+def test_every_format_refuses_more_rows_than_the_limit_and_accepts_the_limit(
+    make: Any, name: str
+) -> None:
+    with pytest.raises(TooManyRows) as caught:
+        parse_statements(make(11), name, max_rows=10)
+    assert caught.value.params["limit"] == 10
+    assert "10" in str(caught.value)
+    assert len(parse_statements(make(10), name, max_rows=10).rows) == 10
+
+
+def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_read() -> None:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b" " * (MAX_UNPACKED_BYTES + 1))
+    with pytest.raises(WorkbookTooLarge):
+        parse_statements(buffer.getvalue(), "bombe.xlsx")

@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 
 from harvest.intake import (
     BinaryText,
+    Contentless,
     EmptyStatement,
     InvalidInput,
     StatementTooLong,
     UnknownKind,
     clean_kind,
+    clean_statement,
     clean_text,
 )
 from harvest.model import DEFAULT_MAX_CHARS, KINDS
@@ -217,3 +219,51 @@ def test_any_kind_is_mapped_or_refused_never_crashes(value: str | None) -> None:
         assert exc.code == "unknown_kind"
         return
     assert kind is None or kind in KINDS
+
+
+# --- nothing to read, nothing said (issue 16, issue 15) -----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u200b\u200c\u200d",  # zero-width space, non-joiner, joiner
+        "\u2800\u2800",  # Braille blank
+        "\u3164",  # Hangul filler
+        "\u115f\u1160",  # Hangul choseong/jungseong fillers
+        "\ufe0f\u200d",  # a variation selector and a joiner without an emoji
+        "\u0301\u0308",  # combining marks on nothing
+        "\u2062\u2063\u2064",  # invisible times, separator, plus
+        "\U000e0041\U000e0042",  # tag characters
+    ],
+)
+def test_a_statement_of_only_invisible_characters_is_refused_as_empty(text: str) -> None:
+    with pytest.raises(EmptyStatement):
+        clean_text(text)
+    with pytest.raises(EmptyStatement):
+        clean_statement(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["ok", "OK!", "Okay.", ".", "...", "?!", "👍", "a", "5", "Danke!", "  gut  ", "ja",
+             "„Hallo“", "test", "x"],
+)
+def test_a_statement_that_says_nothing_is_refused_with_a_reason(text: str) -> None:
+    with pytest.raises(Contentless) as caught:
+        clean_statement(text)
+    assert caught.value.code == "contentless"
+    assert "says nothing" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["Kita", "ÖPNV", "KI", "Radwege!", "Mehr Bänke 👍", "ok, aber mehr Busse", "Nein zur B6n",
+             "Wohnen", "42 Kitaplätze fehlen", "Ämter"],
+)
+def test_short_statements_with_content_pass(text: str) -> None:
+    assert clean_statement(text) == text
+
+
+def test_names_and_labels_keep_the_plain_rules() -> None:
+    # a table called "A" or "1" is fine: only statements must say something
+    assert clean_text("A") == "A"
+    assert clean_text("1") == "1"

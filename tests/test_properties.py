@@ -33,7 +33,7 @@ from harvest.conceptmap import DisplaySettings, build_concept_map
 from harvest.curation import ACTION_KINDS, InvalidAction, overrides_from_actions, validate_action
 from harvest.exports import export_statements_csv, export_statements_xlsx
 from harvest.imports import parse_statements
-from harvest.intake import InvalidInput, clean_text
+from harvest.intake import InvalidInput, clean_statement
 from harvest.layout import compute_layout
 from harvest.model import Assignment, Clustering, Document, Theme
 from harvest.render import render_svg
@@ -56,7 +56,7 @@ _STORE = Store("sqlite://")  # one in-memory store for the cheap targets
 
 def _storable(text: str) -> str | None:
     try:
-        return clean_text(text)
+        return clean_statement(text)
     except InvalidInput:
         return None
 

@@ -298,7 +298,7 @@ def test_add_statements_stores_all_in_order_one_revision_each(
 
 
 def test_add_statements_is_all_or_nothing(store: Store, workshop: Workshop) -> None:
-    items = [NewStatement("gut"), NewStatement("auch gut"), NewStatement("   ")]
+    items = [NewStatement("Mehr Grün"), NewStatement("Auch gut so"), NewStatement("   ")]
     with pytest.raises(EmptyStatement) as info:
         store.add_statements(workshop.id, items)
     assert info.value.params["index"] == 2
