@@ -119,9 +119,11 @@ def test_workshops_lists_slug_title_date_statements_revision(
         run(capsys, sqlite_url, "add", "Werkstatt Süd", "--table", "A", text)
     code, out, _ = run(capsys, sqlite_url, "workshops")
     assert code == 0
+    # each add is one change, and its vector arriving right after another: the board's
+    # meaning changed, so every viewer redraws
     assert out.splitlines() == [
         "slug            title          date  statements  revision",
-        "werkstatt-sued  Werkstatt Süd  -              3         3",
+        "werkstatt-sued  Werkstatt Süd  -              3         6",
     ]
 
 
