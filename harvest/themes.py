@@ -591,8 +591,12 @@ def _statement_themes(graph: sp.csr_matrix, labels: np.ndarray, fixed: np.ndarra
         passes), dtype=np.int64)
     membership[np.diff(graph.indptr) == 0] = -1
     # Communities, largest first, ties by first row (deterministic).
-    found = [c for c in np.unique(membership).tolist() if c >= 0]
-    rows_of = {c: np.flatnonzero(membership == c) for c in found}
+    order = np.argsort(membership, kind="stable")
+    values, starts = np.unique(membership[order], return_index=True)
+    bounds = [*starts.tolist()[1:], len(order)]
+    rows_of = {int(c): order[lo:hi] for c, lo, hi in zip(values.tolist(), starts.tolist(),
+                                                           bounds, strict=True) if c >= 0}
+    found = list(rows_of)
     found.sort(key=lambda c: (-len(rows_of[c]), int(rows_of[c][0])))
     # Each earlier theme continues in the community holding most of its statements (one
     # to one, largest overlap first); the other communities are new themes.
