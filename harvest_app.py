@@ -819,10 +819,12 @@ def page_curate() -> None:
             theme_id = st.selectbox(T("curate.theme"), theme_ids, format_func=fmt, key="cur_theme")
             c1, c2 = st.columns(2)
             with c1:
+                # keyed by theme: a new choice gets a field with its own name, never the
+                # name typed or shown for the theme chosen before
                 new_label = st.text_input(
                     T("curate.rename_to"),
                     value=labels.get(theme_id, ""),
-                    key="cur_rename_label",
+                    key=f"cur_rename_label_{theme_id}",
                     max_chars=80,
                 )
                 if st.button(T("curate.rename"), key="cur_rename", type="primary"):
@@ -838,12 +840,12 @@ def page_curate() -> None:
             chosen = st.multiselect(
                 T("curate.split_pick"),
                 [s.id for s in members],
-                key="cur_split_ids",
+                key=f"cur_split_ids_{theme_id}",
                 placeholder=T("curate.split_placeholder"),
                 format_func=lambda i: next((s.text[:90] for s in members if s.id == i), str(i)),
             )
             split_label = st.text_input(
-                T("curate.split_label"), key="cur_split_label", max_chars=80
+                T("curate.split_label"), key=f"cur_split_label_{theme_id}", max_chars=80
             )
             if st.button(T("curate.split_button"), key="cur_split", disabled=not chosen):
                 do(

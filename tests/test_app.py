@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from harvest import access
+from harvest.board import compute_board, theme_counts
 from harvest.store import Store
 
 APP = str(Path(__file__).resolve().parents[1] / "harvest_app.py")
@@ -98,6 +99,15 @@ def theme_list(at: AppTest) -> str:
     return "\n".join(el.proto.body for el in at.get("html") if "harvest-theme" in el.proto.body)
 
 
+def theme_ids(store: Store, workshop_id: int) -> list[str]:
+    return [t.id for t, _ in theme_counts(compute_board(store, workshop_id))]
+
+
+def rename_field(at: AppTest):  # noqa: ANN201 - AppTest's TextInput
+    """The curate page's "Neuer Name" field of the theme chosen now."""
+    return at.text_input(key=f"cur_rename_label_{at.selectbox(key='cur_theme').value}")
+
+
 def test_start_page_creates_a_workshop_and_shows_three_links(store: Store) -> None:
     at = app()
     assert not at.exception
@@ -175,7 +185,7 @@ def test_rename_survives_adding_more_statements(store: Store) -> None:
     curate = app(tokens["moderator"], "curate")
     assert not curate.exception
     theme_id = curate.selectbox(key="cur_theme").value
-    curate.text_input(key="cur_rename_label").input("Unser Sprachthema")
+    rename_field(curate).input("Unser Sprachthema")
     curate.button(key="cur_rename").click().run()
     assert not curate.exception
     board = app(tokens["moderator"], "board")
@@ -189,10 +199,29 @@ def test_rename_survives_adding_more_statements(store: Store) -> None:
     assert curate.selectbox(key="cur_theme").format_func(theme_id) == "Unser Sprachthema"
 
 
+def test_rename_field_shows_the_name_of_the_theme_chosen_now(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 40)
+    curate = app(tokens["moderator"], "curate")
+    box = curate.selectbox(key="cur_theme")
+    first_id = box.value
+    second_id = next(i for i in theme_ids(store, workshop_id) if i != first_id)
+    assert rename_field(curate).value == box.format_func(first_id)
+    rename_field(curate).input("Halb getippt")  # typed, not saved
+    curate.run()
+    curate.selectbox(key="cur_theme").set_value(second_id).run()
+    second_name = curate.selectbox(key="cur_theme").format_func(second_id)
+    assert rename_field(curate).value == second_name  # not what was typed for the first
+    rename_field(curate).input("Zweites Thema")
+    curate.button(key="cur_rename").click().run()
+    assert not curate.exception
+    renamed = [a.payload for a in store.actions(workshop_id)]
+    assert renamed == [{"theme_id": second_id, "label": "Zweites Thema"}]
+
+
 def test_undo_takes_back_the_last_decision(store: Store) -> None:
     workshop_id, tokens = workshop_with(store, 30)
     curate = app(tokens["moderator"], "curate")
-    curate.text_input(key="cur_rename_label").input("Provisorisch")
+    rename_field(curate).input("Provisorisch")
     curate.button(key="cur_rename").click().run()
     assert "Provisorisch" in theme_list(app(tokens["moderator"], "board"))
     curate.button(key="cur_undo").click().run()
