@@ -1067,10 +1067,15 @@ def page_export() -> None:
             width="stretch",
         )
     st.markdown(f"#### {T('export.statements')}")
-    from harvest.exports import export_statements_csv, export_statements_xlsx
+    from harvest.exports import export_statements_csv, export_statements_xlsx, statement_themes
 
     def rows(fn: Callable[..., bytes]) -> Callable[[], bytes]:
-        return lambda: fn(ws, store.statements(ws.id, include_hidden=True), store.tables(ws.id))
+        def data() -> bytes:
+            themes = statement_themes(cached_board(ws.id, revision).clustering, T("theme.other"))
+            statements = store.statements(ws.id, include_hidden=True)
+            return fn(ws, statements, store.tables(ws.id), themes)
+
+        return data
 
     data_formats = [
         ("CSV", export_statements_csv, "csv", "text/csv"),

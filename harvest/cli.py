@@ -143,7 +143,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 if args.format == "csv"
                 else exports.export_statements_xlsx
             )
-            data = export(workshop, statements, tables)
+            from harvest.board import compute_board
+            from harvest.i18n import translate
+
+            # the theme each statement is in, as the board shows it (for spreadsheets)
+            themes = exports.statement_themes(
+                compute_board(store, workshop.id).clustering,
+                translate("theme.other", workshop.language),
+            )
+            data = export(workshop, statements, tables, themes)
             what = f"{len(statements)} statements"
         else:
             board = _optional("harvest.board")
