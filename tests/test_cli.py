@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import csv
-import io
-
 import importlib.util
+import io
 import subprocess
 import sys
 from pathlib import Path
