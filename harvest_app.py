@@ -106,13 +106,21 @@ def cached_map_html(
     language: str,
     height: int,
 ) -> str:
-    from harvest.view import render_html
-
     # the live board shows the projector variant (fewer, larger words) in both modes: it
     # is what a hall reads; the full map (8 keywords a theme, 40 demands) goes to exports
+    from harvest.conceptmap import theme_colors
+    from harvest.demands import top_demands
+    from harvest.view import render_html
+
     board = restrict(
         compute_cached_board(url, workshop_id, revision), tables=tables, kinds=kinds, wall=True
     )
+    texts = {s.id: s.text for s in board.statements}
+    colors = theme_colors(board.graph)
+    demands = [
+        (" ".join(texts[sid].split()), colors.get(theme_id, "#9a9a9a"))
+        for sid, theme_id in top_demands(board.clustering, texts, limit=3 if presentation else 4)
+    ]
     return render_html(
         board.graph,
         board.positions,
@@ -125,6 +133,9 @@ def cached_map_html(
         height_px=height,
         legend_themes=False,
         vis_src=vis_network_url(),
+        fill=True,  # the frame's height is set by the page (to the screen when presenting)
+        demands=demands,
+        demands_heading=translate("board.top_demands", language),
     )
 
 
@@ -295,6 +306,14 @@ def inject_style(presentation: bool, dark: bool) -> None:
     .harvest-swatch {flex: 0 0 auto; display:inline-block; width: .9rem; height: .9rem;
                      border-radius: 50%;
                      margin-right: .45rem; vertical-align: -1px;}
+    @media (max-width: 640px) {
+      /* a phone: a smaller title and a map frame sized to the screen, no blank band */
+      .block-container {padding-top: 3.2rem;}
+      .block-container h1 {font-size: 1.6rem;}
+      iframe[data-testid="stIFrame"] {height: 78vh !important;}
+      [data-testid="stElementContainer"]:has(> iframe[data-testid="stIFrame"]) {
+        height: auto !important; flex: 0 0 auto !important;}
+    }
     """
     if presentation:
         bg, fg = ("#111418", "#f2f2f2") if dark else ("#ffffff", "#111111")
@@ -304,8 +323,35 @@ def inject_style(presentation: bool, dark: bool) -> None:
         [data-testid="stDecoration"] {{display: none !important;}}
         .block-container {{padding: .6rem 1.2rem 0 1.2rem !important; max-width: 100% !important;}}
         .stApp {{background: {bg}; color: {fg};}}
-        .harvest-theme {{font-size: 1.6rem; color: {fg};}}
-        [data-testid="stCaptionContainer"] {{font-size: 1.15rem;}}
+        .block-container {{padding-top: .3rem !important;}}
+        .block-container h2 {{font-size: clamp(1.1rem, 3.6vh, 2.3rem); padding: .2rem 0;}}
+        /* the map and the side panel fill the screen below the title row, on any beamer */
+        :root {{--harvest-head: calc(clamp(1.1rem, 3.6vh, 2.3rem) * 1.2 + 2.4rem);}}
+        iframe[data-testid="stIFrame"] {{height: calc(100vh - var(--harvest-head)) !important;}}
+        [data-testid="stElementContainer"]:has(> iframe[data-testid="stIFrame"]) {{
+          height: auto !important; flex: 0 0 auto !important;}}
+        .st-key-harvest_side {{max-height: calc(100vh - var(--harvest-head)); gap: .5rem;}}
+        .st-key-harvest_side h4 {{font-size: clamp(.9rem, 2.8vh, 1.7rem); padding: 0 0 .3rem 0;
+                                  line-height: 1.3;}}
+        .st-key-harvest_head [data-testid="stHorizontalBlock"] {{flex-wrap: nowrap;}}
+        .st-key-harvest_head [data-testid="stColumn"] {{min-width: 0;}}
+        .st-key-harvest_head [data-testid="stColumn"]:last-child {{flex: 0 0 auto; width: auto;}}
+        .harvest-theme {{font-size: calc(clamp(.75rem, min(2.5vh, 1.6vw), 1.7rem)
+                         * var(--fit, 1)); line-height: 1.22; margin-bottom: .3em;
+                         color: {fg}; overflow-wrap: anywhere; hyphens: auto;}}
+        .st-key-harvest_side [data-testid="stImage"] img {{
+                         width: min(200px, 19vh, 100%) !important; height: auto !important;}}
+        .st-key-harvest_side [data-testid="stAlert"] {{font-size: clamp(.7rem, 1.6vh, 1rem);}}
+        .st-key-harvest_side [data-testid="stAlert"] > div {{padding: .4rem .6rem;}}
+        [data-testid="stCaptionContainer"] {{font-size: clamp(.75rem, 2vh, 1.15rem);}}
+        @media (max-width: 640px) {{
+          /* a phone: map, theme list and QR code one below the other, all on screen */
+          .block-container h2 {{font-size: 1.2rem;}}
+          iframe[data-testid="stIFrame"] {{height: 34vh !important;}}
+          .st-key-harvest_side {{max-height: none; gap: .3rem;}}
+          .harvest-theme {{font-size: calc(1rem * var(--fit, 1));}}
+          .st-key-harvest_side [data-testid="stImage"] img {{width: 17vh !important;}}
+        }}
         .stButton button {{background: transparent; color: {fg}; border-color: #7a7a7a;}}
         h1, h2, h3, p, span, div {{color: {fg};}}
         """
@@ -426,7 +472,31 @@ def base_url() -> str | None:
     return None
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def cached_lan_address() -> str | None:
+    from harvest.network import lan_address
+
+    return lan_address()
+
+
+def warn_if_unreachable(url: str | None, short: bool = False) -> None:
+    """A link or QR code on localhost cannot work from a phone: say so, and what to do
+    (``short``: in a few words, for the projected board)."""
+    from urllib.parse import urlsplit
+
+    from harvest.network import hall_url, phone_reachable
+
+    if not url or phone_reachable(url):
+        return
+    parts = urlsplit(url)
+    lan = cached_lan_address()
+    hint = translate("board.qr_lan", lang(), url=hall_url(lan, parts.port or 8501)) if lan else ""
+    key = "board.qr_local_short" if short else "board.qr_local"
+    st.warning(T(key, host=parts.hostname or url, lan=hint), icon="⚠️")
+
+
 def show_links(links: dict[str, str]) -> None:
+    warn_if_unreachable(links.get("participant"))
     for role in ("moderator", "facilitator", "participant"):
         st.markdown(f"**{T(f'role.{role}')}**: {T(f'role.{role}.hint')}")
         st.code(links[role], language=None)
@@ -564,7 +634,7 @@ def page_board() -> None:
             st.session_state["presentation"] = True
             st.rerun()
     else:
-        head = st.columns([14, 1], vertical_alignment="center")
+        head = st.container(key="harvest_head").columns([14, 1], vertical_alignment="center")
         head[0].header(escape_md(ws.title), anchor=False)
         if head[1].button("✕", key="present_off", help=T("board.present_off")):
             st.session_state["presentation"] = False
@@ -596,7 +666,7 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
     except DatabaseUnavailable:  # not cached yet and the database away: try next refresh
         st.warning(T("board.reconnecting"))
         return
-    height = 820 if presentation else 700
+    height = 820 if presentation else 780  # the page's CSS fits it to the screen
     html = cached_map_html(
         db_url(),
         workshop_id,
@@ -613,7 +683,7 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
     map_col, side_col = st.columns([4, 1.15], gap="medium")
     with map_col:
         st.iframe(html, height=height + 8)
-    with side_col:
+    with side_col, st.container(key="harvest_side"):
         side_panel(board, options, presentation)
 
 
@@ -621,9 +691,9 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
     from harvest.conceptmap import theme_colors
 
     colors = theme_colors(board.graph)
-    counts = theme_counts(board)
+    counts = [(t, c) for t, c in theme_counts(board) if c]
     total = sum(c for _, c in counts)
-    st.markdown(f"#### {T('board.themes')} · {total}")
+    st.markdown(f"#### {T('board.themes')} · {len(counts)}")
     lines = []
     for theme, count in counts:
         color = colors.get(theme.id, "#9a9a9a")
@@ -632,7 +702,14 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
             f'<div class="harvest-theme"><span class="harvest-swatch" style="background:{color}">'
             f'</span><b>{html.escape(label)}</b><span class="harvest-count">{count}</span></div>'
         )
-    st.html("".join(lines) or f"<p>{html.escape(T('board.empty'))}</p>")
+    # presentation: the list shrinks with the screen's height and the number of themes, so
+    # every theme and the QR code below stay on a beamer's screen (see inject_style)
+    fit = min(1.0, 8 / max(len(counts), 1))
+    st.html(
+        f'<div class="harvest-themes" style="--fit:{fit:.3f}">{"".join(lines)}</div>'
+        if lines
+        else f"<p>{html.escape(T('board.empty'))}</p>"
+    )
     demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
     st.caption(T("board.counts", statements=total, demands=demands))
     url = participant_url(board.workshop)
@@ -641,6 +718,7 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
             cached_qr(url, options["dark"] and presentation), width=180 if presentation else 150
         )
         st.caption(T("board.scan"))
+        warn_if_unreachable(url, short=presentation)
         if not presentation:
             st.code(url, language=None)
 

@@ -25,8 +25,10 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
+from harvest.model import OTHER_THEME_ID, Assignment, Clustering
 from harvest.text import _lemma, detect_language, normalise
 
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*")
@@ -361,3 +363,47 @@ def demand_verdict(
     # make it a demand too ("Lange Wartezeiten, Termine kaum zu bekommen" stays a challenge).
     reason = detect_demand(text, language, explicit_only=kind in ("idea", "challenge", "question"))
     return (reason is not None), reason
+
+
+def top_demands(
+    clustering: Clustering, texts: Mapping[int, str], limit: int = 4, max_chars: int = 180
+) -> list[tuple[int, str]]:
+    """The demands a board lists in full: (statement id, theme id), at most ``limit``.
+
+    One per theme in turn, largest theme first (the "other" bucket last), so the list
+    covers what the hall talked about most; within a theme the demand that shares the
+    most of the theme's keywords, shorter ones (up to ``max_chars``, readable on a wall)
+    before longer ones, then the earliest. Deterministic, so the list does not flicker
+    between refreshes.
+    """
+    if limit <= 0:
+        return []
+    by_theme: dict[str, list[Assignment]] = {}
+    for assignment in clustering.assignments.values():
+        if assignment.is_demand and texts.get(assignment.statement_id, "").strip():
+            by_theme.setdefault(assignment.theme_id, []).append(assignment)
+    themes = sorted(
+        clustering.themes,
+        key=lambda t: (t.is_other or t.id == OTHER_THEME_ID, -len(t.statement_ids), t.id),
+    )
+    queues: list[list[Assignment]] = []
+    for theme in themes:
+        candidates = by_theme.get(theme.id, [])
+        words = {k for k, _ in theme.keywords[:8]}
+        candidates.sort(
+            key=lambda a: (
+                -len(words.intersection(a.keywords)),
+                len(texts[a.statement_id]) > max_chars,
+                a.statement_id,
+            )
+        )
+        if candidates:
+            queues.append(candidates)
+    chosen: list[tuple[int, str]] = []
+    depth = 0
+    while len(chosen) < limit and any(depth < len(q) for q in queues):
+        for queue in queues:
+            if depth < len(queue) and len(chosen) < limit:
+                chosen.append((queue[depth].statement_id, queue[depth].theme_id))
+        depth += 1
+    return chosen
