@@ -219,8 +219,8 @@ def _sentence_de(sentence: str, explicit_only: bool = False) -> str | None:
 # A card opening with a measure ("Verpflichtende Ernährungsseminare", "Keine Gebäude in
 # Hochwasserzonen", "Einführung von …") names what is wanted, even inside a longer text.
 _DE_MEASURE = re.compile(
-    r"^(?:(?:eine?n?|vor allem) )?(?:verpflichtend\w*|kostenlos\w*|keine|kein|strenger\w*|einführung|ausbau|"
-    r"abschaffung|verbot|förderung|investitionen?|stopp|stoppen|schluss mit|"
+    r"^(?:(?:eine?n?|vor allem) )?(?:verpflichtend\w*|kostenlos\w*|keine|kein|strenger\w*|"
+    r"einführung|ausbau|abschaffung|verbot|förderung|investitionen?|stopp|stoppen|schluss mit|"
     r"flächendeckend\w*|gleichstellung)\b"
 )
 
@@ -324,7 +324,7 @@ _EN_IMPERATIVE = frozenset({
     "publish", "cut", "close", "simplify", "speed", "guarantee", "ensure", "improve",
     "reform", "scrap", "double", "halve", "fix", "upgrade", "convert", "designate",
     "leave", "eliminate", "place", "prevent", "prohibit", "penalise", "penalize", "phase",
-    "charge", "return", "recognise", "recognize", "prioritise", "treat", "shift", "set",
+    "charge", "return", "recognise", "recognize", "treat", "shift", "set",
 })
 _EN_AUX = frozenset({
     "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do",
