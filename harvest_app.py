@@ -1070,42 +1070,60 @@ def page_curate() -> None:
 
 
 def page_summary() -> None:
-    from harvest.summary import build_summary, summary_html, summary_markdown, summary_pdf
+    from harvest.summary import (
+        build_summary,
+        summary_filename,
+        summary_html,
+        summary_markdown,
+        summary_pdf,
+    )
 
     acc = require(current_access(), "summary")
     store = get_store()
     ws = workshop_of(acc)
     revision = store.revision(ws.id)
     board = cached_board(ws.id, revision)
-    summary = build_summary(ws, board.clustering, list(board.statements), language=lang())
+    from harvest.conceptmap import theme_colors
+
+    def summary_of(reasons: bool) -> Any:
+        return build_summary(
+            ws, board.clustering, list(board.statements), language=lang(),
+            colors=theme_colors(board.graph), reasons=reasons,
+        )
+
+    # the engine's "Grund: …" helps the moderator check a demand; paper and files go
+    # without it
+    printed = summary_of(reasons=False)
     dark = st.session_state.get("dark", False)
-    html = summary_html(summary, dark=dark)
+    html = summary_html(printed, dark=dark)
+
     cols = st.columns(3)
     cols[0].download_button(
         T("summary.md"),
-        summary_markdown(summary).encode("utf-8"),
-        file_name=map_filename(ws, "md"),
+        summary_markdown(printed).encode("utf-8"),
+        file_name=summary_filename(ws, "md"),
         mime="text/markdown",
         key="sum_md",
     )
     cols[1].download_button(
         T("summary.html"),
         html.encode("utf-8"),
-        file_name=map_filename(ws, "html"),
+        file_name=summary_filename(ws, "html"),
         mime="text/html",
         key="sum_html",
     )
     cols[2].download_button(
         T("summary.pdf"),
-        lambda: summary_pdf(summary),
-        file_name=map_filename(ws, "pdf"),
+        lambda: summary_pdf(printed, cached_export(db_url(), ws.id, revision, "png", False, 2400)),
+        file_name=summary_filename(ws, "pdf"),
         mime="application/pdf",
         key="sum_pdf",
     )
-    st.iframe(html, height=1400)
+    on_screen = summary_of(reasons=True) if acc.role == "moderator" else printed
+    st.iframe(html if on_screen is printed else summary_html(on_screen, dark=dark), height=1400)
     # the same content as plain Streamlit text, so the page reads without the iframe too
     with st.expander(T("summary.as_text")):
-        st.markdown(summary_markdown(summary))
+        st.markdown(summary_markdown(on_screen))
 
 
 def page_export() -> None:

@@ -16,8 +16,9 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from harvest import access
-from harvest.board import compute_board, theme_counts
+from harvest.board import MAP_FORMATS, compute_board, map_filename, theme_counts
 from harvest.store import Store
+from harvest.summary import summary_filename
 
 APP = str(Path(__file__).resolve().parents[1] / "harvest_app.py")
 SECRET = "app-test-secret"
@@ -334,3 +335,24 @@ def test_curate_marks_a_demand_hides_a_statement_and_merges_themes_with_undo(
     assert len(curate.selectbox(key="cur_theme").options) == len(themes_before)
     assert not store.get_statement(statement.id).hidden
     assert [a.kind for a in store.actions(workshop_id)] == ["demand"]
+
+
+def test_summary_downloads_have_their_own_file_names_and_no_engine_reasons(
+    store: Store,
+) -> None:
+    _, tokens = workshop_with(store, 40)
+    summary = app(tokens["moderator"], "summary")
+    export = app(tokens["moderator"], "export")
+    assert not summary.exception and not export.exception
+
+    labels = [b.proto.label for b in summary.get("download_button")]
+    assert len(labels) == 3
+    ws = store.get_workshop("zw")
+    summary_names = {summary_filename(ws, ext) for ext in ("md", "html", "pdf")}
+    assert len(summary_names) == 3
+    assert summary_names.isdisjoint({map_filename(ws, fmt) for fmt in MAP_FORMATS})
+    page = summary.get("iframe")[0].proto.srcdoc  # the moderator sees the reasons
+    participant = app(tokens["participant"], "summary").get("iframe")[0].proto.srcdoc
+    assert "Forderungen" in participant
+    assert 'class="reason"' not in participant
+    assert 'class="reason"' in page
