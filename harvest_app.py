@@ -1051,22 +1051,29 @@ def page_curate() -> None:
             undone = curation.undo_last(store, ws.id)
             st.toast(T("curate.undone") if undone else T("curate.nothing_to_undo"))
             st.rerun()
+        # every decision can be taken back (or brought back) on its own, in words people
+        # know: theme names and statement excerpts, no internal ids
         log = store.actions(ws.id, include_undone=True)
-        st.dataframe(
-            [
-                {
-                    "#": a.id,
-                    T("curate.log_kind"): T(f"action.{a.kind}"),
-                    T("curate.log_detail"): ", ".join(f"{k}={v}" for k, v in a.payload.items())[
-                        :120
-                    ],
-                    T("curate.log_undone"): "✓" if a.undone else "",
-                }
-                for a in reversed(log)
-            ],
-            hide_index=True,
-            width="stretch",
-        )
+        if not log:
+            st.caption(T("curate.log_empty"))
+        texts_by_id = {s.id: s.text for s in store.statements(ws.id, include_hidden=True)}
+        for a in list(reversed(log))[:50]:
+            row = st.columns([1.6, 6, 1.6], vertical_alignment="center")
+            detail = escape_md(
+                curation.describe_action(a, labels, texts_by_id, lang())
+            )
+            kind = T(f"action.{a.kind}")
+            row[0].markdown(f"~~{kind}~~" if a.undone else f"**{kind}**")
+            row[1].markdown(
+                f"~~{detail}~~ · {T('curate.log_undone')}" if a.undone else detail
+            )
+            if row[2].button(
+                T("curate.redo_this") if a.undone else T("curate.undo_this"),
+                key=f"cur_log_{a.id}",
+            ):
+                (curation.redo if a.undone else curation.undo)(store, a.id)
+                st.toast(T("curate.undone") if not a.undone else T("curate.done"))
+                st.rerun()
 
 
 def page_summary() -> None:

@@ -356,3 +356,27 @@ def test_summary_downloads_have_their_own_file_names_and_no_engine_reasons(
     assert "Forderungen" in participant
     assert 'class="reason"' not in participant
     assert 'class="reason"' in page
+
+
+def test_any_decision_in_the_history_can_be_undone_and_reads_in_plain_words(
+    store: Store,
+) -> None:
+    workshop_id, tokens = workshop_with(store, 40)
+    curate = app(tokens["moderator"], "curate")
+    rename_field(curate).input("Abendkurse")
+    curate.button(key="cur_rename").click().run()
+    statement = store.statements(workshop_id)[0]
+    curate.selectbox(key="cur_statement").set_value(statement.id).run()
+    curate.button(key="cur_demand").click().run()
+    rename, demand = store.actions(workshop_id)
+    shown = texts(curate)
+    assert "„Abendkurse“" in shown and statement.text[:30] in shown
+    assert "theme_id" not in shown and "statement_id" not in shown
+
+    curate.button(key=f"cur_log_{rename.id}").click().run()  # the older one, not the last
+    assert not curate.exception
+    active = [a.id for a in store.actions(workshop_id)]
+    assert active == [demand.id]
+    assert "Abendkurse" not in theme_list(app(tokens["moderator"], "board"))
+    curate.button(key=f"cur_log_{rename.id}").click().run()  # and back again
+    assert [a.id for a in store.actions(workshop_id)] == [rename.id, demand.id]
