@@ -424,11 +424,12 @@ def page_start() -> None:
             st.subheader(T("start.local_workshops"))
             st.caption(T("start.local_hint"))
             for ws in store.list_workshops():
-                row = st.columns([4, 1])
+                # the button column holds the whole word ("Öffnen"), also in a narrow layout
+                row = st.columns([3, 2], vertical_alignment="center")
                 row[0].markdown(
                     f"**{escape_md(ws.title)}**  \n{ws.date or ''} · {escape_md(ws.place)}"
                 )
-                if row[1].button(T("start.open_short"), key=f"open_ws_{ws.id}"):
+                if row[1].button(T("start.open_short"), key=f"open_ws_{ws.id}", width="stretch"):
                     enter_as(access.issue_token(store, ws, "moderator"))
                     st.rerun()
     if acc is not None and acc.allows("start"):
@@ -511,10 +512,15 @@ def page_links_panel(acc: Access) -> None:
     tables = store.tables(ws.id)
     if tables:
         with st.expander(T("links.per_table")):
+            warn_if_unreachable(base_url())
+            # a QR code per table: a facilitator scans it with the phone at the table
             for table in tables:
                 token = access.issue_token(store, ws, "facilitator", table_id=table.id)
-                st.markdown(f"**{escape_md(table.name)}**")
-                st.code(access.link_url(token, base_url()), language=None)
+                url = access.link_url(token, base_url())
+                qr_col, link_col = st.columns([1, 4], vertical_alignment="center")
+                qr_col.image(cached_qr(url, False), width=130)
+                link_col.markdown(f"**{escape_md(table.name)}**")
+                link_col.code(url, language=None)
     cols = st.columns(3)
     for col, role in zip(cols, ("moderator", "facilitator", "participant"), strict=True):
         if col.button(T("links.reissue", role=T(f"role.{role}")), key=f"reissue_{role}"):
@@ -763,6 +769,8 @@ def page_entry() -> None:
         st.session_state["entry_table_choice"] = table
     else:
         table = None
+    if st.session_state.pop("entry_kind_reset", False):
+        st.session_state["entry_kind"] = "idea"  # each statement starts from the default kind
     kind = st.segmented_control(
         T("entry.kind"),
         list(KINDS),
@@ -771,6 +779,9 @@ def page_entry() -> None:
         default="idea",
     )
     text = st.chat_input(T("entry.placeholder"), key="entry_text", max_chars=ws.max_chars)
+    saved = st.session_state.pop("entry_saved_flash", None)
+    if saved is not None:
+        st.success(T("entry.saved", id=saved))
     if text:
         submit_statement(ws, table, kind, text)
     unsent = st.session_state.get("entry_unsent")
@@ -810,7 +821,11 @@ def submit_statement(ws: Workshop, table: str | None, kind: str | None, text: st
     else:
         mine.append(statement.id)
         st.toast(T("entry.saved", id=statement.id), icon=":material/check_circle:")
-        st.success(T("entry.saved", id=statement.id))
+        # the kind chosen for this statement must not stick to the next one: show the
+        # default again at once (the confirmation is shown after the rerun)
+        st.session_state["entry_kind_reset"] = True
+        st.session_state["entry_saved_flash"] = statement.id
+        st.rerun()
 
 
 def recent_entries(ws: Workshop) -> None:

@@ -380,3 +380,30 @@ def test_any_decision_in_the_history_can_be_undone_and_reads_in_plain_words(
     assert "Abendkurse" not in theme_list(app(tokens["moderator"], "board"))
     curate.button(key=f"cur_log_{rename.id}").click().run()  # and back again
     assert [a.id for a in store.actions(workshop_id)] == [rename.id, demand.id]
+
+
+def test_entry_kind_returns_to_the_default_after_each_saved_statement(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 3)
+    entry = app(tokens["facilitator"])
+    assert entry.session_state["entry_kind"] == "idea"
+    entry.session_state["entry_kind"] = "demand"
+    entry.run()
+    entry.chat_input(key="entry_text").set_value("Mehr Sprachkurse am Abend").run()
+    assert not entry.exception
+    assert any("Gespeichert" in s.value for s in entry.success)
+    assert store.statements(workshop_id)[-1].kind == "demand"
+    assert entry.session_state["entry_kind"] == "idea"  # the next one starts as an idea
+    entry.chat_input(key="entry_text").set_value("Ein Sprachcafé im Stadtteiltreff").run()
+    assert store.statements(workshop_id)[-1].kind == "idea"
+
+
+def test_start_page_gives_every_table_link_a_qr_code(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 3)
+    start = app(tokens["moderator"], "start")
+    assert not start.exception
+    tables = store.tables(workshop_id)
+    codes = [c.value for c in start.code if "t=" in c.value]
+    assert len(codes) == 3 + len(tables)  # three role links, one per table
+    assert len(start.get("image")) >= len(tables)
+    # the links say localhost here: the page says that phones cannot open them
+    assert any("HALL=1" in w.value for w in start.warning)
