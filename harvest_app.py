@@ -512,7 +512,6 @@ def page_links_panel(acc: Access) -> None:
     tables = store.tables(ws.id)
     if tables:
         with st.expander(T("links.per_table")):
-            warn_if_unreachable(base_url())
             # a QR code per table: a facilitator scans it with the phone at the table
             for table in tables:
                 token = access.issue_token(store, ws, "facilitator", table_id=table.id)

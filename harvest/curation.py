@@ -280,7 +280,9 @@ def describe_action(
 
     payload, kind = action.payload, action.kind
     if kind == "rename":
-        return f"{theme(payload['theme_id'])} → „{payload['label']}“"
+        now = theme(payload["theme_id"])
+        new = f"„{payload['label']}“"
+        return new if now == payload["label"] else f"{now} → {new}"
     if kind == "merge":
         return f"{theme(payload['source'])} → {theme(payload['target'])}"
     if kind == "split":
