@@ -219,7 +219,8 @@ def build_summary(
             ThemeSummary(
                 theme_id=theme.id,
                 # an unnamed theme is still told apart by its words
-                label=theme.label if theme.label.strip() else ", ".join(keywords[:3]) or theme.id,
+                label=_STRINGS[lang]["other"] if _unnamed_other(theme)
+                else theme.label if theme.label.strip() else ", ".join(keywords[:3]) or theme.id,
                 size=len(mine),
                 share=len(mine) / total,
                 tables=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))),
@@ -281,6 +282,13 @@ def _members(
     for sid, theme_id in home.items():
         members.setdefault(theme_id, set()).add(sid)
     return members
+
+
+def _unnamed_other(theme: Theme) -> bool:
+    """The "other" bucket under its default name (in any language): it is then named in
+    the summary's language, as on the screen ("Other" on an English page)."""
+    defaults = {strings["other"] for strings in _STRINGS.values()}
+    return theme.is_other and theme.label.strip() in (defaults | {""})
 
 
 def _demand(statement: Statement, assignment: Assignment | None) -> tuple[bool, str]:

@@ -262,6 +262,15 @@ def test_printed_summary_leaves_out_the_engines_reasons():
     assert "Signalwort" in summary_markdown(summarise())  # the moderator's screen keeps it
 
 
+def test_the_other_theme_is_named_in_the_summary_language():
+    german_other = dataclasses.replace(CLUSTERING, themes=tuple(
+        dataclasses.replace(t, label="Sonstiges") if t.is_other else t for t in CLUSTERING.themes
+    ))
+    english = build_summary(WORKSHOP, german_other, STATEMENTS, now=NOW, language="en")
+    assert [t.label for t in english.themes if t.is_other] == ["Other"]
+    assert "Sonstiges" not in summary_html(english)
+
+
 def test_without_an_assignment_the_kind_decides_a_demand():
     late = statement(20, 1, "Wir brauchen eine Ampel", "demand")
     summary = build_summary(WORKSHOP, Clustering((), {}), (late,), now=NOW)
