@@ -242,7 +242,7 @@ _APP_JS = """
   // at a zoom where theme names read (about 16 px) and let people pan and pinch from there.
   function frame() {
     network.fit({animation: false});
-    if (container.clientWidth < data.narrowPx && network.getScale() < data.minScale) {
+    if (window.innerWidth < data.narrowPx && network.getScale() < data.minScale) {
       network.moveTo({scale: data.minScale, position: network.getViewPosition(),
                       animation: false});
     }
