@@ -1,11 +1,20 @@
 # Harvest: `make run` starts the board on the demo workshop, `make test` runs every test.
 # Both create .venv and install requirements.txt first (only when it changed).
+# `make run HALL=1` serves a hall: it listens on every interface and puts this computer's
+# LAN address into links and the QR code (it says which address phones will use).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+HALL ?=
+ifeq ($(HALL),1)
+ADDRESS ?= 0.0.0.0
+HALL_FLAG := --hall
+else
 ADDRESS ?= 127.0.0.1
+HALL_FLAG :=
+endif
 
 .PHONY: setup run serve test test-fast lint bench clean
 
@@ -19,9 +28,11 @@ $(STAMP): requirements.txt
 setup: $(STAMP)
 
 run: setup
-	$(BIN)/python -m harvest demo --links --base-url http://localhost:$(PORT)
-	@echo "Harvest starts: open the moderator link above, or http://localhost:$(PORT) (this computer's workshops)."
-	HARVEST_LOCAL_ORGANISER=1 $(BIN)/python -m streamlit run harvest_app.py \
+	@base=$$($(BIN)/python -m harvest address --port $(PORT) $(HALL_FLAG)) && \
+	$(BIN)/python -m harvest demo --links --base-url "$$base" && \
+	echo "Harvest starts: open the moderator link above, or http://localhost:$(PORT) (this computer's workshops)." && \
+	if [ "$(HALL)" = 1 ]; then export HARVEST_BASE_URL="$$base"; fi && \
+	HARVEST_LOCAL_ORGANISER=1 exec $(BIN)/python -m streamlit run harvest_app.py \
 		--server.address $(ADDRESS) --server.port $(PORT) --browser.gatherUsageStats false
 
 test: setup

@@ -122,13 +122,21 @@ def cached_map_html(
     language: str,
     height: int,
 ) -> str:
-    from harvest.view import render_html
-
     # the live board shows the projector variant (fewer, larger words) in both modes: it
     # is what a hall reads; the full map (8 keywords a theme, 40 demands) goes to exports
+    from harvest.conceptmap import theme_colors
+    from harvest.demands import top_demands
+    from harvest.view import render_html
+
     board = restrict(
         compute_cached_board(url, workshop_id, revision), tables=tables, kinds=kinds, wall=True
     )
+    texts = {s.id: s.text for s in board.statements}
+    colors = theme_colors(board.graph)
+    demands = [
+        (" ".join(texts[sid].split()), colors.get(theme_id, "#9a9a9a"))
+        for sid, theme_id in top_demands(board.clustering, texts, limit=3 if presentation else 4)
+    ]
     return render_html(
         board.graph,
         board.positions,
@@ -141,6 +149,9 @@ def cached_map_html(
         height_px=height,
         legend_themes=False,
         vis_src=vis_network_url(),
+        fill=True,  # the frame's height is set by the page (to the screen when presenting)
+        demands=demands,
+        demands_heading=translate("board.top_demands", language),
     )
 
 
@@ -336,6 +347,14 @@ def inject_style(presentation: bool, dark: bool) -> None:
                      margin-right: .45rem; vertical-align: -1px;}
     .harvest-pict {flex: 0 0 auto; width: 1.6em; height: 1.6em; margin-right: .35rem;
                    align-self: center;}
+    @media (max-width: 640px) {
+      /* a phone: a smaller title and a map frame sized to the screen, no blank band */
+      .block-container {padding-top: 3.2rem;}
+      .block-container h1 {font-size: 1.6rem;}
+      iframe[data-testid="stIFrame"] {height: 78vh !important;}
+      [data-testid="stElementContainer"]:has(> iframe[data-testid="stIFrame"]) {
+        height: auto !important; flex: 0 0 auto !important;}
+    }
     """
     if presentation:
         bg, fg = ("#111418", "#f2f2f2") if dark else ("#ffffff", "#111111")
@@ -345,8 +364,35 @@ def inject_style(presentation: bool, dark: bool) -> None:
         [data-testid="stDecoration"] {{display: none !important;}}
         .block-container {{padding: .6rem 1.2rem 0 1.2rem !important; max-width: 100% !important;}}
         .stApp {{background: {bg}; color: {fg};}}
-        .harvest-theme {{font-size: 1.6rem; color: {fg};}}
-        [data-testid="stCaptionContainer"] {{font-size: 1.15rem;}}
+        .block-container {{padding-top: .3rem !important;}}
+        .block-container h2 {{font-size: clamp(1.1rem, 3.6vh, 2.3rem); padding: .2rem 0;}}
+        /* the map and the side panel fill the screen below the title row, on any beamer */
+        :root {{--harvest-head: calc(clamp(1.1rem, 3.6vh, 2.3rem) * 1.2 + 2.4rem);}}
+        iframe[data-testid="stIFrame"] {{height: calc(100vh - var(--harvest-head)) !important;}}
+        [data-testid="stElementContainer"]:has(> iframe[data-testid="stIFrame"]) {{
+          height: auto !important; flex: 0 0 auto !important;}}
+        .st-key-harvest_side {{max-height: calc(100vh - var(--harvest-head)); gap: .5rem;}}
+        .st-key-harvest_side h4 {{font-size: clamp(.9rem, 2.8vh, 1.7rem); padding: 0 0 .3rem 0;
+                                  line-height: 1.3;}}
+        .st-key-harvest_head [data-testid="stHorizontalBlock"] {{flex-wrap: nowrap;}}
+        .st-key-harvest_head [data-testid="stColumn"] {{min-width: 0;}}
+        .st-key-harvest_head [data-testid="stColumn"]:last-child {{flex: 0 0 auto; width: auto;}}
+        .harvest-theme {{font-size: calc(clamp(.75rem, min(2.5vh, 1.6vw), 1.7rem)
+                         * var(--fit, 1)); line-height: 1.22; margin-bottom: .3em;
+                         color: {fg}; overflow-wrap: anywhere; hyphens: auto;}}
+        .st-key-harvest_side [data-testid="stImage"] img {{
+                         width: min(200px, 19vh, 100%) !important; height: auto !important;}}
+        .st-key-harvest_side [data-testid="stAlert"] {{font-size: clamp(.7rem, 1.6vh, 1rem);}}
+        .st-key-harvest_side [data-testid="stAlert"] > div {{padding: .4rem .6rem;}}
+        [data-testid="stCaptionContainer"] {{font-size: clamp(.75rem, 2vh, 1.15rem);}}
+        @media (max-width: 640px) {{
+          /* a phone: map, theme list and QR code one below the other, all on screen */
+          .block-container h2 {{font-size: 1.2rem;}}
+          iframe[data-testid="stIFrame"] {{height: 34vh !important;}}
+          .st-key-harvest_side {{max-height: none; gap: .3rem;}}
+          .harvest-theme {{font-size: calc(1rem * var(--fit, 1));}}
+          .st-key-harvest_side [data-testid="stImage"] img {{width: 17vh !important;}}
+        }}
         .stButton button {{background: transparent; color: {fg}; border-color: #7a7a7a;}}
         h1, h2, h3, p, span, div {{color: {fg};}}
         """
@@ -419,11 +465,12 @@ def page_start() -> None:
             st.subheader(T("start.local_workshops"))
             st.caption(T("start.local_hint"))
             for ws in store.list_workshops():
-                row = st.columns([4, 1])
+                # the button column holds the whole word ("Öffnen"), also in a narrow layout
+                row = st.columns([3, 2], vertical_alignment="center")
                 row[0].markdown(
                     f"**{escape_md(ws.title)}**  \n{ws.date or ''} · {escape_md(ws.place)}"
                 )
-                if row[1].button(T("start.open_short"), key=f"open_ws_{ws.id}"):
+                if row[1].button(T("start.open_short"), key=f"open_ws_{ws.id}", width="stretch"):
                     enter_as(access.issue_token(store, ws, "moderator"))
                     st.rerun()
     if acc is not None and acc.allows("start"):
@@ -477,7 +524,31 @@ def base_url() -> str | None:
     return None
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def cached_lan_address() -> str | None:
+    from harvest.network import lan_address
+
+    return lan_address()
+
+
+def warn_if_unreachable(url: str | None, short: bool = False) -> None:
+    """A link or QR code on localhost cannot work from a phone: say so, and what to do
+    (``short``: in a few words, for the projected board)."""
+    from urllib.parse import urlsplit
+
+    from harvest.network import hall_url, phone_reachable
+
+    if not url or phone_reachable(url):
+        return
+    parts = urlsplit(url)
+    lan = cached_lan_address()
+    hint = translate("board.qr_lan", lang(), url=hall_url(lan, parts.port or 8501)) if lan else ""
+    key = "board.qr_local_short" if short else "board.qr_local"
+    st.warning(T(key, host=parts.hostname or url, lan=hint), icon="⚠️")
+
+
 def show_links(links: dict[str, str]) -> None:
+    warn_if_unreachable(links.get("participant"))
     for role in ("moderator", "facilitator", "participant"):
         st.markdown(f"**{T(f'role.{role}')}**: {T(f'role.{role}.hint')}")
         st.code(links[role], language=None)
@@ -492,10 +563,14 @@ def page_links_panel(acc: Access) -> None:
     tables = store.tables(ws.id)
     if tables:
         with st.expander(T("links.per_table")):
+            # a QR code per table: a facilitator scans it with the phone at the table
             for table in tables:
                 token = access.issue_token(store, ws, "facilitator", table_id=table.id)
-                st.markdown(f"**{escape_md(table.name)}**")
-                st.code(access.link_url(token, base_url()), language=None)
+                url = access.link_url(token, base_url())
+                qr_col, link_col = st.columns([1, 4], vertical_alignment="center")
+                qr_col.image(cached_qr(url, False), width=130)
+                link_col.markdown(f"**{escape_md(table.name)}**")
+                link_col.code(url, language=None)
     cols = st.columns(3)
     for col, role in zip(cols, ("moderator", "facilitator", "participant"), strict=True):
         if col.button(T("links.reissue", role=T(f"role.{role}")), key=f"reissue_{role}"):
@@ -631,7 +706,7 @@ def page_board() -> None:
             st.session_state["presentation"] = True
             st.rerun()
     else:
-        head = st.columns([14, 1], vertical_alignment="center")
+        head = st.container(key="harvest_head").columns([14, 1], vertical_alignment="center")
         head[0].header(escape_md(ws.title), anchor=False)
         if head[1].button("✕", key="present_off", help=T("board.present_off")):
             st.session_state["presentation"] = False
@@ -685,7 +760,7 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
     except DatabaseUnavailable:  # not cached yet and the database away: try next refresh
         st.warning(T("board.reconnecting"))
         return
-    height = 820 if presentation else 700
+    height = 820 if presentation else 780  # the page's CSS fits it to the screen
     html = cached_map_html(
         db_url(),
         workshop_id,
@@ -702,7 +777,7 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
     map_col, side_col = st.columns([4, 1.15], gap="medium")
     with map_col:
         st.iframe(html, height=height + 8)
-    with side_col:
+    with side_col, st.container(key="harvest_side"):
         side_panel(board, options, presentation)
 
 
@@ -711,9 +786,9 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
     from harvest.pictograms import data_uri
 
     colors = theme_colors(board.graph)
-    counts = theme_counts(board)
+    counts = [(t, c) for t, c in theme_counts(board) if c]
     total = sum(c for _, c in counts)
-    st.markdown(f"#### {T('board.themes')} · {total}")
+    st.markdown(f"#### {T('board.themes')} · {len(counts)}")
     lines = []
     for theme, count in counts:
         color = colors.get(theme.id, "#9a9a9a")
@@ -725,7 +800,14 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
             f'</span>{picture}<b>{html.escape(label)}</b>'
             f'<span class="harvest-count">{count}</span></div>'
         )
-    st.html("".join(lines) or f"<p>{html.escape(T('board.empty'))}</p>")
+    # presentation: the list shrinks with the screen's height and the number of themes, so
+    # every theme and the QR code below stay on a beamer's screen (see inject_style)
+    fit = min(1.0, 8 / max(len(counts), 1))
+    st.html(
+        f'<div class="harvest-themes" style="--fit:{fit:.3f}">{"".join(lines)}</div>'
+        if lines
+        else f"<p>{html.escape(T('board.empty'))}</p>"
+    )
     demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
     st.caption(T("board.counts", statements=total, demands=demands))
     url = participant_url(board.workshop)
@@ -734,6 +816,7 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
             cached_qr(url, options["dark"] and presentation), width=180 if presentation else 150
         )
         st.caption(T("board.scan"))
+        warn_if_unreachable(url, short=presentation)
         if not presentation:
             st.code(url, language=None)
 
@@ -786,6 +869,8 @@ def page_entry() -> None:
         st.session_state["entry_table_choice"] = table
     else:
         table = None
+    if st.session_state.pop("entry_kind_reset", False):
+        st.session_state["entry_kind"] = "idea"  # each statement starts from the default kind
     kind = st.segmented_control(
         T("entry.kind"),
         list(KINDS),
@@ -798,6 +883,9 @@ def page_entry() -> None:
     text = st.chat_input(
         T("entry.placeholder"), key="entry_text", max_chars=ws.max_chars * WIDGET_CHAR_FACTOR
     )
+    saved = st.session_state.pop("entry_saved_flash", None)
+    if saved is not None:
+        st.success(T("entry.saved", id=saved))
     if text:
         submit_statement(ws, table, kind, text)
     unsent_statements(ws)
@@ -827,7 +915,8 @@ def submit_statement(ws: Workshop, table: str | None, kind: str | None, text: st
                 "problem": None,
             }
         )
-    send_unsent(ws)
+    if send_unsent(ws):
+        st.rerun()  # the kind shows its default again, the confirmation after the rerun
 
 
 def submission_id(table: str | None, text: str) -> str:
@@ -870,7 +959,10 @@ def send_unsent(ws: Workshop) -> bool:
         else:
             mine.append(statement.id)
             st.toast(T("entry.saved", id=statement.id), icon=":material/check_circle:")
-            st.success(T("entry.saved", id=statement.id))
+            # the kind chosen for this statement must not stick to the next one: show
+            # the default again (the confirmation is shown after the rerun)
+            st.session_state["entry_kind_reset"] = True
+            st.session_state["entry_saved_flash"] = statement.id
     if saved:
         embed_soon(ws.id)
     return saved
@@ -1094,10 +1186,12 @@ def page_curate() -> None:
             theme_id = st.selectbox(T("curate.theme"), theme_ids, format_func=fmt, key="cur_theme")
             c1, c2 = st.columns(2)
             with c1:
+                # keyed by theme: a new choice gets a field with its own name, never the
+                # name typed or shown for the theme chosen before
                 new_label = st.text_input(
                     T("curate.rename_to"),
                     value=labels.get(theme_id, ""),
-                    key="cur_rename_label",
+                    key=f"cur_rename_label_{theme_id}",
                     max_chars=80,
                 )
                 if st.button(T("curate.rename"), key="cur_rename", type="primary"):
@@ -1114,12 +1208,12 @@ def page_curate() -> None:
             chosen = st.multiselect(
                 T("curate.split_pick"),
                 [s.id for s in members],
-                key="cur_split_ids",
+                key=f"cur_split_ids_{theme_id}",
                 placeholder=T("curate.split_placeholder"),
                 format_func=lambda i: next((s.text[:90] for s in members if s.id == i), str(i)),
             )
             split_label = st.text_input(
-                T("curate.split_label"), key="cur_split_label", max_chars=80
+                T("curate.split_label"), key=f"cur_split_label_{theme_id}", max_chars=80
             )
             if st.button(T("curate.split_button"), key="cur_split", disabled=not chosen):
                 do(
@@ -1247,54 +1341,78 @@ def page_curate() -> None:
             undone = curation.undo_last(store, ws.id)
             st.toast(T("curate.undone") if undone else T("curate.nothing_to_undo"))
             st.rerun()
+        # every decision can be taken back (or brought back) on its own, in words people
+        # know: theme names and statement excerpts, no internal ids
         log = store.actions(ws.id, include_undone=True)
-        st.dataframe(
-            [
-                {
-                    "#": a.id,
-                    T("curate.log_kind"): T(f"action.{a.kind}"),
-                    T("curate.log_detail"): ", ".join(f"{k}={v}" for k, v in a.payload.items())[
-                        :120
-                    ],
-                    T("curate.log_undone"): "✓" if a.undone else "",
-                }
-                for a in reversed(log)
-            ],
-            hide_index=True,
-            width="stretch",
-        )
+        if not log:
+            st.caption(T("curate.log_empty"))
+        texts_by_id = {s.id: s.text for s in store.statements(ws.id, include_hidden=True)}
+        for a in list(reversed(log))[:50]:
+            row = st.columns([1.6, 6, 1.6], vertical_alignment="center")
+            detail = escape_md(
+                curation.describe_action(a, labels, texts_by_id, lang())
+            )
+            kind = T(f"action.{a.kind}")
+            row[0].markdown(f"~~{kind}~~" if a.undone else f"**{kind}**")
+            row[1].markdown(
+                f"~~{detail}~~ · {T('curate.log_undone')}" if a.undone else detail
+            )
+            if row[2].button(
+                T("curate.redo_this") if a.undone else T("curate.undo_this"),
+                key=f"cur_log_{a.id}",
+            ):
+                (curation.redo if a.undone else curation.undo)(store, a.id)
+                st.toast(T("curate.undone") if not a.undone else T("curate.done"))
+                st.rerun()
 
 
 def page_summary() -> None:
-    from harvest.summary import build_summary, summary_html, summary_markdown, summary_pdf
+    from harvest.summary import (
+        build_summary,
+        summary_filename,
+        summary_html,
+        summary_markdown,
+        summary_pdf,
+    )
 
     acc = require(current_access(), "summary")
     store = get_store()
     ws = workshop_of(acc)
     revision = store.revision(ws.id)
     board = cached_board(ws.id, revision)
-    summary = build_summary(ws, board.clustering, list(board.statements), language=lang())
+    from harvest.conceptmap import theme_colors
+
+    def summary_of(reasons: bool) -> Any:
+        return build_summary(
+            ws, board.clustering, list(board.statements), language=lang(),
+            colors=theme_colors(board.graph), reasons=reasons,
+        )
+
+    # the engine's "Grund: …" helps the moderator check a demand; paper and files go
+    # without it
+    printed = summary_of(reasons=False)
     dark = st.session_state.get("dark", False)
-    html = summary_html(summary, dark=dark)
+    html = summary_html(printed, dark=dark)
+
     cols = st.columns(4)
     cols[0].download_button(
         T("summary.md"),
-        summary_markdown(summary).encode("utf-8"),
-        file_name=map_filename(ws, "md"),
+        summary_markdown(printed).encode("utf-8"),
+        file_name=summary_filename(ws, "md"),
         mime="text/markdown",
         key="sum_md",
     )
     cols[1].download_button(
         T("summary.html"),
         html.encode("utf-8"),
-        file_name=map_filename(ws, "html"),
+        file_name=summary_filename(ws, "html"),
         mime="text/html",
         key="sum_html",
     )
     cols[2].download_button(
         T("summary.pdf"),
-        lambda: summary_pdf(summary),
-        file_name=map_filename(ws, "pdf"),
+        lambda: summary_pdf(printed, cached_export(db_url(), ws.id, revision, "png", False, 2400)),
+        file_name=summary_filename(ws, "pdf"),
         mime="application/pdf",
         key="sum_pdf",
     )
@@ -1307,10 +1425,11 @@ def page_summary() -> None:
         key="sum_poster_pdf",
         on_click="ignore",
     )
-    st.iframe(html, height=1400)
+    on_screen = summary_of(reasons=True) if acc.role == "moderator" else printed
+    st.iframe(html if on_screen is printed else summary_html(on_screen, dark=dark), height=1400)
     # the same content as plain Streamlit text, so the page reads without the iframe too
     with st.expander(T("summary.as_text")):
-        st.markdown(summary_markdown(summary))
+        st.markdown(summary_markdown(on_screen))
 
 
 def page_export() -> None:
@@ -1362,10 +1481,15 @@ def page_export() -> None:
                 width="stretch",
             )
     st.markdown(f"#### {T('export.statements')}")
-    from harvest.exports import export_statements_csv, export_statements_xlsx
+    from harvest.exports import export_statements_csv, export_statements_xlsx, statement_themes
 
     def rows(fn: Callable[..., bytes]) -> Callable[[], bytes]:
-        return lambda: fn(ws, store.statements(ws.id, include_hidden=True), store.tables(ws.id))
+        def data() -> bytes:
+            themes = statement_themes(cached_board(ws.id, revision).clustering, T("theme.other"))
+            statements = store.statements(ws.id, include_hidden=True)
+            return fn(ws, statements, store.tables(ws.id), themes)
+
+        return data
 
     data_formats = [
         ("CSV", export_statements_csv, "csv", "text/csv"),

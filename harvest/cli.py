@@ -177,7 +177,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 if args.format == "csv"
                 else exports.export_statements_xlsx
             )
-            data = export(workshop, statements, tables)
+            from harvest.board import compute_board
+            from harvest.i18n import translate
+
+            # the theme each statement is in, as the board shows it (for spreadsheets)
+            themes = exports.statement_themes(
+                compute_board(store, workshop.id).clustering,
+                translate("theme.other", workshop.language),
+            )
+            data = export(workshop, statements, tables, themes)
             what = f"{len(statements)} statements"
         else:
             board = _optional("harvest.board")
@@ -261,6 +269,33 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             # Links come with the access module; the demo works without them.
             with suppress(FeatureMissing):
                 _print_links(store, workshop, args.base_url)
+    return EXIT_OK
+
+
+def _cmd_address(args: argparse.Namespace) -> int:
+    from harvest.network import hall_url, lan_address, phone_reachable
+
+    configured = os.environ.get("HARVEST_BASE_URL")
+    local = f"http://localhost:{args.port}"
+    found = lan_address()
+    if configured:
+        base = configured
+    elif args.hall and found:
+        base = hall_url(found, args.port)
+    else:
+        base = local
+    _say(base)
+    if phone_reachable(base):
+        _warn(f"Phones in the hall will use {base} (links and QR code carry it). They must "
+              "be in the same network as this computer (same Wi-Fi, no guest isolation).")
+    elif args.hall:
+        _warn("No network address found: is this computer in the hall's Wi-Fi or LAN? Links "
+              f"and QR code use {base}, which phones cannot open. Connect, then start again, "
+              "or set HARVEST_BASE_URL=http://<this-computer's-address>:PORT.")
+    else:
+        hint = f" (phones would use {hall_url(found, args.port)})" if found else ""
+        _warn(f"Links and QR code use {base}: only this computer can open them. For a hall, "
+              f"start with `make run HALL=1`{hint}.")
     return EXIT_OK
 
 
@@ -451,6 +486,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="also print the moderator, facilitator and participant links",
     )
     sub.add_argument("--base-url", metavar="URL", help="base URL of the board (links)")
+
+    sub = command(
+        "address", _cmd_address, "print the base URL that links and the QR code should carry",
+        "Print the base URL for links and the QR code on stdout and say on stderr whether "
+        "phones in the hall can open it: HARVEST_BASE_URL if set; with --hall this "
+        "computer's address in the local network (found without sending anything); "
+        "otherwise localhost (this computer only).",
+    )
+    sub.add_argument("--port", type=int, default=8501, help="the board's port (default 8501)")
+    sub.add_argument(
+        "--hall", action="store_true", help="use this computer's LAN address (for phones)"
+    )
 
     sub = command(
         "links", _cmd_links, "print a workshop's moderator, facilitator and participant links",

@@ -211,12 +211,16 @@ def assign_theme_colors(
     """A palette colour per theme id, keeping every colour a theme had before.
 
     Themes seen before keep their colour (``previous`` maps theme id -> colour, e.g.
-    from ``theme_colors(previous_graph)``); new themes take the least used palette
-    colours in palette order, so six themes get six different colours. The other theme
-    is always grey.
+    from ``theme_colors(previous_graph)`` or every colour a workshop ever gave); new
+    themes take the least used palette colours in palette order, so six themes get six
+    different colours, and while the palette has room a new theme does not take the
+    colour of a theme that is gone for now: if that one comes back, it comes back in its
+    own colour, not in a newcomer's. The other theme is always grey.
 
     >>> assign_theme_colors(["t2", "t1"])
     {'t1': '#E69F00', 't2': '#56B4E9'}
+    >>> assign_theme_colors(["t1", "t3"], {"t1": "#E69F00", "t2": "#56B4E9"})
+    {'t1': '#E69F00', 't3': '#009E73'}
     """
     previous = previous or {}
     colors: dict[str, str] = {}
@@ -228,10 +232,12 @@ def assign_theme_colors(
         elif previous.get(theme_id) in PALETTE:
             colors[theme_id] = previous[theme_id]
             used[previous[theme_id]] += 1
+    # colours of themes that are gone for now: kept for them while others are free
+    reserved = Counter(c for t, c in previous.items() if t not in colors and c in PALETTE)
     for theme_id in ordered:
         if theme_id in colors:
             continue
-        color = min(PALETTE, key=lambda c: (used[c], PALETTE.index(c)))
+        color = min(PALETTE, key=lambda c: (used[c], reserved[c], PALETTE.index(c)))
         colors[theme_id] = color
         used[color] += 1
     return dict(sorted(colors.items(), key=lambda item: _natural_key(item[0])))

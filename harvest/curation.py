@@ -218,6 +218,8 @@ class CurationStore(Protocol):
     ) -> int: ...
     def set_hidden(self, statement_id: int, hidden: bool, *, actor: str = ...) -> object: ...
     def undo_last_action(self, workshop_id: int) -> Any: ...
+    def undo_action(self, action_id: int) -> Any: ...
+    def redo_action(self, action_id: int) -> Any: ...
 
 
 def apply_action(
@@ -241,3 +243,74 @@ def undo_last(store: CurationStore, workshop_id: int, *, actor: str = "moderator
     if action is not None and action.kind == "hide":
         store.set_hidden(action.payload["statement_id"], not action.payload["hidden"], actor=actor)
     return action
+
+
+def undo(store: CurationStore, action_id: int, *, actor: str = "moderator") -> Any:
+    """Undo one decision from the history, however old (and show a hidden statement
+    again); the decisions after it stay. Undoing an undone decision changes nothing."""
+    action = store.undo_action(action_id)
+    if action.kind == "hide":
+        store.set_hidden(action.payload["statement_id"], not action.payload["hidden"], actor=actor)
+    return action
+
+
+def redo(store: CurationStore, action_id: int, *, actor: str = "moderator") -> Any:
+    """Make an undone decision count again."""
+    action = store.redo_action(action_id)
+    if action.kind == "hide":
+        store.set_hidden(action.payload["statement_id"], action.payload["hidden"], actor=actor)
+    return action
+
+
+def describe_action(
+    action: ActionLike,
+    theme_labels: Mapping[str, str],
+    statement_texts: Mapping[int, str],
+    language: str = "de",
+    excerpt: int = 60,
+) -> str:
+    """One history line in words people know: theme names and statement excerpts, never
+    internal ids (a theme that is gone shows as "Thema t3").
+
+    >>> class A: kind, payload, id, undone = "merge", {"source": "t2", "target": "t1"}, 1, False
+    >>> describe_action(A(), {"t1": "Sprache"}, {})
+    'Thema t2 → Sprache'
+    """
+    from harvest.i18n import translate
+
+    def theme(theme_id: object) -> str:
+        label = theme_labels.get(str(theme_id))
+        return label or translate("curate.log_theme", language, id=str(theme_id))
+
+    def said(statement_id: object) -> str:
+        text = " ".join(statement_texts.get(int(statement_id), "").split())  # type: ignore[call-overload]
+        if not text:
+            return translate("curate.log_statement", language, id=str(statement_id))
+        return f"„{text[:excerpt]}…“" if len(text) > excerpt else f"„{text}“"
+
+    payload, kind = action.payload, action.kind
+    if kind == "rename":
+        now = theme(payload["theme_id"])
+        new = f"„{payload['label']}“"
+        return new if now == payload["label"] else f"{now} → {new}"
+    if kind == "merge":
+        return f"{theme(payload['source'])} → {theme(payload['target'])}"
+    if kind == "split":
+        count = translate("curate.log_statements", language, n=len(payload["statement_ids"]))
+        return f"{theme(payload['theme_id'])} → „{payload['label']}“ ({count})"
+    if kind == "move":
+        return f"{said(payload['statement_id'])} → {theme(payload['theme_id'])}"
+    if kind == "demand":
+        verdict = "curate.log_demand_yes" if payload["value"] else "curate.log_demand_no"
+        return f"{said(payload['statement_id'])}: {translate(verdict, language)}"
+    if kind == "hide":
+        state = "curate.log_hidden" if payload["hidden"] else "curate.log_shown"
+        return f"{said(payload['statement_id'])}: {translate(state, language)}"
+    if kind == "stopword":
+        return f"„{payload['word']}“"
+    if kind == "synonym":
+        return f"„{payload['word']}“ = „{payload['canonical']}“"
+    if kind == "pin":
+        return f"„{payload['keyword']}“ → {theme(payload['theme_id'])}"
+    names = [str(c.get("name", "")) for c in payload.get("categories", [])]
+    return ", ".join(names) or "–"

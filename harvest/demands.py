@@ -25,11 +25,19 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
+from harvest.model import OTHER_THEME_ID, Assignment, Clustering
 from harvest.text import _lemma, detect_language, normalise
 
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*")
+# "etc.", "z.B.", "e.g." do not end a sentence ("… (Fassaden etc.) zwingen.")
+_ABBREVIATION = re.compile(
+    r"\b(etc|usw|bzw|inkl|ca|vgl|evtl|ggf|z\.\s?b|u\.\s?a|e\.\s?g|i\.\s?e|incl|approx)\.",
+    re.IGNORECASE,
+)
+_URL = re.compile(r"\(?\bhttps?://\S+|\bwww\.\S+")
 _CLAUSE = re.compile(r"[,:–]| - ")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
@@ -37,7 +45,13 @@ _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 _DE_MODAL = re.compile(
     r"\b(muss|müssen|müsste|müssten|soll|sollen|sollte|sollten|"
-    r"darf (?:nicht|kein\w*)|dürfen (?:nicht|kein\w*)|dürfte (?:nicht|kein\w*))\b"
+    r"darf (?:nicht|kein\w*|nur)|dürfen (?:nicht|kein\w*|nur)|dürfte (?:nicht|kein\w*))\b"
+)
+# a subordinate clause ends in its verb: "…, die es in die Liga schaffen sollten" reports
+# what someone would have to do, it does not ask for it
+_DE_SUBORDINATE = re.compile(
+    r"^\s*(?:die|der|das|denen|deren|dessen|welche\w*|wenn|falls|ob|weil|da|obwohl|"
+    r"sobald|bevor|nachdem|wo|wie)\b"
 )
 _DE_HEDGE = re.compile(
     r"\b(laut|angeblich|wohl|vermutlich|wahrscheinlich|anscheinend|offenbar|hieß es|"
@@ -47,7 +61,10 @@ _DE_PERSONAL = re.compile(r"^(?:mein|meine|meinem|meinen|meiner)\b|\bich\b")
 _DE_RHETORICAL = re.compile(
     r"\b(könnte|könnten|sollte|sollten|müsste|müssten|kann|können|warum|wieso)\b.*\bnicht\b"
 )
-_DE_PRAISE = re.compile(r"^(?:danke|vielen dank|toll|super|prima|klasse)\b|\bweiter so\b")
+_DE_PRAISE = re.compile(
+    r"^(?:danke|vielen dank|toll|super|prima|klasse|cool|genial|wunderbar|wunderbares|"
+    r"sehr (?:cool|gut|schön|schöne|gute)|siehe|das haben sie)\b|\bweiter so\b"
+)
 _DE_PHRASES: tuple[tuple[str, str], ...] = (
     (r"wir brauchen", "wir brauchen"),
     (r"(?<!man )braucht (?:mehr|dringend|endlich|bessere\w*|längere\w*|neue\w*|eine\w*|ein)",
@@ -66,10 +83,16 @@ _DE_PHRASES: tuple[tuple[str, str], ...] = (
     (r"fehlt es an", "fehlt es an"),
     (r"(?:ist|sind|wäre|wären) (?:dringend )?(?:notwendig|nötig|erforderlich)", "notwendig"),
     (r"bedarf an", "Bedarf an"),
-    (r"wäre(?:n)? (?:gut|schön|sinnvoll|wichtig|toll|hilfreich|super|besser)",
-     "wäre gut, wenn …"),
+    (r"wäre(?:n)? (?:gut|schön|sinnvoll|wichtig|toll|hilfreich|super|besser)"
+     r"(?! (?:mit|zu|erreichbar|für))", "wäre gut, wenn …"),
     (r"(?:ist|sind) (?:besonders |sehr )?wichtig", "ist wichtig"),
     (r"bitte", "bitte"),
+    (r"(?:ich bin|wir sind) (?:sehr |unbedingt |eher |klar |generell |absolut )?"
+     r"(?:für|dafür|dagegen|gegen)", "ich bin für …"),
+    (r"(?:ich schlage|wir schlagen) vor|mein vorschlag|unser vorschlag", "Vorschlag"),
+    (r"benötig(?:t|en) (?:dringend|mehr|eine\w*|ein)", "… benötigt …"),
+    (r"fordert|fordern", "fordern"),
+    (r"verpflichten|zwingen", "… verpflichten"),
 )
 _DE_PHRASE_RE = re.compile(
     "|".join(f"(?P<p{i}>(?<!\\w){pattern}(?!\\w))" for i, (pattern, _) in enumerate(_DE_PHRASES))
@@ -109,6 +132,11 @@ def detect_demand(
     if not text:
         return None
     language = language if language in ("de", "en") else detect_language(text, "de")
+    # a link is no wording; an abbreviation's dot no sentence end
+    text = _URL.sub(" ", text)
+    text = _ABBREVIATION.sub(lambda m: m.group(0)[:-1].replace(".", ""), text).strip()
+    if not _WORD.search(text):
+        return None
     sentences = [s.strip() for s in _SENTENCE.findall(text) if s.strip()]
     rule = _sentence_en if language == "en" else _sentence_de
     for sentence in sentences:
@@ -126,7 +154,10 @@ _DE_HEDGE_CUES = frozenset({
     "laut", "angeblich", "wohl", "vermutlich", "wahrscheinlich", "anscheinend", "offenbar",
     "hieß", "sagte", "sagten", "meinte", "meinten", "früher", "damals",
 })
-_DE_PRAISE_CUES = frozenset({"danke", "vielen", "toll", "super", "prima", "klasse"})
+_DE_PRAISE_CUES = frozenset({
+    "danke", "vielen", "toll", "super", "prima", "klasse", "cool", "genial", "wunderbar",
+    "wunderbares", "sehr", "siehe", "das",
+})
 _DE_MODAL_CUES = frozenset({
     "muss", "müssen", "müsste", "müssten", "soll", "sollen", "sollte", "sollten", "darf",
     "dürfen", "dürfte",
@@ -135,7 +166,8 @@ _DE_PHRASE_CUES = frozenset({
     "brauchen", "braucht", "bräuchte", "fordern", "fordere", "wünschen", "wünsche",
     "wünschenswert", "fehlt", "fehlen", "wollen", "möchten", "notwendig", "nötig",
     "erforderlich", "bedarf",
-    "wäre", "wären", "wichtig", "bitte",
+    "wäre", "wären", "wichtig", "bitte", "bin", "sind", "schlage", "schlagen", "vorschlag",
+    "benötigt", "benötigen", "fordert", "verpflichten", "zwingen",
 })
 
 
@@ -154,8 +186,12 @@ def _sentence_de(sentence: str, explicit_only: bool = False) -> str | None:
             return "rhetorische Frage „… nicht …?“"
         return None
     if present & _DE_MODAL_CUES:
-        match = _DE_MODAL.search(lowered)
-        if match and not _DE_PERSONAL.search(lowered):
+        for clause in _CLAUSE.split(lowered):
+            match = _DE_MODAL.search(clause)
+            if not match or _DE_PERSONAL.search(clause):
+                continue
+            if _DE_SUBORDINATE.search(clause) and not clause[match.end():].strip(" .!;"):
+                continue
             return f"Modalverb „{match.group(1)}“"
     if present & _DE_PHRASE_CUES:
         found = _DE_PHRASE_RE.search(lowered)
@@ -173,9 +209,31 @@ def _sentence_de(sentence: str, explicit_only: bool = False) -> str | None:
         return None
     for clause in _CLAUSE.split(sentence):
         clause_words = _WORD.findall(clause)
-        if len(clause_words) >= 2 and _is_infinitive(clause_words[-1]):
+        # "… zu übernachten" depends on a word before it ("Möglichkeit, … zu übernachten")
+        if (len(clause_words) >= 2 and _is_infinitive(clause_words[-1])
+                and clause_words[-2].casefold() != "zu"):
             return f"Infinitiv-Forderung „… {clause_words[-1]}“"
-    return None
+    return _measure_card_de(sentence)
+
+
+# A card opening with a measure ("Verpflichtende Ernährungsseminare", "Keine Gebäude in
+# Hochwasserzonen", "Einführung von …") names what is wanted, even inside a longer text.
+_DE_MEASURE = re.compile(
+    r"^(?:(?:eine?n?|vor allem) )?(?:verpflichtend\w*|kostenlos\w*|keine|kein|strenger\w*|"
+    r"einführung|ausbau|abschaffung|verbot|förderung|investitionen?|stopp|stoppen|schluss mit|"
+    r"flächendeckend\w*|gleichstellung)\b"
+)
+
+
+def _measure_card_de(sentence: str) -> str | None:
+    words = _WORD.findall(sentence)
+    if not 2 <= len(words) <= 20 or sentence.rstrip().endswith("?"):
+        return None
+    if not _DE_MEASURE.search(sentence.casefold()):
+        return None
+    if {w.casefold() for w in words} & (_DE_SUBJECTS - {"kann", "können"}):
+        return None
+    return "Stichpunkt-Forderung"
 
 
 def _is_infinitive(word: str) -> bool:
@@ -194,6 +252,9 @@ def _has_verb_de(words: list[str]) -> bool:
         if lower in _DE_AUX or lower in _DE_SUBJECTS:
             return True
         if index == 0 or not word.islower() or lower in _DE_NOT_VERBS:
+            continue
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if following[:1].isupper():  # "orangen Hochwasserzonen": an adjective before a noun
             continue
         lemma = _lemma(word, "de")
         if lemma.islower() and lemma.endswith(("en", "ern", "eln")) and lemma != word:
@@ -245,7 +306,8 @@ _EN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\b(?:would|'d) be (?:great|good|nice|helpful|better|wonderful|fantastic|ideal) "
          r"(?:if|to)\b", "„it would be great if …“"),
         (r"\bwe (?:demand|call for|want|urge|ask for|propose|suggest)\b", "„we demand“"),
-        (r"\bi (?:want|wish|demand|urge|propose|suggest)\b", "„I want“"),
+        (r"(?<!way )(?<!what )(?<!how )\bi (?:want|wish|demand|urge|propose|suggest)\b",
+         "„I want“"),
         (r"\bplease\b(?! (?:note|see|find|read))", "„please“"),
         (r"\b(?:is|are) (?:urgently |badly )?needed\b", "„… is needed“"),
         (r"\blet'?s\b", "„let's“"),
@@ -261,6 +323,8 @@ _EN_IMPERATIVE = frozenset({
     "bring", "keep", "include", "open", "install", "add", "hire", "train", "translate",
     "publish", "cut", "close", "simplify", "speed", "guarantee", "ensure", "improve",
     "reform", "scrap", "double", "halve", "fix", "upgrade", "convert", "designate",
+    "leave", "eliminate", "place", "prevent", "prohibit", "penalise", "penalize", "phase",
+    "charge", "return", "recognise", "recognize", "treat", "shift", "set",
 })
 _EN_AUX = frozenset({
     "is", "are", "was", "were", "be", "been", "being", "am", "has", "have", "had", "do",
@@ -361,3 +425,47 @@ def demand_verdict(
     # make it a demand too ("Lange Wartezeiten, Termine kaum zu bekommen" stays a challenge).
     reason = detect_demand(text, language, explicit_only=kind in ("idea", "challenge", "question"))
     return (reason is not None), reason
+
+
+def top_demands(
+    clustering: Clustering, texts: Mapping[int, str], limit: int = 4, max_chars: int = 180
+) -> list[tuple[int, str]]:
+    """The demands a board lists in full: (statement id, theme id), at most ``limit``.
+
+    One per theme in turn, largest theme first (the "other" bucket last), so the list
+    covers what the hall talked about most; within a theme the demand that shares the
+    most of the theme's keywords, shorter ones (up to ``max_chars``, readable on a wall)
+    before longer ones, then the earliest. Deterministic, so the list does not flicker
+    between refreshes.
+    """
+    if limit <= 0:
+        return []
+    by_theme: dict[str, list[Assignment]] = {}
+    for assignment in clustering.assignments.values():
+        if assignment.is_demand and texts.get(assignment.statement_id, "").strip():
+            by_theme.setdefault(assignment.theme_id, []).append(assignment)
+    themes = sorted(
+        clustering.themes,
+        key=lambda t: (t.is_other or t.id == OTHER_THEME_ID, -len(t.statement_ids), t.id),
+    )
+    queues: list[list[Assignment]] = []
+    for theme in themes:
+        candidates = by_theme.get(theme.id, [])
+        words = {k for k, _ in theme.keywords[:8]}
+        candidates.sort(
+            key=lambda a: (
+                -len(words.intersection(a.keywords)),
+                len(texts[a.statement_id]) > max_chars,
+                a.statement_id,
+            )
+        )
+        if candidates:
+            queues.append(candidates)
+    chosen: list[tuple[int, str]] = []
+    depth = 0
+    while len(chosen) < limit and any(depth < len(q) for q in queues):
+        for queue in queues:
+            if depth < len(queue) and len(chosen) < limit:
+                chosen.append((queue[depth].statement_id, queue[depth].theme_id))
+        depth += 1
+    return chosen

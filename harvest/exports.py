@@ -15,10 +15,10 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from harvest.model import Statement, Table, Workshop
+from harvest.model import OTHER_THEME_ID, Clustering, Statement, Table, Workshop
 
 __all__ = [
     "COLUMNS",
@@ -26,19 +26,25 @@ __all__ = [
     "export_statements_xlsx",
     "neutralise_cell",
     "sheet_title",
+    "statement_themes",
 ]
 
 COLUMNS: tuple[str, ...] = (
-    "id", "table", "kind", "text", "author", "created_at", "hidden", "origin",
+    "id", "table", "kind", "text", "author", "created_at", "hidden", "origin", "theme_id",
+    "theme_label",
 )
-"""The header of every statement export, in this order."""
+"""The header of every statement export, in this order (the theme columns are empty for a
+statement the board does not show, e.g. a hidden one)."""
+
+StatementThemes = Mapping[int, tuple[str, str]]
+"""statement id -> (theme id, theme label), see :func:`statement_themes`"""
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet run a cell as a formula."""
 
 # Column widths in Excel's units (about one character each); the text column wraps.
 _WIDTHS = {"id": 7, "table": 24, "kind": 11, "text": 80, "author": 18, "created_at": 20,
-           "hidden": 8, "origin": 10}
+           "hidden": 8, "origin": 10, "theme_id": 10, "theme_label": 36}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 # XML 1.0 cannot hold these at all; openpyxl refuses them rather than write a broken file.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -75,10 +81,33 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(microsecond=0)
 
 
+def statement_themes(
+    clustering: Clustering, other_label: str = "Sonstiges"
+) -> dict[int, tuple[str, str]]:
+    """Each assigned statement's theme id and label, as the board shows them (people
+    analyse themes in a spreadsheet); the unlabelled "other" bucket gets ``other_label``.
+
+    >>> from harvest.model import Assignment, Theme
+    >>> c = Clustering(themes=(Theme("t1", "Sprache", (), (7,)),),
+    ...                assignments={7: Assignment(7, "t1", None, False, None, ())})
+    >>> statement_themes(c)
+    {7: ('t1', 'Sprache')}
+    """
+    labels = {
+        t.id: other_label if t.is_other or t.id == OTHER_THEME_ID else t.label
+        for t in clustering.themes
+    }
+    return {
+        sid: (a.theme_id, labels.get(a.theme_id, ""))
+        for sid, a in sorted(clustering.assignments.items())
+    }
+
+
 def _records(
-    statements: Sequence[Statement], tables: Sequence[Table]
-) -> list[tuple[int, str, str, str, str, datetime, bool, str]]:
+    statements: Sequence[Statement], tables: Sequence[Table], themes: StatementThemes | None
+) -> list[tuple[int, str, str, str, str, datetime, bool, str, str, str]]:
     names = _table_names(statements, tables)
+    themes = themes or {}
     return [
         (
             statement.id,
@@ -91,27 +120,34 @@ def _records(
             _utc(statement.created_at),
             statement.hidden,
             statement.origin,
+            themes.get(statement.id, ("", ""))[0],
+            neutralise_cell(themes.get(statement.id, ("", ""))[1]),
         )
         for statement in statements
     ]
 
 
 def export_statements_csv(
-    workshop: Workshop, statements: Sequence[Statement], tables: Sequence[Table]
+    workshop: Workshop,
+    statements: Sequence[Statement],
+    tables: Sequence[Table],
+    themes: StatementThemes | None = None,
 ) -> bytes:
     """All ``statements`` as CSV: UTF-8 with BOM (so Excel shows umlauts), comma, CRLF.
 
-    Header ``id,table,kind,text,author,created_at,hidden,origin``; times are UTC in ISO
-    8601, ``hidden`` is ``true``/``false``, kinds are the English codes (``demand``).
+    Header ``id,table,kind,text,author,created_at,hidden,origin,theme_id,theme_label``;
+    times are UTC in ISO 8601, ``hidden`` is ``true``/``false``, kinds are the English
+    codes (``demand``); ``themes`` (from :func:`statement_themes`) fills the theme columns.
     """
     del workshop  # part of the signature so both exports read the same; CSV has no title
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    for id_, table, kind, text, author, created, hidden, origin in _records(statements, tables):
+    for record in _records(statements, tables, themes):
+        id_, table, kind, text, author, created, hidden, origin, theme_id, theme_label = record
         writer.writerow(
             (id_, table, kind, text, author, created.isoformat() + "Z",
-             "true" if hidden else "false", origin)
+             "true" if hidden else "false", origin, theme_id, theme_label)
         )
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -138,7 +174,10 @@ def sheet_title(title: str) -> str:
 
 
 def export_statements_xlsx(
-    workshop: Workshop, statements: Sequence[Statement], tables: Sequence[Table]
+    workshop: Workshop,
+    statements: Sequence[Statement],
+    tables: Sequence[Table],
+    themes: StatementThemes | None = None,
 ) -> bytes:
     """All ``statements`` as an Excel workbook: one sheet named after the workshop.
 
@@ -156,7 +195,7 @@ def export_statements_xlsx(
     sheet.append(COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for record in _records(statements, tables):
+    for record in _records(statements, tables, themes):
         sheet.append(
             [_XML_ILLEGAL.sub("", value) if isinstance(value, str) else value for value in record]
         )

@@ -140,6 +140,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "board.present": ("Präsentieren", "Present"),
     "board.present_off": ("Präsentation beenden", "Leave presentation"),
     "board.themes": ("Themen", "Themes"),
+    "board.top_demands": ("Forderungen", "Demands"),
     "board.computing": ("Die Karte wird berechnet …", "Drawing the map …"),
     "board.empty": (
         "Noch keine Aussagen. Sobald an den Tischen erfasst wird, wächst hier die Karte.",
@@ -147,6 +148,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "board.counts": ("{statements} Aussagen · {demands} Forderungen", "{statements} statements · {demands} demands"),
     "board.scan": ("Board aufs Handy: scannen", "Board on your phone: scan"),
+    "board.qr_local": (
+        "Achtung: Dieser QR-Code und die Links zeigen auf „{host}“ – Handys können sie nicht "
+        "öffnen. Harvest für den Saal mit `make run HALL=1` starten. {lan}",
+        "Note: this QR code and the links point to “{host}” – phones cannot open them. "
+        "Start Harvest for the hall with `make run HALL=1`. {lan}",
+    ),
+    "board.qr_local_short": (
+        "QR-Code zeigt auf „{host}“: geht nicht vom Handy. Neu starten: `make run HALL=1`",
+        "QR code points to “{host}”: no phone can open it. Restart: `make run HALL=1`",
+    ),
+    "board.qr_lan": ("Handys nutzen dann {url}", "Phones will then use {url}"),
     "board.reconnecting": (
         "Verbindung zur Datenbank unterbrochen – das Board versucht es weiter.",
         "Lost the database connection – the board keeps trying.",
@@ -255,6 +267,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "curate.log_kind": ("Entscheidung", "Decision"),
     "curate.log_detail": ("Details", "Details"),
     "curate.log_undone": ("zurückgenommen", "undone"),
+    "curate.log_empty": ("Noch keine Entscheidungen.", "No decisions yet."),
+    "curate.log_theme": ("Thema {id}", "theme {id}"),
+    "curate.log_statement": ("Aussage {id}", "statement {id}"),
+    "curate.log_statements": ("{n} Aussagen", "{n} statements"),
+    "curate.log_demand_yes": ("Forderung", "a demand"),
+    "curate.log_demand_no": ("keine Forderung", "not a demand"),
+    "curate.log_hidden": ("ausgeblendet", "hidden"),
+    "curate.log_shown": ("wieder eingeblendet", "shown again"),
+    "curate.undo_this": ("Zurücknehmen", "Undo"),
+    "curate.redo_this": ("Wiederherstellen", "Redo"),
     "action.rename": ("Umbenannt", "Renamed"),
     "action.merge": ("Zusammengeführt", "Merged"),
     "action.split": ("Geteilt", "Split"),

@@ -16,6 +16,7 @@ so a statement like ``<script>alert(1)</script>`` shows as exactly that.
 from __future__ import annotations
 
 import html
+import io
 import logging
 import re
 import unicodedata
@@ -157,6 +158,7 @@ def build_summary(
     now: datetime | None = None,
     tables: Sequence[Table] | None = None,
     colors: Mapping[str, str] | None = None,
+    reasons: bool = True,
 ) -> Summary:
     """Summarise a workshop's themes from one clustering and its visible statements.
 
@@ -167,7 +169,8 @@ def build_summary(
     (otherwise it is the number of distinct tables with statements). ``colors`` maps
     theme id -> colour, e.g. the concept map's, so the summary matches the board.
     ``now`` (default: the server's local time) is shown as the time of writing; apart
-    from it nothing is read from outside the arguments.
+    from it nothing is read from outside the arguments. ``reasons=False`` leaves out why
+    the engine took a statement for a demand (for the moderator's screen, not for print).
     """
     lang = language or workshop.language
     if lang not in _STRINGS:
@@ -207,7 +210,7 @@ def build_summary(
         for statement in mine:
             flagged, reason = _demand(statement, clustering.assignments.get(statement.id))
             if flagged:
-                demands.append((statement.text, reason))
+                demands.append((statement.text, reason if reasons else ""))
             else:
                 voices.append(statement)
         counts = Counter(name for s in mine if (name := _table_name(s, table_names)))
@@ -216,7 +219,8 @@ def build_summary(
             ThemeSummary(
                 theme_id=theme.id,
                 # an unnamed theme is still told apart by its words
-                label=theme.label if theme.label.strip() else ", ".join(keywords[:3]) or theme.id,
+                label=_STRINGS[lang]["other"] if _unnamed_other(theme)
+                else theme.label if theme.label.strip() else ", ".join(keywords[:3]) or theme.id,
                 size=len(mine),
                 share=len(mine) / total,
                 tables=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))),
@@ -278,6 +282,13 @@ def _members(
     for sid, theme_id in home.items():
         members.setdefault(theme_id, set()).add(sid)
     return members
+
+
+def _unnamed_other(theme: Theme) -> bool:
+    """The "other" bucket under its default name (in any language): it is then named in
+    the summary's language, as on the screen ("Other" on an English page)."""
+    defaults = {strings["other"] for strings in _STRINGS.values()}
+    return theme.is_other and theme.label.strip() in (defaults | {""})
 
 
 def _demand(statement: Statement, assignment: Assignment | None) -> tuple[bool, str]:
@@ -759,8 +770,18 @@ class _SummaryPdf(FPDF):
             self.add_page()
 
 
-def summary_pdf(summary: Summary) -> bytes:
+def summary_filename(workshop: Workshop, fmt: str) -> str:
+    """The summary's download name, never the same as the map's or the poster's
+    (``board.map_filename``): ``harvest-SLUG-DATE-summary.FMT``."""
+    stamp = (workshop.date or workshop.created_at.date()).isoformat()
+    return f"harvest-{workshop.slug}-{stamp}-summary.{fmt}"
+
+
+def summary_pdf(summary: Summary, map_png: bytes | None = None) -> bytes:
     """The summary as an A4 PDF (DejaVu Sans, so umlauts, ß and Cyrillic render).
+
+    ``map_png``: the concept map as a PNG (the poster image), printed across the page
+    below the figures, so the paper summary shows the picture the hall saw.
 
     Arabic letters come out unshaped (no text shaping engine is installed); characters the
     font lacks, such as most emoji, are left out rather than failing the export.
@@ -803,6 +824,8 @@ def summary_pdf(summary: Summary) -> bytes:
         pdf.set_draw_color(200, 200, 200)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
         pdf.ln(5)
+        if map_png:
+            _map_pdf(pdf, map_png)
         if not summary.themes:
             pdf.set_font("DejaVu", "", 13)
             pdf.para(width, 7, words["empty"])
@@ -816,6 +839,19 @@ def summary_pdf(summary: Summary) -> bytes:
         return bytes(pdf.output())
     finally:
         fonts_log.setLevel(level)
+
+
+def _map_pdf(pdf: _SummaryPdf, png: bytes) -> None:
+    """The map image at the page's full width (on a page of its own if it does not fit)."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        ratio = image.height / max(image.width, 1)
+    height = pdf.epw * ratio
+    if pdf.will_page_break(height + 4):
+        pdf.add_page()
+    pdf.image(io.BytesIO(png), x=pdf.l_margin, w=pdf.epw, h=height)
+    pdf.ln(4)
 
 
 def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) -> None:

@@ -25,7 +25,7 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from typing import Any
 import networkx as nx
 from pyvis.network import Network
 
+from harvest.conceptmap import texts
 from harvest.layout import canvas_extent
 
 ASSETS = Path(__file__).parent / "assets"
@@ -130,6 +131,7 @@ def _network(
     dark: bool,
     highlight: Collection[str],
     search: str,
+    other_label: str,
 ) -> tuple[Network, dict[str, str]]:
     """The pyvis network (nodes, edges) and the hover texts, kept apart from it."""
     palette = _DARK if dark else _LIGHT
@@ -158,6 +160,8 @@ def _network(
         tips[node_id] = str(data.get("title", ""))
         # pyvis falls back to the node id for an empty label; a blank space shows nothing.
         label = str(data.get("label", "")) or " "
+        if data.get("kind") == "theme" and data.get("is_other"):
+            label = other_label  # the screen's language, as in the theme list beside it
         net.add_node(
             node_id,
             label=label,
@@ -270,10 +274,19 @@ _APP_JS = """
       ctx.drawImage(img, p.x - r * 0.85, p.y - r * 0.85, r * 1.7, r * 1.7);
     });
   }
-  network.fit({animation: false});
+  // On a phone the whole map fitted in would make every label a few pixels high: start
+  // at a zoom where theme names read (about 16 px) and let people pan and pinch from there.
+  function frame() {
+    network.fit({animation: false});
+    if (window.innerWidth < data.narrowPx && network.getScale() < data.minScale) {
+      network.moveTo({scale: data.minScale, position: network.getViewPosition(),
+                      animation: false});
+    }
+  }
+  frame();
   // The frame may get its final size only after the first draw (Streamlit sizes its
   // iframes late): fit again then, so the map always fills the space it has.
-  window.addEventListener("resize", function () { network.fit({animation: false}); });
+  window.addEventListener("resize", frame);
   state.ready = true;
 
   function showTip(nodeId, pointer) {
@@ -365,6 +378,19 @@ def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> 
     )
 
 
+def _demands_html(demands: Sequence[tuple[str, str]], heading: str) -> str:
+    """The top demands in full words below the map: the map's diamonds carry only a few
+    words each, too small to read from the back of a hall."""
+    if not demands:
+        return ""
+    items = "".join(
+        f'<li style="border-color:{_safe_color(color)}">{html.escape(text)}</li>'
+        for text, color in demands
+    )
+    title = f"<h2>{html.escape(heading)}</h2>" if heading else ""
+    return f'<section id="harvest-demands">{title}<ul>{items}</ul></section>'
+
+
 def _page(
     graph: nx.Graph,
     positions: Mapping[str, tuple[float, float]],
@@ -380,9 +406,12 @@ def _page(
     standalone: bool,
     legend_themes: bool = True,
     vis_src: str | None = None,
+    demands: Sequence[tuple[str, str]] = (),
+    demands_heading: str = "",
 ) -> str:
     palette = _DARK if dark else _LIGHT
-    net, tips = _network(graph, positions, dark=dark, highlight=highlight, search=search)
+    net, tips = _network(graph, positions, dark=dark, highlight=highlight, search=search,
+                         other_label=texts(language)["other"])
     nodes, edges, _heading, _height, _width, _options = net.get_network_data()
     payload = {
         "nodes": nodes,
@@ -391,6 +420,8 @@ def _page(
         "tips": tips,
         "highlight": sorted(str(h) for h in highlight if h in graph),
         "haloMs": 6000,
+        "narrowPx": 640,
+        "minScale": 0.34,  # theme labels 48 px on the reference canvas -> 16 px
         "haloColor": palette["fg"],
         "pictures": _pictures(graph),
         "pictureDisc": "#FFFFFF",
@@ -415,16 +446,28 @@ def _page(
             + "</header>"
         )
     lang = "en" if language == "en" else "de"
+    fill = height_css == "100vh"
     style = f"""
 html, body {{ margin: 0; padding: 0; background: {palette["bg"]}; color: {palette["fg"]};
   font-family: "DejaVu Sans", Verdana, Arial, sans-serif; }}
-body {{ display: flex; flex-direction: column; {"height: 100vh;" if standalone else ""} }}
+body {{ display: flex; flex-direction: column;
+  {"height: 100vh;" if standalone or fill else ""} }}
 #harvest-head {{ padding: 10px 18px 4px 18px; }}
 #harvest-head h1 {{ font-size: {round(28 * scale)}px; margin: 0; line-height: 1.2; }}
 #harvest-head .sub {{ font-size: {round(17 * scale)}px; margin: 2px 0 0 0;
   color: {palette["muted"]}; }}
-#harvest-wrap {{ position: relative; display: flex; flex: 1 1 auto; height: {height_css};
-  min-height: 240px; }}
+#harvest-wrap {{ position: relative; display: flex; flex: 1 1 auto;
+  {"" if fill else f"height: {height_css};"} min-height: 160px; }}
+#harvest-demands {{ flex: 0 0 auto; margin: 0; padding: 0.5vh 12px 0.8vh 12px;
+  border-top: 1px solid {palette["border"]}; font-size: clamp(13px, 2.3vh, 30px);
+  line-height: 1.25; }}
+@media (max-height: 420px) {{ #harvest-demands {{ display: none; }} }}
+@media (max-width: 640px) {{ #harvest-legend.compact {{ font-size: 12px; }} }}
+#harvest-demands h2 {{ font-size: 1em; margin: 0 0 0.25em 0; color: {palette["muted"]};
+  font-weight: 700; }}
+#harvest-demands ul {{ list-style: none; margin: 0; padding: 0; }}
+#harvest-demands li {{ margin: 0 0 0.3em 0; padding-left: 0.55em; border-left: 0.3em solid;
+  overflow-wrap: anywhere; }}
 #harvest-canvas {{ position: relative; flex: 1 1 auto; min-width: 0; }}
 #harvest-map {{ position: absolute; inset: 0; }}
 #harvest-tip {{ position: absolute; display: none; z-index: 10; max-width: 420px;
@@ -462,6 +505,7 @@ body {{ display: flex; flex-direction: column; {"height: 100vh;" if standalone e
         f'<div id="harvest-wrap"><div id="harvest-canvas"><div id="harvest-map"></div>'
         f'<div id="harvest-tip" role="tooltip"></div></div>'
         f"{_legend_html(graph, language, legend_themes)}</div>"
+        f"{_demands_html(demands, demands_heading)}"
         f'<script type="application/json" id="harvest-data">{_script_json(payload)}</script>'
         + (
             f"<script>{vis_js}</script>"
@@ -490,6 +534,9 @@ def render_html(
     height_px: int = 720,
     legend_themes: bool = True,
     vis_src: str | None = None,
+    fill: bool = False,
+    demands: Sequence[tuple[str, str]] = (),
+    demands_heading: str = "",
 ) -> str:
     """The interactive map as a complete HTML document (for ``st.iframe``).
 
@@ -497,13 +544,17 @@ def render_html(
     ``search``: a word; nodes whose label or hover text contains it stay bright and get a
     thick border, the rest are dimmed. ``presentation``: larger heading, legend and hover
     text for a projector (map labels keep the size the layout made room for).
+    ``fill``: the map fills the frame's height, whatever the page makes it (presentation
+    mode sizes the frame to the screen). ``demands``: (text, colour) pairs listed in full
+    below the map under ``demands_heading``.
     """
     if not 120 <= height_px <= 10000:
         raise ViewError("height_px must be between 120 and 10000")
     return _page(graph, positions, title=title, subtitle=subtitle, dark=dark,
                  presentation=presentation, highlight=highlight, search=search,
-                 language=language, height_css=f"{height_px}px", standalone=False,
-                 legend_themes=legend_themes, vis_src=vis_src)
+                 language=language, height_css="100vh" if fill else f"{height_px}px",
+                 standalone=False, legend_themes=legend_themes, vis_src=vis_src,
+                 demands=demands, demands_heading=demands_heading)
 
 
 def render_standalone_html(

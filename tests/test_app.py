@@ -16,7 +16,9 @@ from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
 from harvest import access
+from harvest.board import MAP_FORMATS, compute_board, map_filename, theme_counts
 from harvest.store import Store
+from harvest.summary import summary_filename
 
 APP = str(Path(__file__).resolve().parents[1] / "harvest_app.py")
 SECRET = "app-test-secret"
@@ -98,6 +100,15 @@ def theme_list(at: AppTest) -> str:
     return "\n".join(el.proto.body for el in at.get("html") if "harvest-theme" in el.proto.body)
 
 
+def theme_ids(store: Store, workshop_id: int) -> list[str]:
+    return [t.id for t, _ in theme_counts(compute_board(store, workshop_id))]
+
+
+def rename_field(at: AppTest):  # noqa: ANN201 - AppTest's TextInput
+    """The curate page's "Neuer Name" field of the theme chosen now."""
+    return at.text_input(key=f"cur_rename_label_{at.selectbox(key='cur_theme').value}")
+
+
 def test_start_page_creates_a_workshop_and_shows_three_links(store: Store) -> None:
     at = app()
     assert not at.exception
@@ -175,7 +186,7 @@ def test_rename_survives_adding_more_statements(store: Store) -> None:
     curate = app(tokens["moderator"], "curate")
     assert not curate.exception
     theme_id = curate.selectbox(key="cur_theme").value
-    curate.text_input(key="cur_rename_label").input("Unser Sprachthema")
+    rename_field(curate).input("Unser Sprachthema")
     curate.button(key="cur_rename").click().run()
     assert not curate.exception
     board = app(tokens["moderator"], "board")
@@ -189,10 +200,29 @@ def test_rename_survives_adding_more_statements(store: Store) -> None:
     assert curate.selectbox(key="cur_theme").format_func(theme_id) == "Unser Sprachthema"
 
 
+def test_rename_field_shows_the_name_of_the_theme_chosen_now(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 40)
+    curate = app(tokens["moderator"], "curate")
+    box = curate.selectbox(key="cur_theme")
+    first_id = box.value
+    second_id = next(i for i in theme_ids(store, workshop_id) if i != first_id)
+    assert rename_field(curate).value == box.format_func(first_id)
+    rename_field(curate).input("Halb getippt")  # typed, not saved
+    curate.run()
+    curate.selectbox(key="cur_theme").set_value(second_id).run()
+    second_name = curate.selectbox(key="cur_theme").format_func(second_id)
+    assert rename_field(curate).value == second_name  # not what was typed for the first
+    rename_field(curate).input("Zweites Thema")
+    curate.button(key="cur_rename").click().run()
+    assert not curate.exception
+    renamed = [a.payload for a in store.actions(workshop_id)]
+    assert renamed == [{"theme_id": second_id, "label": "Zweites Thema"}]
+
+
 def test_undo_takes_back_the_last_decision(store: Store) -> None:
     workshop_id, tokens = workshop_with(store, 30)
     curate = app(tokens["moderator"], "curate")
-    curate.text_input(key="cur_rename_label").input("Provisorisch")
+    rename_field(curate).input("Provisorisch")
     curate.button(key="cur_rename").click().run()
     assert "Provisorisch" in theme_list(app(tokens["moderator"], "board"))
     curate.button(key="cur_undo").click().run()
@@ -339,3 +369,75 @@ def test_curate_marks_a_demand_hides_a_statement_and_merges_themes_with_undo(
     assert len(curate.selectbox(key="cur_theme").options) == len(themes_before)
     assert not store.get_statement(statement.id).hidden
     assert [a.kind for a in store.actions(workshop_id)] == ["demand"]
+
+
+def test_summary_downloads_have_their_own_file_names_and_no_engine_reasons(
+    store: Store,
+) -> None:
+    _, tokens = workshop_with(store, 40)
+    summary = app(tokens["moderator"], "summary")
+    export = app(tokens["moderator"], "export")
+    assert not summary.exception and not export.exception
+
+    labels = [b.proto.label for b in summary.get("download_button")]
+    assert len(labels) == 3
+    ws = store.get_workshop("zw")
+    summary_names = {summary_filename(ws, ext) for ext in ("md", "html", "pdf")}
+    assert len(summary_names) == 3
+    assert summary_names.isdisjoint({map_filename(ws, fmt) for fmt in MAP_FORMATS})
+    page = summary.get("iframe")[0].proto.srcdoc  # the moderator sees the reasons
+    participant = app(tokens["participant"], "summary").get("iframe")[0].proto.srcdoc
+    assert "Forderungen" in participant
+    assert 'class="reason"' not in participant
+    assert 'class="reason"' in page
+
+
+def test_any_decision_in_the_history_can_be_undone_and_reads_in_plain_words(
+    store: Store,
+) -> None:
+    workshop_id, tokens = workshop_with(store, 40)
+    curate = app(tokens["moderator"], "curate")
+    rename_field(curate).input("Abendkurse")
+    curate.button(key="cur_rename").click().run()
+    statement = store.statements(workshop_id)[0]
+    curate.selectbox(key="cur_statement").set_value(statement.id).run()
+    curate.button(key="cur_demand").click().run()
+    rename, demand = store.actions(workshop_id)
+    shown = texts(curate)
+    assert "„Abendkurse“" in shown and statement.text[:30] in shown
+    assert "theme_id" not in shown and "statement_id" not in shown
+
+    curate.button(key=f"cur_log_{rename.id}").click().run()  # the older one, not the last
+    assert not curate.exception
+    active = [a.id for a in store.actions(workshop_id)]
+    assert active == [demand.id]
+    assert "Abendkurse" not in theme_list(app(tokens["moderator"], "board"))
+    curate.button(key=f"cur_log_{rename.id}").click().run()  # and back again
+    assert [a.id for a in store.actions(workshop_id)] == [rename.id, demand.id]
+
+
+def test_entry_kind_returns_to_the_default_after_each_saved_statement(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 3)
+    entry = app(tokens["facilitator"])
+    assert entry.session_state["entry_kind"] == "idea"
+    entry.session_state["entry_kind"] = "demand"
+    entry.run()
+    entry.chat_input(key="entry_text").set_value("Mehr Sprachkurse am Abend").run()
+    assert not entry.exception
+    assert any("Gespeichert" in s.value for s in entry.success)
+    assert store.statements(workshop_id)[-1].kind == "demand"
+    assert entry.session_state["entry_kind"] == "idea"  # the next one starts as an idea
+    entry.chat_input(key="entry_text").set_value("Ein Sprachcafé im Stadtteiltreff").run()
+    assert store.statements(workshop_id)[-1].kind == "idea"
+
+
+def test_start_page_gives_every_table_link_a_qr_code(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 3)
+    start = app(tokens["moderator"], "start")
+    assert not start.exception
+    tables = store.tables(workshop_id)
+    codes = [c.value for c in start.code if "t=" in c.value]
+    assert len(codes) == 3 + len(tables)  # three role links, one per table
+    assert len(start.get("image")) >= len(tables)
+    # the links say localhost here: the page says that phones cannot open them
+    assert any("HALL=1" in w.value for w in start.warning)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,7 @@ from harvest.demo import create_demo, load_demo_spec
 from harvest.imports import parse_statements
 from harvest.store import Store
 
-COMMANDS = ["import", "export", "add", "workshops", "demo", "links", "cluster", "evaluate"]
+COMMANDS = ["import", "export", "add", "workshops", "demo", "address", "links", "cluster", "evaluate"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -266,6 +268,9 @@ def test_export_then_import_round_trips_through_the_cli(
     code, _, err = run(capsys, sqlite_url, "export", "quelle", "--format", fmt,
                        "--out", str(out_path))
     assert code == 0 and "Exported 3 statements" in err
+    if fmt == "csv":  # every statement carries the theme the board shows it in
+        exported = list(csv.DictReader(io.StringIO(out_path.read_text(encoding="utf-8-sig"))))
+        assert all(r["theme_id"] and r["theme_label"] for r in exported)
     rows = parse_statements(out_path.read_bytes(), out_path.name).rows
     assert [(r.text, r.table, r.kind) for r in rows] == [
         (text, f"Tisch {n % 2}", "question") for n, text in enumerate(texts)

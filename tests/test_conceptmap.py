@@ -168,9 +168,16 @@ def test_other_theme_without_statements_is_not_drawn() -> None:
 def test_theme_keeps_its_colour_when_others_come_and_go() -> None:
     first = assign_theme_colors(["t1", "t2", "t3"])
     assert list(first.values()) == list(PALETTE[:3])
-    # t2 merged away, t4 new: t1 and t3 keep theirs, t4 takes the freed colour first
+    # t2 gone (merged), t4 new: t1 and t3 keep theirs; t4 takes a colour nobody had, so
+    # that t2, should it come back (the merge undone), comes back in its own colour
     second = assign_theme_colors(["t1", "t3", "t4"], first)
-    assert second == {"t1": PALETTE[0], "t3": PALETTE[2], "t4": PALETTE[1]}
+    assert second == {"t1": PALETTE[0], "t3": PALETTE[2], "t4": PALETTE[3]}
+    back = assign_theme_colors(["t1", "t2", "t3", "t4"], {**first, **second})
+    assert back == {"t1": PALETTE[0], "t2": PALETTE[1], "t3": PALETTE[2], "t4": PALETTE[3]}
+    # only when the palette is used up does a newcomer take a gone theme's colour
+    many = {f"t{i}": c for i, c in enumerate(PALETTE, start=1)}
+    crowded = assign_theme_colors([f"t{i}" for i in range(2, 17)] + ["t17"], many)
+    assert crowded["t17"] == PALETTE[0] and crowded["t2"] == PALETTE[1]
     assert assign_theme_colors(["t10", "t9", "other"]) == {
         "t9": PALETTE[0], "t10": PALETTE[1], "other": OTHER_COLOR
     }

@@ -15,9 +15,10 @@ from harvest.exports import (
     export_statements_xlsx,
     neutralise_cell,
     sheet_title,
+    statement_themes,
 )
 from harvest.imports import parse_statements
-from harvest.model import Statement, Table, Workshop
+from harvest.model import OTHER_THEME_ID, Assignment, Clustering, Statement, Table, Theme, Workshop
 
 T0 = datetime(2024, 5, 17, 9, 30, tzinfo=UTC)
 WORKSHOP = Workshop(
@@ -80,10 +81,39 @@ def test_csv_export_is_utf8_with_bom_comma_and_the_agreed_header() -> None:
     data = export_statements_csv(WORKSHOP, STATEMENTS[:1], TABLES)
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.decode("utf-8-sig").split("\r\n")[:2] == [
-        "id,table,kind,text,author,created_at,hidden,origin",
+        "id,table,kind,text,author,created_at,hidden,origin,theme_id,theme_label",
         "1,Sprache & Lernen,demand,Mehr Sprachkurse am Abend für Eltern,Jürgen,"
-        "2024-05-17T09:30:00Z,false,imported",
+        "2024-05-17T09:30:00Z,false,imported,,",
     ]
+
+
+def test_csv_and_xlsx_carry_each_statement_theme_id_and_label() -> None:
+    clustering = Clustering(
+        themes=(
+            Theme("t1", "Sprache · Abendkurse", (), (1, 2)),
+            Theme(OTHER_THEME_ID, "", (), (3,), is_other=True),
+            Theme("t2", "=Formel", (), (4,)),
+        ),
+        assignments={
+            1: Assignment(1, "t1", None, True, None, ()),
+            2: Assignment(2, "t1", None, False, None, ()),
+            3: Assignment(3, OTHER_THEME_ID, None, False, None, ()),
+            4: Assignment(4, "t2", None, False, None, ()),
+        },
+    )
+    themes = statement_themes(clustering, "Other")
+    expected = {1: ("t1", "Sprache · Abendkurse"), 2: ("t1", "Sprache · Abendkurse"),
+                3: (OTHER_THEME_ID, "Other"), 4: ("t2", "'=Formel"), 5: ("", "")}
+    text = export_statements_csv(WORKSHOP, STATEMENTS[:5], TABLES, themes).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {int(r["id"]): (r["theme_id"], r["theme_label"]) for r in rows} == expected
+    book = openpyxl.load_workbook(
+        io.BytesIO(export_statements_xlsx(WORKSHOP, STATEMENTS[:5], TABLES, themes))
+    )
+    assert book.active is not None
+    sheet = list(book.active.iter_rows(values_only=True))
+    assert sheet[0][-2:] == ("theme_id", "theme_label")
+    assert {r[0]: (r[-2] or "", r[-1] or "") for r in sheet[1:]} == expected
 
 
 def test_csv_export_writes_times_in_utc() -> None:
@@ -116,7 +146,7 @@ def test_xlsx_opens_with_openpyxl_with_header_title_and_values() -> None:
     assert rows[0] == COLUMNS
     assert len(rows) == len(STATEMENTS) + 1
     assert rows[1] == (1, "Sprache & Lernen", "demand", "Mehr Sprachkurse am Abend für Eltern",
-                       "Jürgen", datetime(2024, 5, 17, 9, 30), False, "imported")
+                       "Jürgen", datetime(2024, 5, 17, 9, 30), False, "imported", None, None)
     assert rows[5][6] is True  # hidden
     formula = rows[6]
     assert formula[3] == "'=HYPERLINK(\"http://evil.example\",\"klick\")"

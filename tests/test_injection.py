@@ -511,7 +511,7 @@ def test_payloads_typed_on_the_entry_page_stay_literal_text_on_every_page(
     assert len(theme_ids) >= 3
     for theme_id, label in zip(theme_ids, PAYLOADS[:3], strict=False):
         curate.selectbox(key="cur_theme").set_value(theme_id).run()
-        curate.text_input(key="cur_rename_label").input(label)
+        curate.text_input(key=f"cur_rename_label_{theme_id}").input(label)
         curate.button(key="cur_rename").click().run()
         assert not curate.exception
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -10,7 +11,13 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
-from harvest.conceptmap import DisplaySettings, build_concept_map, clustering_by_table
+from harvest.conceptmap import (
+    DisplaySettings,
+    build_concept_map,
+    clustering_by_table,
+    theme_colors,
+    theme_node,
+)
 from harvest.layout import BOX, CANVAS_PX, LayoutError, compute_layout, label_box
 from harvest.model import Document
 from tests.conftest import require
@@ -126,6 +133,35 @@ def test_a_new_theme_finds_free_space() -> None:
     new = compute_layout(graph, previous=old)
     assert all(new[n] == old[n] for n in old)
     assert overlapping_labels(graph, new) == 0
+
+
+def test_a_theme_keeps_its_place_and_colour_while_another_leaves_and_comes_back() -> None:
+    docs = demo_documents()
+    clustering = clustering_by_table(docs)
+    themes = sorted(t.id for t in clustering.themes if not t.is_other)
+    gone = themes[1]
+    graph = build_concept_map(clustering, docs)
+    positions = compute_layout(graph)
+    colors = theme_colors(graph)
+    # the theme's statements leave (hidden, merged, moved): nobody else moves or recolours
+    left = [d for d in docs if clustering.assignments[d.id].theme_id != gone]
+    without = dataclasses.replace(
+        clustering,
+        themes=tuple(t for t in clustering.themes if t.id != gone),
+        assignments={i: a for i, a in clustering.assignments.items() if a.theme_id != gone},
+    )
+    smaller = build_concept_map(without, left, previous_colors=colors)
+    assert theme_node(gone) not in smaller
+    moved = compute_layout(smaller, previous=positions)
+    assert all(moved[n] == positions[n] for n in smaller if n in positions)
+    assert all(theme_colors(smaller)[t] == colors[t] for t in theme_colors(smaller))
+    # it comes back: in its own colour and at its old place, the others untouched
+    saved = {**positions, **moved}
+    again = build_concept_map(clustering, docs, previous_colors={**colors, **theme_colors(smaller)})
+    assert theme_colors(again) == colors
+    back = compute_layout(again, previous=saved)
+    assert back[theme_node(gone)] == positions[theme_node(gone)]
+    assert all(back[n] == moved[n] for n in smaller)
 
 
 def test_nan_previous_position_is_refused() -> None:

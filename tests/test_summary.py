@@ -252,6 +252,25 @@ def test_demands_follow_the_engines_verdict_with_reasons():
     assert themes["other"].demands == ()
 
 
+def test_printed_summary_leaves_out_the_engines_reasons():
+    printed = summarise(reasons=False)
+    themes = {t.theme_id: t for t in printed.themes}
+    assert themes["t3"].demands == (("Wir fordern bezahlbare Mieten rund ums Feld", ""),)
+    for document in (summary_markdown(printed), summary_html(printed)):
+        assert "Grund" not in document and "Signalwort" not in document
+        assert "Wir fordern bezahlbare Mieten rund ums Feld" in document
+    assert "Signalwort" in summary_markdown(summarise())  # the moderator's screen keeps it
+
+
+def test_the_other_theme_is_named_in_the_summary_language():
+    german_other = dataclasses.replace(CLUSTERING, themes=tuple(
+        dataclasses.replace(t, label="Sonstiges") if t.is_other else t for t in CLUSTERING.themes
+    ))
+    english = build_summary(WORKSHOP, german_other, STATEMENTS, now=NOW, language="en")
+    assert [t.label for t in english.themes if t.is_other] == ["Other"]
+    assert "Sonstiges" not in summary_html(english)
+
+
 def test_without_an_assignment_the_kind_decides_a_demand():
     late = statement(20, 1, "Wir brauchen eine Ampel", "demand")
     summary = build_summary(WORKSHOP, Clustering((), {}), (late,), now=NOW)
@@ -659,6 +678,19 @@ def test_pdf_of_the_workshop_is_a4_and_one_page_per_screenful():
     assert page_count(pdf) == 2  # four themes: the last one and a half go to page two
     first_theme_only = dataclasses.replace(summarise(), themes=summarise().themes[:1])
     assert page_count(summary_pdf(first_theme_only)) == 1
+
+
+def test_pdf_carries_the_map_image_across_the_page():
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (1600, 1000), "#E69F00").save(buffer, format="PNG")
+    without = summary_pdf(summarise())
+    with_map = summary_pdf(summarise(), buffer.getvalue())
+    assert b"/Subtype /Image" in with_map and b"/Subtype /Image" not in without
+    assert page_count(with_map) >= page_count(without)
 
 
 def long_summary(themes: int, quote_chars: int = 1000) -> Summary:

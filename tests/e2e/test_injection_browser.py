@@ -69,7 +69,8 @@ def test_script_payloads_typed_at_a_table_never_run_and_show_as_text(
         curate.locator(".st-key-cur_theme").click()
         curate.get_by_role("option").nth(themes.index(theme_id)).click()
         wait_for_app(curate)
-        curate.locator(".st-key-cur_rename_label input").fill(payload)
+        # the field is keyed by the theme: wait for the chosen theme's own field
+        curate.locator(f".st-key-cur_rename_label_{theme_id} input").fill(payload)
         curate.locator(".st-key-cur_rename button").click()
         wait_for_app(curate)
         assert wait_for_label(running_app, payload), f"rename to {payload!r} not saved"
