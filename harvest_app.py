@@ -795,7 +795,7 @@ def similar_drafts(ws: Workshop) -> None:
             shown = [f"- {escape_md(t)} · *{escape_md(where)}*" for t, where in item["matches"]]
             st.warning("\n".join([f"**{T('entry.similar')}**", "", *shown]))
             st.caption(T("entry.similar_held"))
-            st.code(item["text"], language=None)
+            st.code(item["text"], language=None, wrap_lines=True)
             left, right = st.columns(2)
             if left.button(T("entry.save_anyway"), key=f"similar_save_{item['id']}",
                            type="primary"):
