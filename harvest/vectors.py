@@ -237,7 +237,7 @@ class BackgroundEmbedder:
 
 
 _WARM: set[int] = set()
-_SHARED_LOCK = threading.Lock()
+_WARM_LOCK = threading.Lock()
 
 
 def loaded_encoder() -> Encoder:
@@ -249,20 +249,16 @@ def loaded_encoder() -> Encoder:
     "AST constructor recursion depth mismatch").
     """
     encoder = default_encoder()
-    with _SHARED_LOCK:
+    with _WARM_LOCK:
         if id(encoder) not in _WARM:
             encoder.encode(["Harvest"])
             _WARM.add(id(encoder))
     return encoder
 
 
-_SHARED: BackgroundEmbedder | None = None
+_SHARED = BackgroundEmbedder()  # cheap: its thread starts with the first request
 
 
 def background_embedder() -> BackgroundEmbedder:
     """The process's one background embedder (a server shares it between all users)."""
-    global _SHARED
-    with _SHARED_LOCK:
-        if _SHARED is None:
-            _SHARED = BackgroundEmbedder()
-        return _SHARED
+    return _SHARED
