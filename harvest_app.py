@@ -50,6 +50,8 @@ from harvest.vectors import background_embedder, similar_statements
 
 REFRESH_SECONDS = float(os.environ.get("HARVEST_REFRESH_SECONDS", "3"))
 TOKEN_RECHECK_SECONDS = 10.0
+# "Ähnlich wie" before saving; 0 turns it off (a load test whose texts repeat on purpose)
+SIMILAR_HINT = os.environ.get("HARVEST_SIMILAR_HINT", "1").strip() != "0"
 HIGHLIGHT_CHANGES = 3  # statements of the last three changes pulse when the map reloads
 
 st.set_page_config(page_title="Harvest", page_icon="🌾", layout="wide")
@@ -1007,10 +1009,11 @@ def unsent_statements(ws: Workshop) -> None:
 
 
 def held_as_similar(ws: Workshop, table: str | None, kind: str | None, text: str) -> bool:
-    """Hold a draft back once if the workshop has statements like it ("Ähnlich wie");
-    the same draft again (a second Enter, "Trotzdem speichern") is saved. Only others'
-    statements count (one's own double submit is caught by the store). The held text
+    """Hold a draft back once if other tables said something like it ("Ähnlich wie");
+    the same draft again (a second Enter, "Trotzdem speichern") is saved. The held text
     stays on the page until saved or dropped; a failing check never blocks a save."""
+    if not SIMILAR_HINT:
+        return False
     held: list[dict[str, Any]] = st.session_state.setdefault("entry_similar", [])
     for item in held:
         if item["text"].strip() == text.strip() and item["table"] == table:
@@ -1020,10 +1023,10 @@ def held_as_similar(ws: Workshop, table: str | None, kind: str | None, text: str
         store = get_store()
         mine = set(st.session_state.get("entry_mine", []))
         vectors = {k: v for k, v in store.statement_vectors(ws.id).items() if k not in mine}
-        matches = [
-            store.get_statement(hit.statement_id)
-            for hit in similar_statements(None, ws.id, text, vectors=vectors)
-        ]
+        hits = similar_statements(None, ws.id, text, vectors=vectors, limit=10)
+        here = (table or "").casefold()
+        others = (store.get_statement(hit.statement_id) for hit in hits)
+        matches = [s for s in others if (s.table_name or "").casefold() != here][:3]
     except Exception:  # noqa: BLE001 - a hint must never stand between text and store
         return False
     if not matches:
@@ -1041,7 +1044,7 @@ def similar_drafts(ws: Workshop) -> None:
             shown = [f"- {escape_md(t)} · *{escape_md(where)}*" for t, where in item["matches"]]
             st.warning("\n".join([f"**{T('entry.similar')}**", "", *shown]))
             st.caption(T("entry.similar_held"))
-            st.code(item["text"], language=None)
+            st.code(item["text"], language=None, wrap_lines=True)
             left, right = st.columns(2)
             if left.button(T("entry.save_anyway"), key=f"similar_save_{item['id']}",
                            type="primary"):
@@ -1558,6 +1561,10 @@ def main() -> None:
                 st.session_state["lang"] = workshop_of(acc).language
             except StoreError:
                 st.session_state["lang"] = "de"
+        if st.session_state.get("embed_checked") != acc.workshop_id:
+            # once per visit: statements a stopped server left without vector get one
+            st.session_state["embed_checked"] = acc.workshop_id
+            embed_soon(acc.workshop_id)
     if st.session_state.get("lang") is None:
         st.session_state["lang"] = "de"
 

@@ -24,10 +24,8 @@ import argparse
 import csv
 import os
 import random
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +34,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
-from bench_store import load_texts, postgres_url, sqlite_url  # noqa: E402
+from bench_store import load_texts, median_ms, postgres_url, sqlite_url  # noqa: E402
 
 from harvest import migrations as schema  # noqa: E402
 from harvest.embedding import DIMENSIONS, MODEL_VERSION, encode, text_key  # noqa: E402
@@ -44,15 +42,6 @@ from harvest.store import NewStatement, Store  # noqa: E402
 from harvest.vectors import embed_pending  # noqa: E402
 
 KLIMARAT = ROOT / ".." / "shared" / "data" / "polis_klimarat_at_de" / "polis_klimarat_at_de_all.csv"
-
-
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def naive_vectors(store: Store, workshop_id: int) -> dict[int, np.ndarray]:

@@ -300,7 +300,8 @@ def run_once(engine: str, facilitators: int, viewers: int, *, duration: float,
     ``streamlit run SCRIPT`` for a variant of the app)."""
     result = RunResult(engine, facilitators, viewers, duration, refresh)
     with tempfile.TemporaryDirectory(prefix="harvest-load-") as tmp_name, \
-            database(engine, Path(tmp_name)) as url, server_env(env or {}):
+            database(engine, Path(tmp_name)) as url, \
+            server_env({"HARVEST_SIMILAR_HINT": "0", **(env or {})}):  # no one to answer it
         if script is None:
             app = start_app(Path(tmp_name), database_url=url, refresh=refresh, secret=SECRET)
         else:

@@ -47,10 +47,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 SIMILAR_THRESHOLD = 0.8
-"""Cosine at or above which the entry page says "similar to". On the Klimarat Polis
-comments (German, near-copies typed by different people) pairs above 0.80 are rewordings
-of one demand; from 0.70 to 0.80 most share the topic but ask for different things
-(measured in ``benchmarks/bench_vectors.py --pairs``)."""
+"""Cosine at or above which the entry page says "similar to". Read off the Klimarat Polis
+comments (German, 5,549 different texts with many near-copies typed by different
+people; ``benchmarks/bench_vectors.py --pairs``): of 15 random pairs at 0.80-0.85, 13
+say the same thing in other words ("Sofort Kerosin besteuern." / "Kerosin besteuern!");
+at 0.75-0.80 only 4 or 5 of 15 do, the rest share a topic but ask for something else
+(80 km/h on country roads / 30 km/h in town). 8% of the comments have a neighbour at
+0.80 or more, so a fast typist is rarely stopped."""
 
 Progress = Callable[[int, int], None]
 
@@ -237,7 +240,7 @@ class BackgroundEmbedder:
 
 
 _WARM: set[int] = set()
-_SHARED_LOCK = threading.Lock()
+_WARM_LOCK = threading.Lock()
 
 
 def loaded_encoder() -> Encoder:
@@ -249,20 +252,16 @@ def loaded_encoder() -> Encoder:
     "AST constructor recursion depth mismatch").
     """
     encoder = default_encoder()
-    with _SHARED_LOCK:
+    with _WARM_LOCK:
         if id(encoder) not in _WARM:
             encoder.encode(["Harvest"])
             _WARM.add(id(encoder))
     return encoder
 
 
-_SHARED: BackgroundEmbedder | None = None
+_SHARED = BackgroundEmbedder()  # cheap: its thread starts with the first request
 
 
 def background_embedder() -> BackgroundEmbedder:
     """The process's one background embedder (a server shares it between all users)."""
-    global _SHARED
-    with _SHARED_LOCK:
-        if _SHARED is None:
-            _SHARED = BackgroundEmbedder()
-        return _SHARED
+    return _SHARED

@@ -144,7 +144,7 @@ def test_facilitator_adds_statements_and_the_theme_list_changes(store: Store) ->
     assert not entry.exception
     entry.selectbox(key="entry_table").set_value("Pflege & Fachkräfte").run()
     for text in (
-        "Pflegekräfte aus dem Ausland schneller anerkennen",
+        "Dienstpläne in der Pflege familienfreundlicher machen",  # new: no "Ähnlich wie"
         "Anerkennung der Pflegeausbildung dauert zu lange",
         "Sprachkurse für Pflegekräfte im Betrieb",
     ):
