@@ -627,12 +627,14 @@ def page_import_section(acc: Access | None) -> None:
         try:
             if moderator_ws is not None:
                 ws = moderator_ws
-            else:
-                ws = store.find_workshop(target) if target else None
-                if ws is not None:
+            elif target:
+                # Atomic: two organisers importing into one new name get one workshop.
+                ws, created = store.find_or_create_workshop(target)
+                if not created:
                     st.error(T("import.exists"))
                     return
-                ws = store.create_workshop(target or upload.name)
+            else:
+                ws = store.create_workshop(upload.name)
             items = [NewStatement(r.text, r.table, r.kind, r.author) for r in result.rows]
             store.add_statements(ws.id, items)
         except (InvalidInput, StoreError) as exc:

@@ -93,11 +93,6 @@ def _open_store(args: argparse.Namespace) -> Iterator[Store]:
         store.close()
 
 
-def _find_or_create(store: Store, ref: str) -> Workshop:
-    """The workshop ``ref`` names (slug, id or title), created with that title if new."""
-    return store.find_workshop(ref) or store.create_workshop(ref)
-
-
 def _optional(module: str) -> object:
     """Import a part of Harvest that may not exist yet, or raise ``FeatureMissing``."""
     import importlib
@@ -149,7 +144,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
         if not good:
             _warn("Nothing imported: the file has no usable statement.")
             return EXIT_NEEDS_ATTENTION
-        workshop = existing or store.create_workshop(args.workshop)
+        # Looked up again, atomically: another import or `add` may have created it since.
+        workshop, _created = store.find_or_create_workshop(args.workshop)
         ids = store.add_statements(
             workshop.id,
             [NewStatement(row.text, row.table, row.kind, row.author) for row in result.rows],
@@ -207,7 +203,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_add(args: argparse.Namespace) -> int:
     text = " ".join(args.text)
     with _open_store(args) as store:
-        workshop = _find_or_create(store, args.workshop)
+        workshop, _created = store.find_or_create_workshop(args.workshop)
         statement = store.add_statement(
             workshop.id, text, table=args.table, kind=args.kind, author=args.author,
             origin="typed",

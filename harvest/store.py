@@ -99,6 +99,8 @@ BOARD_STATE_KEY = "board_state"
 """The board's saved layout and themes (``harvest.board``)."""
 DERIVED_META_KEYS = frozenset({BOARD_STATE_KEY})
 """Meta computed from the statements, scrubbed of a deleted statement's words."""
+_PG_CREATE_LOCK = 0x4861727666
+"""PostgreSQL advisory lock held while a find-or-create looks for and adds a workshop."""
 
 
 # --- errors -------------------------------------------------------------------------
@@ -536,38 +538,81 @@ class Store:
         for attempt in range(5):
             try:
                 with self._write() as conn:
-                    taken = set(
-                        conn.execute(
-                            sa.select(workshops_t.c.slug).where(
-                                sa.or_(
-                                    workshops_t.c.slug == base,
-                                    workshops_t.c.slug.like(base + "-%"),
-                                )
-                            )
-                        ).scalars()
+                    workshop_id = self._insert_workshop(
+                        conn, base, title, date, place, language, max_chars
                     )
-                    unique, n = base, 2
-                    while unique in taken:
-                        unique, n = f"{base}-{n}", n + 1
-                    workshop_id = conn.execute(
-                        workshops_t.insert()
-                        .values(
-                            slug=unique,
-                            title=title,
-                            date=date,
-                            place=place,
-                            language=language,
-                            max_chars=max_chars,
-                            revision=0,
-                            created_at=_now(),
-                        )
-                        .returning(workshops_t.c.id)
-                    ).scalar_one()
                     for spec in specs:
                         self._insert_table(conn, workshop_id, *spec)
                     return self._get_workshop(conn, workshop_id)
             except sa.exc.IntegrityError:
                 # Another server took the same slug between our SELECT and INSERT.
+                if attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    @staticmethod
+    def _insert_workshop(
+        conn: Connection,
+        base: str,
+        title: str,
+        date: date | None,
+        place: str,
+        language: str,
+        max_chars: int,
+    ) -> int:
+        """Insert a workshop under ``base`` or the first free ``base-2``, ``base-3``, ..."""
+        taken = set(
+            conn.execute(
+                sa.select(workshops_t.c.slug).where(
+                    sa.or_(workshops_t.c.slug == base, workshops_t.c.slug.like(base + "-%"))
+                )
+            ).scalars()
+        )
+        unique, n = base, 2
+        while unique in taken:
+            unique, n = f"{base}-{n}", n + 1
+        return int(
+            conn.execute(
+                workshops_t.insert()
+                .values(
+                    slug=unique,
+                    title=title,
+                    date=date,
+                    place=place,
+                    language=language,
+                    max_chars=max_chars,
+                    revision=0,
+                    created_at=_now(),
+                )
+                .returning(workshops_t.c.id)
+            ).scalar_one()
+        )
+
+    def find_or_create_workshop(self, ref: str) -> tuple[Workshop, bool]:
+        """The workshop ``ref`` names (as ``find_workshop``), created with ``ref`` as its
+        title if there is none; and whether this call created it.
+
+        Atomic: writers that name the same new workshop at the same moment (eight
+        facilitators' first ``harvest add``, two app servers) all get one workshop. The
+        look-up runs inside the write transaction, after SQLite's BEGIN IMMEDIATE or
+        PostgreSQL's transaction lock on workshop creation, so whoever comes second sees
+        what the first committed.
+        """
+        title = _clean_name(ref, TITLE_MAX_CHARS)
+        for attempt in range(5):
+            try:
+                with self._write() as conn:
+                    if self.dialect == "postgresql":
+                        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_PG_CREATE_LOCK)))
+                    found = self._find_workshop(conn, title)
+                    if found is not None:
+                        return found, False
+                    workshop_id = self._insert_workshop(
+                        conn, slugify(title), title, None, "", "de", DEFAULT_MAX_CHARS
+                    )
+                    return self._get_workshop(conn, workshop_id), True
+            except sa.exc.IntegrityError:
+                # A plain ``create_workshop`` (which takes no lock) won the slug: look again.
                 if attempt == 4:
                     raise
         raise AssertionError("unreachable")
@@ -589,21 +634,25 @@ class Store:
         workshop it created before.
         """
         with self._read() as conn:
-            if isinstance(ref, int):
-                clauses = [workshops_t.c.id == ref]
-            else:
-                ref = ref.strip()
-                clauses = [workshops_t.c.slug == ref]
-                if ref.isdigit():
-                    clauses.append(workshops_t.c.id == int(ref))
-                clauses.append(sa.func.lower(workshops_t.c.title) == ref.lower())
-                clauses.append(workshops_t.c.slug == slugify(ref))
-            for clause in clauses:
-                row = conn.execute(
-                    sa.select(workshops_t).where(clause).order_by(workshops_t.c.id).limit(1)
-                ).one_or_none()
-                if row is not None:
-                    return _workshop(row)
+            return self._find_workshop(conn, ref)
+
+    @staticmethod
+    def _find_workshop(conn: Connection, ref: int | str) -> Workshop | None:
+        if isinstance(ref, int):
+            clauses = [workshops_t.c.id == ref]
+        else:
+            ref = ref.strip()
+            clauses = [workshops_t.c.slug == ref]
+            if ref.isdigit():
+                clauses.append(workshops_t.c.id == int(ref))
+            clauses.append(sa.func.lower(workshops_t.c.title) == ref.lower())
+            clauses.append(workshops_t.c.slug == slugify(ref))
+        for clause in clauses:
+            row = conn.execute(
+                sa.select(workshops_t).where(clause).order_by(workshops_t.c.id).limit(1)
+            ).one_or_none()
+            if row is not None:
+                return _workshop(row)
         return None
 
     def get_workshop(self, ref: int | str) -> Workshop:
