@@ -349,23 +349,23 @@ class _Remap:
                 out[key] = self.theme(out[key])
         return out
 
+    def _theme_data(self, theme: Any) -> Any:
+        if not isinstance(theme, dict):
+            return theme
+        theme = dict(theme)
+        theme["id"] = self.theme(theme.get("id"))
+        if isinstance(theme.get("statement_ids"), list):
+            theme["statement_ids"] = [self.id("statements", i) for i in theme["statement_ids"]]
+        return theme
+
     def board_state(self, state: Any) -> Any:
         """The saved board state with its theme, statement and node ids rewritten."""
         if not isinstance(state, dict):
             return state
         out = dict(state)
-        if isinstance(out.get("themes"), list):
-            themes = []
-            for theme in out["themes"]:
-                if isinstance(theme, dict):
-                    theme = dict(theme)
-                    theme["id"] = self.theme(theme.get("id"))
-                    if isinstance(theme.get("statement_ids"), list):
-                        theme["statement_ids"] = [
-                            self.id("statements", i) for i in theme["statement_ids"]
-                        ]
-                themes.append(theme)
-            out["themes"] = themes
+        for key in ("themes", "engine_themes"):
+            if isinstance(out.get(key), list):
+                out[key] = [self._theme_data(theme) for theme in out[key]]
         if isinstance(out.get("positions"), dict):
             out["positions"] = {self.node(str(k)): v for k, v in out["positions"].items()}
         if isinstance(out.get("colors"), dict):

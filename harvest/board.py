@@ -153,9 +153,11 @@ def load_state(store: Store, workshop_id: int) -> SavedState:
     if not isinstance(state, dict):
         return SavedState(None, {}, {}, {})
     themes = themes_from_data(state.get("themes"))
+    engine_themes = themes_from_data(state.get("engine_themes"))
     last = state.get("last_theme_number")
     number = last if isinstance(last, int) else 0
-    previous = (Clustering(themes=themes, assignments={}, last_theme_number=number)
+    previous = (Clustering(themes=themes, assignments={}, last_theme_number=number,
+                           engine_themes=engine_themes)
                 if themes else None)
     raw_colors = state.get("colors")
     colors = {str(k): str(v) for k, v in raw_colors.items()} if isinstance(raw_colors, dict) else {}
@@ -237,6 +239,7 @@ def compute_board(
             {
                 "revision": revision,
                 "themes": themes_to_data(clustering.themes),
+                "engine_themes": themes_to_data(clustering.engine_themes),
                 "last_theme_number": clustering.last_theme_number,
                 # keep positions of nodes that left the map too: if they come back, they
                 # come back where people last saw them

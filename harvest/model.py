@@ -164,6 +164,11 @@ class Clustering:
     near-copies once ("×N")"""
     last_theme_number: int = 0
     """the highest ``t<n>`` theme id ever given out: retired ids never come back"""
+    engine_themes: tuple[Theme, ...] = ()
+    """the grouping as the engine found it, before the moderator's moves and pinned
+    keywords, with each merged-away theme kept apart as it stood when merged (labels and
+    members only). The next recompute starts from this, so undoing a move or a merge
+    gives back what it changed instead of the calm board holding on to it."""
 
     def theme(self, theme_id: str) -> Theme | None:
         """The theme with this id, or None."""

@@ -23,7 +23,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -830,6 +830,8 @@ class _PreviousView:
     statement_keywords: dict[StatementId, tuple[str, ...]]
     all_ids: set[str]
     last_number: int = 0
+    merged_away: dict[str, Theme] = field(default_factory=dict)
+    """themes merged into another, as they stood when merged (members kept apart)"""
 
 
 def _previous_view(previous: Clustering | None, merges: dict[str, str]) -> _PreviousView:
@@ -842,7 +844,6 @@ def _previous_view(previous: Clustering | None, merges: dict[str, str]) -> _Prev
         if theme.is_other:
             continue
         target = merges.get(theme.id, theme.id)
-        view.themes.setdefault(target, set()).update(theme.statement_ids)
         view.keywords.setdefault(target, set()).update(k.casefold() for k, _ in theme.keywords)
         if target == theme.id:
             view.labels[target] = theme.label
@@ -850,11 +851,27 @@ def _previous_view(previous: Clustering | None, merges: dict[str, str]) -> _Prev
         else:
             view.labels.setdefault(target, theme.label)
             view.origins.setdefault(target, theme.origin)
-    for sid, assignment in previous.assignments.items():
-        if assignment.theme_id == OTHER_THEME_ID:
+    # Members: the engine's own grouping where it was kept (a board's saved state), else
+    # the themes shown; then the assignments, where given.
+    for theme in previous.engine_themes or previous.themes:
+        view.all_ids.add(theme.id)
+        if theme.is_other:
             continue
-        view.primary[sid] = merges.get(assignment.theme_id, assignment.theme_id)
+        target = merges.get(theme.id, theme.id)
+        if target != theme.id:
+            view.merged_away[theme.id] = theme
+        view.labels.setdefault(target, theme.label)
+        for sid in theme.statement_ids:
+            view.primary[sid] = target
+    if not previous.engine_themes:
+        for sid, assignment in previous.assignments.items():
+            if assignment.theme_id == OTHER_THEME_ID:
+                continue
+            view.primary[sid] = merges.get(assignment.theme_id, assignment.theme_id)
+    for sid, assignment in previous.assignments.items():
         view.statement_keywords[sid] = assignment.keywords
+    for sid, theme_id in view.primary.items():
+        view.themes.setdefault(theme_id, set()).add(sid)
     return view
 
 
@@ -1096,6 +1113,7 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
     for draft in drafts:
         for row in draft.rows:
             primary[row] = draft.id or OTHER_THEME_ID
+    engine_primary = list(primary)
     origins = {d.id: d.origin for d in drafts if d.id is not None}
     names = {d.id: d.label for d in drafts if d.id is not None and d.label is not None}
 
@@ -1204,7 +1222,34 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
         vocabulary=_vocabulary(ws, themes),
         last_theme_number=max([prev.last_number, *map(_theme_number, used_ids),
                                *(_theme_number(t.id) for t in themes)]),
+        engine_themes=_engine_themes(docs, engine_primary, prev, merges,
+                                     {t.id: t.label for t in themes}),
     )
+
+
+def _engine_themes(docs: list[Document], primary: list[str], prev: _PreviousView,
+                   merges: dict[str, str], labels: dict[str, str]) -> tuple[Theme, ...]:
+    """The engine's grouping (``primary``: a theme id per row, before moves and pins),
+    each merged-away theme kept apart with those of its members still in the target."""
+    owner = {docs[row].id: theme_id for row, theme_id in enumerate(primary)}
+    apart: dict[StatementId, str] = {}
+    kept: list[Theme] = []
+    for source, theme in sorted(prev.merged_away.items()):
+        target = merges.get(source)
+        members = tuple(sid for sid in theme.statement_ids
+                        if target is not None and owner.get(sid) == target)
+        if members:
+            kept.append(Theme(id=source, label=theme.label, keywords=(),
+                              statement_ids=members))
+            apart.update(dict.fromkeys(members, source))
+    groups: dict[str, list[StatementId]] = defaultdict(list)
+    for sid, theme_id in owner.items():
+        if theme_id != OTHER_THEME_ID and sid not in apart:
+            groups[theme_id].append(sid)
+    found = [Theme(id=theme_id, label=labels.get(theme_id) or prev.labels.get(theme_id, theme_id),
+                   keywords=(), statement_ids=tuple(sids))
+             for theme_id, sids in sorted(groups.items())]
+    return (*found, *kept)
 
 
 def _neg(text: str) -> tuple[int, ...]:
