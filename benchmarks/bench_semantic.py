@@ -182,6 +182,7 @@ def child_big(n: int) -> dict[str, float]:
     import numpy as np
 
     from harvest.model import Document
+    from harvest.semantic import NeighbourCache
     from harvest.themes import detect_themes
 
     base_texts = [row["text"] for row in read_rows(POLIS)]
@@ -197,11 +198,16 @@ def child_big(n: int) -> dict[str, float]:
         vectors[i] = vector
     docs = [Document(i, t) for i, t in enumerate(texts)]
     lookup = {i: vectors[i] for i in range(n)}
+    cache = NeighbourCache()  # as a server keeps it per workshop
     start_cpu, start_wall = time.process_time(), time.perf_counter()
-    first = detect_themes(docs, language="de", vectors=lookup)
+    first = detect_themes(docs, language="de", vectors=lookup, neighbours=cache)
     cold_cpu, cold_wall = time.process_time() - start_cpu, time.perf_counter() - start_wall
+    # the next statement arrives: the server's recompute, every statement regrouped
+    docs.append(Document(n, "Mehr Radwege und sichere Kreuzungen für Schulkinder."))
+    lookup[n] = vectors[5]
     start_cpu, start_wall = time.process_time(), time.perf_counter()
-    second = detect_themes(docs, language="de", vectors=lookup, previous=first)
+    second = detect_themes(docs, language="de", vectors=lookup, previous=first,
+                           neighbours=cache)
     return {"cold_cpu": cold_cpu, "cold_wall": cold_wall,
             "warm_cpu": time.process_time() - start_cpu,
             "warm_wall": time.perf_counter() - start_wall,
@@ -257,8 +263,9 @@ def speed(quick: bool, repeat: int) -> None:
         # the vectors cache is filled by the first child, so time the second
         measure("big", 1000)
         big = measure("big", 100_000)[0]
-        print(f"100,000 statements from cached vectors: cold {big['cold_cpu']:.1f} s CPU "
-              f"({big['cold_wall']:.1f} wall), warm {big['warm_cpu']:.1f} s CPU "
+        print(f"100,000 statements from cached vectors: first recompute in a fresh process "
+              f"{big['cold_cpu']:.1f} s CPU ({big['cold_wall']:.1f} wall); the next one, a "
+              f"statement later, as the server does it {big['warm_cpu']:.1f} s CPU "
               f"({big['warm_wall']:.1f} wall; goal under 10 s), peak {big['peak_mb']:.0f} MB "
               f"(goal under 1,500), {int(big['themes'])} themes")
     print()

@@ -397,6 +397,7 @@ def _nominal_en(text: str) -> str | None:
     return "keyword card"
 
 
+@lru_cache(maxsize=262_144)  # a pure function of its inputs; recomputes ask again and again
 def demand_verdict(
     text: str,
     kind: str | None,

@@ -15,6 +15,8 @@ German compounds are linked to the parts the workshop also uses on their own, so
 from __future__ import annotations
 
 import gc
+import re
+import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -165,7 +167,7 @@ def extract_keywords(
             if len(key) < 7 and "-" not in key:
                 continue
             parts = []
-            for part in split_compound(key, standalone):
+            for part in _SPLITS.split(key, standalone):
                 part_key = lexicon.canonical(part)
                 if part_key is not None and part_key != key:
                     parts.append(part_key)
@@ -199,6 +201,39 @@ def extract_keywords(
         doc_dedupe=tuple(a.dedupe for a in analyses),
         standalone=standalone_share,
     )
+
+
+class _SplitMemo:
+    """``split_compound`` of each word, kept across recomputes while the vocabulary stays
+    nearly the same: a result can only change when a word that appeared or vanished is
+    part of the compound, so only those are split again. Thread-safe."""
+
+    def __init__(self, limit: int = 200) -> None:
+        self._lock = threading.Lock()
+        self._vocabulary: frozenset[str] = frozenset()
+        self._parts: dict[str, tuple[str, ...]] = {}
+        self._limit = limit
+
+    def split(self, key: str, vocabulary: frozenset[str]) -> tuple[str, ...]:
+        with self._lock:
+            if vocabulary is not self._vocabulary:
+                self._follow(vocabulary)
+            found = self._parts.get(key)
+            if found is None:
+                found = self._parts[key] = split_compound(key, vocabulary)
+            return found
+
+    def _follow(self, vocabulary: frozenset[str]) -> None:
+        changed = self._vocabulary ^ vocabulary
+        if len(changed) > self._limit or len(self._parts) > 100_000:
+            self._parts = {}
+        elif changed:
+            inside = re.compile("|".join(map(re.escape, sorted(changed)))).search
+            self._parts = {key: parts for key, parts in self._parts.items() if not inside(key)}
+        self._vocabulary = vocabulary
+
+
+_SPLITS = _SplitMemo()
 
 
 def _display_form(key: str, counts: Mapping[tuple[bool, str], int]) -> str:

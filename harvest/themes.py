@@ -475,7 +475,8 @@ def _detect_themes(documents: Sequence[Document], overrides: Overrides,
             matrix, ws.matrix, k=settings.knn, keyword_k=settings.keyword_knn,
             keyword_weight=settings.keyword_weight, hub_share=settings.graph_hub_share,
             duplicate_similarity=settings.duplicate_similarity, seed=seed,
-            ids=np.array([d.id for d in docs], dtype=np.int64), cache=neighbours)
+            ids=np.array([d.id for d in docs], dtype=np.int64), cache=neighbours,
+            keyword_names=ws.table.keys)
         graph, copies = parts.graph, parts.copies
         named = {merges.get(t, t) for t in overrides.renames}
         state = _statement_themes(graph, labels, fixed, categories, docs, prev, settings, seed,
@@ -554,12 +555,12 @@ def _vector_rows(docs: list[Document],
             break
     if dims == 0:
         return None
-    matrix = np.zeros((len(docs), dims), dtype=np.float32)
-    for row, doc in enumerate(docs):
+    zero = np.zeros(dims, dtype=np.float32)
+    rows = []
+    for doc in docs:
         vector = vectors.get(doc.id)
-        if vector is not None and np.asarray(vector).shape == (dims,):
-            matrix[row] = vector
-    return matrix
+        rows.append(vector if vector is not None and np.shape(vector) == (dims,) else zero)
+    return np.asarray(np.stack(rows), dtype=np.float32)
 
 
 def _statement_themes(graph: sp.csr_matrix, labels: np.ndarray, fixed: np.ndarray,
@@ -716,10 +717,10 @@ def _place_loose(state: _Labels, graph: sp.csr_matrix, matrix: np.ndarray) -> No
     best = affinity.argmax(axis=1)
     linked = affinity.max(axis=1) > 0
     result = np.where(linked, best, -1)
-    centres = _centres(state.labels, state.n_themes, matrix)
     has_vector = np.abs(matrix[loose]).sum(axis=1) > 0
     need = ~linked & has_vector
-    if need.any() and centres is not None:
+    centres = _centres(state.labels, state.n_themes, matrix) if need.any() else None
+    if centres is not None:
         sims = matrix[loose[need]] @ centres.T
         result[need] = sims.argmax(axis=1)
     state.labels[loose] = result
@@ -729,8 +730,8 @@ def _centres(labels: np.ndarray, n_themes: int, matrix: np.ndarray) -> np.ndarra
     assigned = np.flatnonzero(labels >= 0)
     if len(assigned) == 0:
         return None
-    onehot = sp.csr_matrix((np.ones(len(assigned)), (labels[assigned], assigned)),
-                           shape=(n_themes, len(labels)))
+    onehot = sp.csr_matrix((np.ones(len(assigned), dtype=np.float32),
+                            (labels[assigned], assigned)), shape=(n_themes, len(labels)))
     centres = np.asarray(onehot @ matrix)
     norms = np.linalg.norm(centres, axis=1, keepdims=True)
     norms[norms == 0] = 1.0

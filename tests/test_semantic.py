@@ -202,3 +202,56 @@ def test_near_copies_of_a_demand_are_one_node_on_the_map_with_their_count() -> N
     assert len(nodes) == 1, nodes
     data = graph.nodes[nodes[0]]
     assert data["count"] >= 3 and f"×{data['count']}" in data["label"]
+
+
+def test_the_neighbour_cache_gives_what_a_full_search_gives() -> None:
+    """Added, changed and removed rows: each recompute's graph equals a fresh search."""
+    from harvest.semantic import NeighbourCache, knn_graph
+
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((300, 32)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    ids = np.arange(300, dtype=np.int64)
+    cache = NeighbourCache()
+    steps = [
+        (x[:250], ids[:250]),                      # first search
+        (x[:260], ids[:260]),                      # ten added
+        (np.delete(x[:260], [3, 70], axis=0),      # two removed
+         np.delete(ids[:260], [3, 70])),
+    ]
+    changed = x[:260].copy()
+    changed[5] = x[299]                            # a statement edited: same id, new vector
+    steps.append((changed, ids[:260]))
+    for data, row_ids in steps:
+        cached = knn_graph(data, 15, ids=row_ids, cache=cache)
+        fresh = knn_graph(data, 15)
+        assert ((cached > 0) != (fresh > 0)).nnz == 0  # the same neighbours
+        assert abs(cached - fresh).max() < 1e-5         # with the same weights
+
+
+def test_keyword_neighbours_from_the_cache_match_a_full_search_while_weights_hold() -> None:
+    """Sparse rows (keywords): added, removed and changed rows give the graph of a fresh
+    search; the weights are those of the rows given."""
+    import scipy.sparse as sp
+
+    from harvest.semantic import NeighbourCache, _sparse_knn
+
+    rng = np.random.default_rng(2)
+    dense = (rng.random((200, 60)) < 0.06) * rng.random((200, 60))
+    dense[7] = 0.0                                  # a statement without keywords
+    norms = np.linalg.norm(dense, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    x = sp.csr_matrix(dense / norms)
+    ids = np.arange(200, dtype=np.int64)
+    changed = x[:190].tolil()
+    changed[4] = x[199]
+    cache = NeighbourCache()
+    steps = [(x[:180], ids[:180]), (x[:184], ids[:184]),
+             (x[[i for i in range(184) if i not in (9, 30)]],
+              np.array([i for i in range(184) if i not in (9, 30)])),
+             (sp.csr_matrix(changed[:184]), ids[:184])]
+    for data, row_ids in steps:
+        cached = _sparse_knn(sp.csr_matrix(data), 6, ids=row_ids, cache=cache)
+        fresh = _sparse_knn(sp.csr_matrix(data), 6)
+        assert ((cached > 0) != (fresh > 0)).nnz == 0
+        assert abs(cached - fresh).max() < 1e-5
