@@ -67,6 +67,9 @@ _PARTS: tuple[tuple[str, sa.Table], ...] = (
     ("actions", schema.actions),
     ("links", schema.links),
     ("meta", schema.meta),
+    ("submissions", schema.submissions),
+    ("votes", schema.votes),
+    ("ballots", schema.ballots),
 )
 _CHUNK = 500  # ids per IN (...) query: far below SQLite's and psycopg's parameter limits
 _SPLIT_THEME = re.compile(r"user-(\d+)")  # harvest.curation.split_theme_id
@@ -337,6 +340,25 @@ class _Remap:
             return f"demand:{self.id('statements', int(rest))}"
         return node
 
+    def vote_item(self, key: str) -> str:
+        """A vote item key (``s:<statement id>`` or ``t:<theme id>``)."""
+        prefix, _, rest = key.partition(":")
+        if prefix == "s" and rest.isdigit():
+            return f"s:{self.id('statements', int(rest))}"
+        return f"t:{self.theme(rest)}" if prefix == "t" else key
+
+    def vote_items(self, value: Any) -> Any:
+        """A vote's items (list of {"key", "label"}) or a ballot's dots ({key: dots})."""
+        if isinstance(value, list):
+            return [
+                {**item, "key": self.vote_item(str(item.get("key", "")))}
+                if isinstance(item, dict) else item
+                for item in value
+            ]
+        if isinstance(value, dict):
+            return {self.vote_item(str(key)): dots for key, dots in value.items()}
+        return value
+
     def payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         """An action's payload with statement and split-theme ids rewritten."""
         out = dict(payload)
@@ -408,8 +430,8 @@ def _delete_workshop(conn: Connection, workshop_id: int) -> None:
         )
     )
     for table in (
-        schema.meta, schema.links, schema.actions, schema.events, schema.statements,
-        schema.workshop_tables,
+        schema.ballots, schema.votes, schema.submissions, schema.meta, schema.links,
+        schema.actions, schema.events, schema.statements, schema.workshop_tables,
     ):
         conn.execute(sa.delete(table).where(table.c.workshop_id == workshop_id))
     conn.execute(sa.delete(schema.workshops).where(schema.workshops.c.id == workshop_id))
@@ -450,8 +472,13 @@ def _restore_one(conn: Connection, part: dict[str, Any], *, replace: bool) -> Re
                 r["workshop_id"] = new_workshop_id
             if "table_id" in r:
                 r["table_id"] = remap.id("tables", r["table_id"])
-            if name in ("statement_versions", "events") and "statement_id" in r:
+            if name in ("statement_versions", "events", "submissions") and "statement_id" in r:
                 r["statement_id"] = remap.id("statements", r["statement_id"])
+            if name == "ballots":
+                r["vote_id"] = remap.id("votes", r["vote_id"])
+            if name in ("votes", "ballots"):
+                column = "items" if name == "votes" else "dots"
+                r[column] = _json_map(r[column], remap.vote_items)
             if name == "events" and isinstance(r.get("detail"), str):
                 r["detail"] = _event_detail(r["detail"], remap)
         if name == "meta":
