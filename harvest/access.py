@@ -38,12 +38,17 @@ TOKEN_BYTES = 24  # 192 bits: far beyond guessing, short enough for a QR code
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "moderator": frozenset(
-        {"board", "summary", "entry", "curate", "export", "export_raw", "links", "start"}
+        {
+            "board", "summary", "entry", "curate", "export", "export_raw", "links", "start",
+            "moderate", "participate",
+        }
     ),
     "facilitator": frozenset({"board", "summary", "entry"}),
-    "participant": frozenset({"board", "summary"}),
+    "participant": frozenset({"board", "summary", "participate"}),
 }
-"""What each role may do; the app checks every page and every action against this."""
+"""What each role may do; the app checks every page and every action against this.
+``participate``: send statements into the moderation queue and vote (only while the
+moderator switched it on); ``moderate``: the queue, the settings and the votes."""
 
 
 class AccessDenied(PermissionError):

@@ -181,7 +181,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 compute_board(store, workshop.id).clustering,
                 translate("theme.other", workshop.language),
             )
-            data = export(workshop, statements, tables, themes)
+            from harvest.participation_store import demand_votes
+
+            votes = demand_votes(store, workshop.id) or None
+            data = export(workshop, statements, tables, themes, votes)
             what = f"{len(statements)} statements"
         else:
             board = _optional("harvest.board")

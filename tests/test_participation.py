@@ -264,3 +264,35 @@ def test_cli_settings_queue_and_votes(
     assert "voting off" in out and "Closed vote" in err
     code, _, err = _cli(capsys, store.url, "queue", ws.slug, "--approve", str(gone.id))
     assert code == 2 and "already rejected" in err
+
+
+# --- summary and exports ----------------------------------------------------------------
+
+
+def test_summary_and_exports_list_demands_by_votes(store: Store, workshop: Workshop) -> None:
+    from harvest.board import compute_board
+    from harvest.exports import export_statements_csv
+    from harvest.summary import build_summary, summary_html, summary_markdown
+
+    vote = _vote(store, workshop, dots=2)
+    first, second = (item.key for item in vote.items)
+    ps.cast_ballot(store, workshop.id, "a", {second: 1})
+    ps.cast_ballot(store, workshop.id, "b", {second: 1, first: 1})
+    votes = ps.demand_votes(store, workshop.id)
+    assert votes == {int(second[2:]): 2, int(first[2:]): 1}
+    board = compute_board(store, workshop.id)
+    summary = build_summary(workshop, board.clustering, board.statements, votes=votes)
+    listed = [(text, dots) for t in summary.themes for text, dots in
+              zip((d[0] for d in t.demands), t.demand_votes, strict=True)]
+    assert sorted(listed, key=lambda x: -(x[1] or 0)) == [
+        ("Busse fahren nachts", 2), ("Mehr Kitaplätze schaffen", 1)
+    ]
+    assert "Busse fahren nachts · 2 Punkte" in summary_markdown(summary)
+    assert "2 Punkte</b>" in summary_html(summary)
+    rows = list(csv.DictReader(io.StringIO(
+        export_statements_csv(workshop, board.statements, store.tables(workshop.id), None, votes)
+        .decode("utf-8-sig")
+    )))
+    assert {r["text"]: r["votes"] for r in rows} == {
+        "Mehr Kitaplätze schaffen": "1", "Busse fahren nachts": "2"
+    }
