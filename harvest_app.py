@@ -792,6 +792,7 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
     map_col, side_col = st.columns([4, 1.15], gap="medium")
     with map_col:
         st.iframe(html, height=height + 8)
+        vote_ranking(workshop_id)  # under the map: the side panel's QR code stays on screen
     with side_col, st.container(key="harvest_side"):
         side_panel(board, options, presentation)
 
@@ -825,7 +826,7 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
     )
     demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
     st.caption(T("board.counts", statements=total, demands=demands))
-    participation_panel(board.workshop.id)
+    waiting_caption(board.workshop.id)
     url = participant_url(board.workshop)
     if url:
         st.image(
@@ -837,19 +838,29 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
             st.code(url, language=None)
 
 
-def participation_panel(workshop_id: int) -> None:
-    """On the board: "n waiting" while input is on, and the vote's ranking with its
-    tables while the moderator shows the tallies (the moderator always sees them)."""
+def board_participation(workshop_id: int) -> tuple[Settings, int, Vote | None, list[Tally]] | None:
     try:
-        settings, waiting, vote, tallies = cached_participation(db_url(), workshop_id)
+        return cached_participation(db_url(), workshop_id)
     except StoreError:
+        return None
+
+
+def waiting_caption(workshop_id: int) -> None:
+    """The public "n waiting" while participant input is on."""
+    found = board_participation(workshop_id)
+    if found is not None and found[0].participant_input:
+        st.caption(T("board.waiting", n=found[1]))
+
+
+def vote_ranking(workshop_id: int) -> None:
+    """The vote's ranking with its tables, while the moderator shows the tallies (the
+    moderator's own board always shows them)."""
+    found = board_participation(workshop_id)
+    if found is None or found[2] is None:
         return
-    if settings.participant_input:
-        st.caption(T("board.waiting", n=waiting))
     acc = st.session_state.get("access")
-    moderator = acc is not None and acc.allows("moderate")
-    if vote is not None and (vote.show_tallies or moderator):
-        show_ranking(tallies, vote.closed)
+    if found[2].show_tallies or (acc is not None and acc.allows("moderate")):
+        show_ranking(found[3], found[2].closed, row=True)
 
 
 def participant_url(ws: Workshop) -> str | None:
@@ -1593,8 +1604,23 @@ def participation_active(workshop_id: int) -> bool:
     return settings.participant_input or (vote is not None and not vote.closed)
 
 
-def show_ranking(tallies: Sequence[Tally], closed: bool, limit: int = 5) -> None:
-    """The vote's ranking (dots, label) and per item the voters' tables, as escaped HTML."""
+RANKING_STYLE = """<style>
+.harvest-votes { display: flex; gap: 1.2rem; }
+.harvest-vote { flex: 1 1 0; min-width: 0; margin: 0 0 .55rem; line-height: 1.25; }
+.harvest-vote .harvest-dots { display: inline-block; min-width: 2.6em; margin-right: .35em;
+  padding: 0 .35em; border-radius: .3em; background: #b42318; color: #fff; text-align: center; }
+.harvest-vote .harvest-label { display: -webkit-box; -webkit-line-clamp: 2; line-clamp: 2;
+  -webkit-box-orient: vertical; overflow: hidden; }
+.harvest-vote-tables { font-size: .8em; opacity: .7; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+</style>"""
+
+
+def show_ranking(
+    tallies: Sequence[Tally], closed: bool, limit: int = 3, *, row: bool = False
+) -> None:
+    """The vote's ranking (dots, label) and per item the voters' tables (one line, most
+    first), as escaped HTML; the board shows the top three so its QR code stays on screen."""
     if not tallies:
         return
     st.markdown(f"#### {T('board.ranking_closed' if closed else 'board.ranking')}")
@@ -1605,12 +1631,14 @@ def show_ranking(tallies: Sequence[Tally], closed: bool, limit: int = 5) -> None
             for name, dots in entry.by_table
         )
         rows.append(
-            f'<div class="harvest-vote"><b class="harvest-dots">'
-            f'{html.escape(T("board.dots", n=entry.dots))}</b> {html.escape(entry.item.label)}'
+            f'<div class="harvest-vote"><div class="harvest-label"><b class="harvest-dots" '
+            f'title="{html.escape(T("board.dots", n=entry.dots))}">{entry.dots}</b>'
+            f"{html.escape(entry.item.label)}</div>"
             + (f'<div class="harvest-vote-tables">{tables}</div>' if tables else "")
             + "</div>"
         )
-    st.html("".join(rows))
+    layout = ' class="harvest-votes"' if row else ""
+    st.html(f'{RANKING_STYLE}<div{layout}>{"".join(rows)}</div>')
 
 
 def page_participate() -> None:

@@ -478,8 +478,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "moderate.remove": ("Stimmzettel dieser Sitzungen entfernen", "Remove these sessions' ballots"),
     "moderate.removed": ("{n} Stimmzettel entfernt.", "{n} ballots removed."),
     "board.waiting": ("{n} warten auf Freigabe", "{n} waiting for approval"),
-    "board.ranking": ("Abstimmung", "Vote"),
-    "board.ranking_closed": ("Abstimmung · Ergebnis", "Vote · result"),
+    "board.ranking": ("Abstimmung · Punkte", "Vote · dots"),
+    "board.ranking_closed": ("Ergebnis der Abstimmung · Punkte", "Result of the vote · dots"),
     "board.dots": ("{n} Punkte", "{n} dots"),
     "input.input_closed": (
         "Gerade werden keine Aussagen angenommen. Es wurde nichts gespeichert.",

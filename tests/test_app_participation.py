@@ -107,7 +107,8 @@ def test_participant_votes_and_a_closed_vote_refuses_dots(app_store: Store) -> N
     assert count(app_store, schema.ballots) == 1
 
     mod = app(tokens["moderator"], "board")
-    assert "1 Punkte" in texts(mod)  # the moderator sees the ranking on the board
+    ranking = texts(mod)  # the moderator sees the ranking on the board, with its table
+    assert 'title="1 Punkte">1</b>Wir fordern mehr Kitaplätze im Viertel' in ranking
     again = app(tokens["participant"], "participate")
     assert "Die Abstimmung ist beendet" in texts(again)
     assert not again.checkbox
