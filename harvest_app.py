@@ -1709,14 +1709,15 @@ def participant_vote(ws: Workshop, tables: list[str]) -> None:
             if vote.stack:
                 dots[item.key] = int(
                     st.number_input(
-                        item.label, min_value=0, max_value=vote.dots, step=1,
+                        escape_md(item.label), min_value=0, max_value=vote.dots, step=1,
                         value=given.get(item.key, 0), key=f"dots_{vote.id}_{index}",
                     )
                 )
             else:
                 dots[item.key] = int(
                     st.checkbox(
-                        item.label, value=bool(given.get(item.key)), key=f"dots_{vote.id}_{index}"
+                        escape_md(item.label), value=bool(given.get(item.key)),
+                        key=f"dots_{vote.id}_{index}",
                     )
                 )
         table = st.selectbox(

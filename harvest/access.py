@@ -1,9 +1,10 @@
 """Links and roles: who may do what in a workshop, without accounts.
 
 Each workshop has three kinds of link: moderator (everything), facilitator (entry,
-optionally bound to one table) and participant (read-only board and summary). A link
-carries a token derived with HMAC from a server secret, so the same link can be printed
-again later (``harvest links``) while the database stores only its SHA-256 hash. Re-issuing
+optionally bound to one table) and participant (board and summary; the phone form and
+the ballot while the moderator has switched them on). A link carries a token derived
+with HMAC from a server secret, so the same link can be printed again later
+(``harvest links``) while the database stores only its SHA-256 hash. Re-issuing
 a role's link revokes the old one and derives a new token from the next generation.
 
 The participant token is an HMAC of its own, so it reveals nothing about the others.

@@ -2,7 +2,8 @@
 
 A backup holds everything a workshop holds (the workshop row, its tables, statements with
 their hidden flag, origin and times, earlier texts, events, curation actions, access
-links as token hashes only, and meta such as the saved board state), read inside one
+links as token hashes only, meta such as the saved board state, and the participants'
+moderation queue, votes and ballots), read inside one
 snapshot transaction, so it is consistent while the app keeps writing. The archive names
 no engine: a backup from SQLite restores into PostgreSQL and back, which makes it the
 way to move a workshop from the embedded SQLite file to a shared PostgreSQL server.
@@ -10,7 +11,8 @@ way to move a workshop from the embedded SQLite file to a shared PostgreSQL serv
 Restoring keeps every id that is free in the target database; where one is taken, the
 table's rows get new ids and every reference to them is rewritten (statement ids in
 actions' payloads and in the board state, ``user-N`` theme ids of split actions, table
-ids in links and events), so the restored workshop is the same workshop.
+ids in links and events, statement ids in submissions and in votes' and ballots' item
+keys), so the restored workshop is the same workshop.
 
 >>> from harvest.store import Store
 >>> source, target = Store("sqlite://"), Store("sqlite://")

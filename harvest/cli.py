@@ -591,9 +591,10 @@ def build_parser() -> argparse.ArgumentParser:
         "backup", _cmd_backup, "copy one or all workshops into a backup file, while the app runs",
         "Write one workshop (or --all) with everything it holds (tables, statements with "
         "their history, hidden flags and times, events, curation actions, link hashes, "
-        "saved board state) to a gzip-compressed JSON archive. It is read in one snapshot, "
-        "so it is consistent while the app keeps writing. The archive does not depend on "
-        "the database engine: restore it into PostgreSQL to move a workshop off SQLite.",
+        "saved board state, participants' queue, votes and ballots) to a gzip-compressed "
+        "JSON archive. It is read in one snapshot, so it is consistent while the app keeps "
+        "writing. The archive does not depend on the database engine: restore it into "
+        "PostgreSQL to move a workshop off SQLite.",
     )
     sub.add_argument("workshop", metavar="WORKSHOP", nargs="?", help="workshop slug, id or title")
     sub.add_argument("--all", action="store_true", help="back up every workshop")

@@ -14,6 +14,7 @@ from harvest import migrations as schema
 from harvest import participation_store as ps
 from harvest.participation import VoteItem, item_key
 from harvest.store import Store
+from harvest.summary import escape_markdown
 from tests.test_app import SECRET, app, app_environment, open_page, texts
 
 HOSTILE = '<img src=x onerror=alert(1)> **fett** =SUMME(A1)'
@@ -130,3 +131,20 @@ def test_participant_can_change_nothing_else(app_store: Store) -> None:
     assert count(app_store, schema.ballots) == 0
     open_page(at, "board")
     assert not at.exception
+
+
+def test_hostile_vote_items_show_as_text_on_board_and_phone(app_store: Store) -> None:
+    workshop_id, tokens = workshop(app_store)
+    bad = app_store.add_statement(workshop_id, f"Wir fordern {HOSTILE}", kind="demand")
+    ps.open_vote(app_store, workshop_id, [VoteItem(item_key("demand", bad.id), bad.text)])
+    ps.cast_ballot(app_store, workshop_id, "p", {item_key("demand", bad.id): 1}, table="Sprache")
+    ps.show_tallies(app_store, workshop_id, True)
+    board = app(tokens["participant"], "board")
+    phone = app(tokens["participant"], "participate")
+    for at in (board, phone):
+        assert not at.exception
+        shown = texts(at)
+        assert "&lt;img src=x onerror=alert(1)&gt;" in shown  # in the ranking, escaped
+        assert "<img src=x" not in shown
+    # a checkbox label is Markdown: the participant's text is escaped, so it shows as typed
+    assert phone.checkbox[0].label == escape_markdown(bad.text) != bad.text
