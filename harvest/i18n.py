@@ -34,8 +34,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "for the tables: enter statements, view the board.",
     ),
     "role.participant.hint": (
-        "nur lesen: Board und Zusammenfassung. Darf geteilt werden (QR-Code auf dem Board).",
-        "read-only: board and summary. Share it freely (QR code on the board).",
+        "Board und Zusammenfassung; Aussagen senden und abstimmen nur, wenn Sie es unter "
+        "Beteiligung einschalten. Darf geteilt werden (QR-Code auf dem Board).",
+        "board and summary; sending statements and voting only while you switch them on "
+        "under Participation. Share it freely (QR code on the board).",
     ),
     "theme.other": ("Sonstiges", "Other"),
     "kind.idea": ("Idee", "Idea"),
