@@ -13,14 +13,14 @@ import ipaddress
 import os
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-from harvest import access, curation
+from harvest import access, curation, participation_store
 from harvest.access import Access, AccessDenied, TooManyAttempts
 from harvest.board import (
     MAP_MIME,
@@ -36,6 +36,17 @@ from harvest.formats import FORMATS, POSTER_SIZES
 from harvest.i18n import LANGUAGES, kind_label, translate, translate_or
 from harvest.intake import InvalidInput
 from harvest.model import KINDS, OTHER_THEME_ID, Workshop
+from harvest.participation import (
+    MAX_DOTS,
+    PARTICIPANT_MAX_CHARS,
+    Ballot,
+    Settings,
+    Submission,
+    Tally,
+    Vote,
+    demand_items,
+    theme_items,
+)
 from harvest.store import (
     DatabaseUnavailable,
     HiddenByModerator,
@@ -781,6 +792,7 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
     map_col, side_col = st.columns([4, 1.15], gap="medium")
     with map_col:
         st.iframe(html, height=height + 8)
+        vote_ranking(workshop_id)  # under the map: the side panel's QR code stays on screen
     with side_col, st.container(key="harvest_side"):
         side_panel(board, options, presentation)
 
@@ -814,6 +826,7 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
     )
     demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
     st.caption(T("board.counts", statements=total, demands=demands))
+    waiting_caption(board.workshop.id)
     url = participant_url(board.workshop)
     if url:
         st.image(
@@ -823,6 +836,31 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
         warn_if_unreachable(url, short=presentation)
         if not presentation:
             st.code(url, language=None)
+
+
+def board_participation(workshop_id: int) -> tuple[Settings, int, Vote | None, list[Tally]] | None:
+    try:
+        return cached_participation(db_url(), workshop_id)
+    except StoreError:
+        return None
+
+
+def waiting_caption(workshop_id: int) -> None:
+    """The public "n waiting" while participant input is on."""
+    found = board_participation(workshop_id)
+    if found is not None and found[0].participant_input:
+        st.caption(T("board.waiting", n=found[1]))
+
+
+def vote_ranking(workshop_id: int) -> None:
+    """The vote's ranking with its tables, while the moderator shows the tallies (the
+    moderator's own board always shows them)."""
+    found = board_participation(workshop_id)
+    if found is None or found[2] is None:
+        return
+    acc = st.session_state.get("access")
+    if found[2].show_tallies or (acc is not None and acc.allows("moderate")):
+        show_ranking(found[3], found[2].closed, row=True)
 
 
 def participant_url(ws: Workshop) -> str | None:
@@ -1389,10 +1427,12 @@ def page_summary() -> None:
     board = cached_board(ws.id, revision)
     from harvest.conceptmap import theme_colors
 
+    votes = participation_store.demand_votes(store, ws.id) or None
+
     def summary_of(reasons: bool) -> Any:
         return build_summary(
             ws, board.clustering, list(board.statements), language=lang(),
-            colors=theme_colors(board.graph), reasons=reasons,
+            colors=theme_colors(board.graph), reasons=reasons, votes=votes,
         )
 
     # the engine's "Grund: …" helps the moderator check a demand; paper and files go
@@ -1494,7 +1534,8 @@ def page_export() -> None:
         def data() -> bytes:
             themes = statement_themes(cached_board(ws.id, revision).clustering, T("theme.other"))
             statements = store.statements(ws.id, include_hidden=True)
-            return fn(ws, statements, store.tables(ws.id), themes)
+            votes = participation_store.demand_votes(store, ws.id) or None
+            return fn(ws, statements, store.tables(ws.id), themes, votes)
 
         return data
 
@@ -1531,6 +1572,368 @@ def page_export() -> None:
                 st.session_state.pop(key, None)
             st.query_params.clear()
             st.rerun()
+
+
+# --- participation: the phone form, the vote, the moderator's queue --------------------
+
+
+def participant_session() -> str:
+    """This browser session's random id: what one ballot and the rate limit count (a
+    participant is a session of the participant link, not a person)."""
+    return str(st.session_state.setdefault("participant_session", uuid.uuid4().hex))
+
+
+@st.cache_data(ttl=2, max_entries=256, show_spinner=False)
+def cached_participation(
+    url: str, workshop_id: int
+) -> tuple[Settings, int, Vote | None, list[Tally]]:
+    """Settings, the "n waiting" count and the latest vote's tallies, read at most every
+    2 s per workshop: a hall of phones and boards polls them, the database answers once."""
+    store = open_store(url)
+    settings = participation_store.get_settings(store, workshop_id)
+    waiting = participation_store.waiting_count(store, workshop_id)
+    result = participation_store.vote_tallies(store, workshop_id)
+    return settings, waiting, *(result if result is not None else (None, []))
+
+
+def participation_active(workshop_id: int) -> bool:
+    try:
+        settings, _, vote, _ = cached_participation(db_url(), workshop_id)
+    except StoreError:
+        return False
+    return settings.participant_input or (vote is not None and not vote.closed)
+
+
+RANKING_STYLE = """<style>
+.harvest-votes { display: flex; gap: 1.2rem; }
+.harvest-vote { flex: 1 1 0; min-width: 0; margin: 0 0 .55rem; line-height: 1.25; }
+.harvest-vote .harvest-dots { display: inline-block; min-width: 2.6em; margin-right: .35em;
+  padding: 0 .35em; border-radius: .3em; background: #b42318; color: #fff; text-align: center; }
+.harvest-vote .harvest-label { display: -webkit-box; -webkit-line-clamp: 2; line-clamp: 2;
+  -webkit-box-orient: vertical; overflow: hidden; }
+.harvest-vote-tables { font-size: .8em; opacity: .7; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+</style>"""
+
+
+def show_ranking(
+    tallies: Sequence[Tally], closed: bool, limit: int = 3, *, row: bool = False
+) -> None:
+    """The vote's ranking (dots, label) and per item the voters' tables (one line, most
+    first), as escaped HTML; the board shows the top three so its QR code stays on screen."""
+    if not tallies:
+        return
+    st.markdown(f"#### {T('board.ranking_closed' if closed else 'board.ranking')}")
+    rows = []
+    for entry in tallies[:limit]:
+        tables = " · ".join(
+            f"{html.escape(name or T('participate.no_table'))} {dots}"
+            for name, dots in entry.by_table
+        )
+        rows.append(
+            f'<div class="harvest-vote"><div class="harvest-label"><b class="harvest-dots" '
+            f'title="{html.escape(T("board.dots", n=entry.dots))}">{entry.dots}</b>'
+            f"{html.escape(entry.item.label)}</div>"
+            + (f'<div class="harvest-vote-tables">{tables}</div>' if tables else "")
+            + "</div>"
+        )
+    layout = ' class="harvest-votes"' if row else ""
+    st.html(f'{RANKING_STYLE}<div{layout}>{"".join(rows)}</div>')
+
+
+def page_participate() -> None:
+    acc = require(current_access(), "participate")
+    store = get_store()
+    ws = workshop_of(acc)
+    st.title(T("participate.title"), anchor=False)
+    st.caption(escape_md(ws.title))
+    settings = participation_store.get_settings(store, ws.id)
+    tables = [t.name for t in store.tables(ws.id)]
+    if settings.participant_input:
+        participant_form(ws, tables)
+    else:
+        st.info(T("participate.input_off"))
+    participant_vote(ws, tables)
+    st.caption(T("participate.session_note"))
+
+
+def participant_form(ws: Workshop, tables: list[str]) -> None:
+    limit = min(ws.max_chars, PARTICIPANT_MAX_CHARS)
+    with st.form("participant_form", clear_on_submit=True, border=True):
+        text = st.text_area(
+            T("participate.statement"), key="participant_text", height=120,
+            max_chars=limit * WIDGET_CHAR_FACTOR, help=T("participate.statement_help", limit=limit),
+        )
+        table = st.selectbox(
+            T("participate.table"), ["", *tables], key="participant_table",
+            format_func=lambda name: name or T("participate.no_table"),
+        ) if tables else ""
+        sent = st.form_submit_button(T("participate.send"), type="primary", width="stretch")
+    if st.session_state.pop("participant_thanks", False):
+        st.success(T("participate.thanks"))
+    if not sent:
+        return
+    # one key per draft: a double tap or a retry after an error stores it once
+    draft = st.session_state.setdefault("participant_draft", uuid.uuid4().hex)
+    try:
+        participation_store.submit(
+            get_store(), ws.id, participant_session(), text or "", client_key=draft,
+            table=table or None,
+        )
+    except (InvalidInput, StoreError) as exc:
+        show_store_error(exc)
+        return
+    st.session_state.pop("participant_draft", None)
+    st.session_state["participant_thanks"] = True
+    st.rerun()
+
+
+def participant_vote(ws: Workshop, tables: list[str]) -> None:
+    store = get_store()
+    vote = participation_store.current_vote(store, ws.id)
+    if vote is None:
+        return
+    st.subheader(T("participate.vote"), anchor=False)
+    if vote.closed:
+        st.warning(T("participate.closed"))
+        if vote.show_tallies:
+            show_ranking(cached_participation(db_url(), ws.id)[3], closed=True)
+        return
+    mine = participation_store.own_ballot(store, ws.id, participant_session())
+    given = dict(mine.dots) if mine is not None else {}
+    hint = "participate.vote_help_stack" if vote.stack else "participate.vote_help_single"
+    st.caption(T(hint, dots=vote.dots))
+    with st.form(f"participant_ballot_{vote.id}", border=True):
+        dots: dict[str, int] = {}
+        for index, item in enumerate(vote.items):
+            if vote.stack:
+                dots[item.key] = int(
+                    st.number_input(
+                        escape_md(item.label), min_value=0, max_value=vote.dots, step=1,
+                        value=given.get(item.key, 0), key=f"dots_{vote.id}_{index}",
+                    )
+                )
+            else:
+                dots[item.key] = int(
+                    st.checkbox(
+                        escape_md(item.label), value=bool(given.get(item.key)),
+                        key=f"dots_{vote.id}_{index}",
+                    )
+                )
+        table = st.selectbox(
+            T("participate.table"), ["", *tables], key=f"ballot_table_{vote.id}",
+            format_func=lambda name: name or T("participate.no_table"),
+        ) if tables else ""
+        cast = st.form_submit_button(T("participate.cast"), type="primary", width="stretch")
+    if cast:
+        try:
+            participation_store.cast_ballot(
+                store, ws.id, participant_session(), dots, table=table or None
+            )
+        except (InvalidInput, StoreError) as exc:
+            show_store_error(exc)
+        else:
+            st.success(T("participate.cast_done"))
+    elif mine is not None:
+        st.caption(T("participate.used", used=sum(given.values()), dots=vote.dots))
+    if vote.show_tallies:
+        show_ranking(cached_participation(db_url(), ws.id)[3], closed=False)
+
+
+def page_moderate() -> None:
+    acc = require(current_access(), "moderate")
+    store = get_store()
+    ws = workshop_of(acc)
+    st.title(T("moderate.title"), anchor=False)
+    settings = participation_store.get_settings(store, ws.id)
+    wanted = st.toggle(
+        T("moderate.input"), value=settings.participant_input, key="moderate_input",
+        help=T("moderate.input_help"),
+    )
+    if wanted != settings.participant_input:
+        participation_store.set_settings(store, ws.id, participant_input=wanted)
+        cached_participation.clear()
+    queue_fragment(ws.id)
+    st.divider()
+    vote_panel(ws)
+
+
+@st.fragment(run_every=REFRESH_SECONDS)
+def queue_fragment(workshop_id: int) -> None:
+    store = get_store()
+    if not still_allowed():
+        st.error(T("error.bad_link"))
+        return
+    try:
+        waiting = participation_store.queue(store, workshop_id)
+        tables = [t.name for t in store.tables(workshop_id)]
+    except DatabaseUnavailable:
+        st.warning(T("board.reconnecting"))
+        return
+    flash = st.session_state.pop("moderate_flash", None)
+    if flash:
+        st.success(T(flash))
+    st.subheader(T("moderate.queue", n=len(waiting)), anchor=False)
+    if not waiting:
+        st.caption(T("moderate.queue_empty"))
+    for sub in waiting:
+        queue_item(workshop_id, sub, tables)
+
+
+def queue_item(workshop_id: int, sub: Submission, tables: list[str]) -> None:
+    with st.container(border=True, key=f"queue_{sub.id}"):
+        st.markdown(escape_md(sub.text))
+        when = sub.received_at.astimezone().strftime("%H:%M:%S")
+        st.caption(T("moderate.received", when=when, session=sub.session))
+        text = st.text_area(T("moderate.edit"), value=sub.text, key=f"queue_text_{sub.id}")
+        cols = st.columns(2)
+        options = ["", *tables]
+        table = cols[0].selectbox(
+            T("moderate.table"), options, key=f"queue_table_{sub.id}",
+            index=options.index(sub.table_name) if sub.table_name in options else 0,
+            format_func=lambda name: name or T("participate.no_table"),
+        )
+        kind = cols[1].selectbox(
+            T("moderate.kind"), ["", *KINDS], key=f"queue_kind_{sub.id}",
+            format_func=lambda k: kind_label(k or None, lang()),
+        )
+        similar = similar_to(workshop_id, sub)
+        buttons = st.columns(3 if similar else 2)
+        decided = None
+        try:
+            if buttons[0].button(T("moderate.approve"), key=f"approve_{sub.id}", type="primary"):
+                participation_store.approve(
+                    get_store(), sub.id, text=text, table=table or None, kind=kind or None,
+                    workshop_id=workshop_id,
+                )
+                embed_soon(workshop_id)
+                decided = "moderate.approved"
+            if buttons[1].button(T("moderate.reject"), key=f"reject_{sub.id}"):
+                participation_store.reject(get_store(), sub.id, workshop_id=workshop_id)
+                decided = "moderate.rejected"
+            if similar and buttons[2].button(
+                T("moderate.merge", text=similar[1][:60]), key=f"merge_{sub.id}"
+            ):
+                participation_store.merge(
+                    get_store(), sub.id, similar[0], workshop_id=workshop_id
+                )
+                decided = "moderate.merged"
+        except (InvalidInput, StoreError) as exc:
+            show_store_error(exc)
+        if decided:
+            st.session_state["moderate_flash"] = decided
+            cached_participation.clear()
+            st.rerun()
+
+
+def similar_to(workshop_id: int, sub: Submission) -> tuple[int, str] | None:
+    """The board's statement closest in meaning to a submission (for "merge with"),
+    looked up once per submission and session."""
+    cache: dict[int, tuple[int, str] | None] = st.session_state.setdefault("queue_similar", {})
+    if sub.id not in cache:
+        try:
+            found = similar_statements(get_store(), workshop_id, sub.text, limit=1)
+        except (StoreError, ValueError):
+            found = []
+        cache[sub.id] = (found[0].statement_id, found[0].text) if found else None
+    return cache[sub.id]
+
+
+def vote_panel(ws: Workshop) -> None:
+    store = get_store()
+    st.subheader(T("moderate.vote"), anchor=False)
+    result = participation_store.vote_tallies(store, ws.id)
+    vote, tallies = result if result is not None else (None, [])
+    if vote is not None:
+        log = participation_store.ballots(store, vote.id)
+        status = "moderate.status_closed" if vote.closed else "moderate.status_open"
+        st.markdown(f"**{T(status, ballots=len(log))}**")
+        shown = st.toggle(
+            T("moderate.show_tallies"), value=vote.show_tallies, key=f"tallies_{vote.id}"
+        )
+        if shown != vote.show_tallies:
+            participation_store.show_tallies(store, ws.id, shown)
+            cached_participation.clear()
+        if not vote.closed and st.button(T("moderate.close"), key="vote_close"):
+            participation_store.close_vote(store, ws.id)
+            cached_participation.clear()
+            st.rerun()
+        show_ranking(tallies, vote.closed, limit=len(tallies))
+        vote_log(vote, log)
+    if vote is None or vote.closed:
+        open_vote_form(ws)
+
+
+def open_vote_form(ws: Workshop) -> None:
+    board = cached_board(ws.id, get_store().revision(ws.id))
+    settings = participation_store.get_settings(get_store(), ws.id)
+    kind = st.segmented_control(
+        T("moderate.vote_on"), ["demand", "theme"], default="demand", key="vote_kind",
+        format_func=lambda k: T(f"moderate.vote_{k}s"),
+    )
+    items = (
+        theme_items(board.clustering) if kind == "theme"
+        else demand_items(board.statements, board.clustering)
+    )
+    if not items:
+        st.info(T("moderate.no_items"))
+        return
+    labels = {item.key: item.label for item in items}
+    with st.form("vote_open", border=True):
+        chosen = st.multiselect(
+            T("moderate.vote_items"), list(labels), default=list(labels),
+            format_func=lambda key: labels[key][:80], key=f"vote_items_{kind}",
+        )
+        dots = st.number_input(
+            T("moderate.dots"), min_value=1, max_value=MAX_DOTS, value=settings.dots,
+            key="vote_dots",
+        )
+        stack = st.checkbox(T("moderate.stack"), value=settings.stack, key="vote_stack")
+        opened = st.form_submit_button(T("moderate.open"), type="primary")
+    if opened:
+        try:
+            participation_store.set_settings(get_store(), ws.id, dots=int(dots), stack=stack)
+            participation_store.open_vote(
+                get_store(), ws.id, [i for i in items if i.key in chosen], dots=int(dots),
+                stack=stack,
+            )
+        except (InvalidInput, StoreError) as exc:
+            show_store_error(exc)
+            return
+        cached_participation.clear()
+        st.rerun()
+
+
+def vote_log(vote: Vote, log: Sequence[Ballot]) -> None:
+    """The anonymous vote log: when each session voted, from which table, which dots;
+    the moderator removes the ballots of sessions that look like stuffing."""
+    if not log:
+        return
+    with st.expander(T("moderate.log")):
+        st.caption(T("moderate.log_help"))
+        labels = {item.key: item.label for item in vote.items}
+        st.dataframe(
+            [
+                {
+                    T("moderate.log_time"): b.cast_at.astimezone().strftime("%H:%M:%S")
+                    if b.cast_at else "",
+                    T("moderate.log_session"): b.session,
+                    T("moderate.log_table"): b.table_name or "",
+                    T("moderate.log_dots"): " · ".join(
+                        f"{labels.get(k, k)[:40]} ×{n}" for k, n in b.dots.items()
+                    ),
+                }
+                for b in log
+            ],
+            hide_index=True,
+        )
+        sessions = st.multiselect(
+            T("moderate.log_session"), sorted({b.session for b in log}), key="log_sessions"
+        )
+        if sessions and st.button(T("moderate.remove"), key="log_remove"):
+            removed = participation_store.remove_ballots(get_store(), vote.id, sessions)
+            cached_participation.clear()
+            st.success(T("moderate.removed", n=removed))
 
 
 def page_denied() -> None:
@@ -1591,13 +1994,15 @@ def main() -> None:
             )
         ]
     else:
+        # a phone that scans the QR code while input or a vote is on lands on the form
+        participant_first = acc.role == "participant" and participation_active(acc.workshop_id)
         role_pages = {
             "board": st.Page(
                 page_board,
                 title=T("nav.board"),
                 icon=":material/hub:",
                 url_path="board",
-                default=acc.role != "facilitator",
+                default=acc.role != "facilitator" and not participant_first,
             ),
             "entry": st.Page(
                 page_entry,
@@ -1618,9 +2023,19 @@ def main() -> None:
             "export": st.Page(
                 page_export, title=T("nav.export"), icon=":material/download:", url_path="export"
             ),
+            "moderate": st.Page(
+                page_moderate, title=T("nav.moderate"), icon=":material/how_to_vote:",
+                url_path="moderate",
+            ),
+            "participate": st.Page(
+                page_participate, title=T("nav.participate"), icon=":material/front_hand:",
+                url_path="participate", default=participant_first,
+            ),
             "start": start,
         }
-        order = ["board", "entry", "curate", "summary", "export", "start"]
+        order = [
+            "board", "participate", "entry", "curate", "moderate", "summary", "export", "start"
+        ]
         pages = [role_pages[name] for name in order if acc.allows(name)]
     page = st.navigation(
         pages, position="sidebar" if not st.session_state.get("presentation") else "hidden"

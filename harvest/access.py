@@ -1,9 +1,10 @@
 """Links and roles: who may do what in a workshop, without accounts.
 
 Each workshop has three kinds of link: moderator (everything), facilitator (entry,
-optionally bound to one table) and participant (read-only board and summary). A link
-carries a token derived with HMAC from a server secret, so the same link can be printed
-again later (``harvest links``) while the database stores only its SHA-256 hash. Re-issuing
+optionally bound to one table) and participant (board and summary; the phone form and
+the ballot while the moderator has switched them on). A link carries a token derived
+with HMAC from a server secret, so the same link can be printed again later
+(``harvest links``) while the database stores only its SHA-256 hash. Re-issuing
 a role's link revokes the old one and derives a new token from the next generation.
 
 The participant token is an HMAC of its own, so it reveals nothing about the others.
@@ -38,12 +39,17 @@ TOKEN_BYTES = 24  # 192 bits: far beyond guessing, short enough for a QR code
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     "moderator": frozenset(
-        {"board", "summary", "entry", "curate", "export", "export_raw", "links", "start"}
+        {
+            "board", "summary", "entry", "curate", "export", "export_raw", "links", "start",
+            "moderate", "participate",
+        }
     ),
     "facilitator": frozenset({"board", "summary", "entry"}),
-    "participant": frozenset({"board", "summary"}),
+    "participant": frozenset({"board", "summary", "participate"}),
 }
-"""What each role may do; the app checks every page and every action against this."""
+"""What each role may do; the app checks every page and every action against this.
+``participate``: send statements into the moderation queue and vote (only while the
+moderator switched it on); ``moderate``: the queue, the settings and the votes."""
 
 
 class AccessDenied(PermissionError):

@@ -2,7 +2,8 @@
 
 A backup holds everything a workshop holds (the workshop row, its tables, statements with
 their hidden flag, origin and times, earlier texts, events, curation actions, access
-links as token hashes only, and meta such as the saved board state), read inside one
+links as token hashes only, meta such as the saved board state, and the participants'
+moderation queue, votes and ballots), read inside one
 snapshot transaction, so it is consistent while the app keeps writing. The archive names
 no engine: a backup from SQLite restores into PostgreSQL and back, which makes it the
 way to move a workshop from the embedded SQLite file to a shared PostgreSQL server.
@@ -10,7 +11,8 @@ way to move a workshop from the embedded SQLite file to a shared PostgreSQL serv
 Restoring keeps every id that is free in the target database; where one is taken, the
 table's rows get new ids and every reference to them is rewritten (statement ids in
 actions' payloads and in the board state, ``user-N`` theme ids of split actions, table
-ids in links and events), so the restored workshop is the same workshop.
+ids in links and events, statement ids in submissions and in votes' and ballots' item
+keys), so the restored workshop is the same workshop.
 
 >>> from harvest.store import Store
 >>> source, target = Store("sqlite://"), Store("sqlite://")
@@ -67,6 +69,9 @@ _PARTS: tuple[tuple[str, sa.Table], ...] = (
     ("actions", schema.actions),
     ("links", schema.links),
     ("meta", schema.meta),
+    ("submissions", schema.submissions),
+    ("votes", schema.votes),
+    ("ballots", schema.ballots),
 )
 _CHUNK = 500  # ids per IN (...) query: far below SQLite's and psycopg's parameter limits
 _SPLIT_THEME = re.compile(r"user-(\d+)")  # harvest.curation.split_theme_id
@@ -337,6 +342,25 @@ class _Remap:
             return f"demand:{self.id('statements', int(rest))}"
         return node
 
+    def vote_item(self, key: str) -> str:
+        """A vote item key (``s:<statement id>`` or ``t:<theme id>``)."""
+        prefix, _, rest = key.partition(":")
+        if prefix == "s" and rest.isdigit():
+            return f"s:{self.id('statements', int(rest))}"
+        return f"t:{self.theme(rest)}" if prefix == "t" else key
+
+    def vote_items(self, value: Any) -> Any:
+        """A vote's items (list of {"key", "label"}) or a ballot's dots ({key: dots})."""
+        if isinstance(value, list):
+            return [
+                {**item, "key": self.vote_item(str(item.get("key", "")))}
+                if isinstance(item, dict) else item
+                for item in value
+            ]
+        if isinstance(value, dict):
+            return {self.vote_item(str(key)): dots for key, dots in value.items()}
+        return value
+
     def payload(self, payload: dict[str, Any]) -> dict[str, Any]:
         """An action's payload with statement and split-theme ids rewritten."""
         out = dict(payload)
@@ -408,8 +432,8 @@ def _delete_workshop(conn: Connection, workshop_id: int) -> None:
         )
     )
     for table in (
-        schema.meta, schema.links, schema.actions, schema.events, schema.statements,
-        schema.workshop_tables,
+        schema.ballots, schema.votes, schema.submissions, schema.meta, schema.links,
+        schema.actions, schema.events, schema.statements, schema.workshop_tables,
     ):
         conn.execute(sa.delete(table).where(table.c.workshop_id == workshop_id))
     conn.execute(sa.delete(schema.workshops).where(schema.workshops.c.id == workshop_id))
@@ -450,8 +474,13 @@ def _restore_one(conn: Connection, part: dict[str, Any], *, replace: bool) -> Re
                 r["workshop_id"] = new_workshop_id
             if "table_id" in r:
                 r["table_id"] = remap.id("tables", r["table_id"])
-            if name in ("statement_versions", "events") and "statement_id" in r:
+            if name in ("statement_versions", "events", "submissions") and "statement_id" in r:
                 r["statement_id"] = remap.id("statements", r["statement_id"])
+            if name == "ballots":
+                r["vote_id"] = remap.id("votes", r["vote_id"])
+            if name in ("votes", "ballots"):
+                column = "items" if name == "votes" else "dots"
+                r[column] = _json_map(r[column], remap.vote_items)
             if name == "events" and isinstance(r.get("detail"), str):
                 r["detail"] = _event_detail(r["detail"], remap)
         if name == "meta":

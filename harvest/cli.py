@@ -181,7 +181,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 compute_board(store, workshop.id).clustering,
                 translate("theme.other", workshop.language),
             )
-            data = export(workshop, statements, tables, themes)
+            from harvest.participation_store import demand_votes
+
+            votes = demand_votes(store, workshop.id) or None
+            data = export(workshop, statements, tables, themes, votes)
             what = f"{len(statements)} statements"
         else:
             board = _optional("harvest.board")
@@ -359,6 +362,87 @@ def _embedding_progress(done: int, total: int) -> None:
     print(f"\rEmbedding statements: {done}/{total}", end=end, file=sys.stderr, flush=True)
 
 
+def _on_off(value: str | None) -> bool | None:
+    return None if value is None else value == "on"
+
+
+def _cmd_settings(args: argparse.Namespace) -> int:
+    from harvest import participation_store as ps
+
+    with _open_store(args) as store:
+        workshop = store.get_workshop(args.workshop)
+        settings = ps.set_settings(
+            store, workshop.id, participant_input=_on_off(args.participant_input),
+            dots=args.dots, stack=_on_off(args.stack),
+        )
+        voting = _on_off(args.voting)
+        if voting is True:
+            from harvest.board import compute_board
+            from harvest.participation import demand_items
+
+            board = compute_board(store, workshop.id)
+            items = demand_items(board.statements, board.clustering)
+            opened = ps.open_vote(store, workshop.id, items)
+            _warn(f"Opened a vote on {len(opened.items)} demands, {opened.dots} dots each.")
+        elif voting is False and (closed := ps.close_vote(store, workshop.id)) is not None:
+            _warn(f"Closed vote {closed.id}.")
+        vote = ps.current_vote(store, workshop.id)
+    _say(f"participant-input {'on' if settings.participant_input else 'off'}")
+    _say(f"voting {'on' if vote is not None and not vote.closed else 'off'}")
+    _say(f"dots {settings.dots}")
+    _say(f"stack {'on' if settings.stack else 'off'}")
+    return EXIT_OK
+
+
+def _csv_out(rows: Sequence[Sequence[object]]) -> None:
+    """Rows as CSV on stdout, text cells neutralised for spreadsheets."""
+    import csv
+
+    from harvest.exports import neutralise_cell
+
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    for row in rows:
+        writer.writerow([neutralise_cell(c) if isinstance(c, str) else c for c in row])
+
+
+def _cmd_queue(args: argparse.Namespace) -> int:
+    from harvest import participation_store as ps
+
+    with _open_store(args) as store:
+        workshop = store.get_workshop(args.workshop)
+        if args.approve is not None:
+            statement = ps.approve(store, args.approve, workshop_id=workshop.id)
+            _embed(store, workshop)
+            _warn(f"Approved submission {args.approve} as statement {statement.id}.")
+            return EXIT_OK
+        if args.reject is not None:
+            ps.reject(store, args.reject, workshop_id=workshop.id)
+            _warn(f"Rejected submission {args.reject}.")
+            return EXIT_OK
+        waiting = ps.queue(store, workshop.id)
+    _csv_out(
+        [("id", "text", "table", "received")]
+        + [
+            (s.id, s.text, s.table_name or "", s.received_at.isoformat(timespec="seconds"))
+            for s in waiting
+        ]
+    )
+    return EXIT_OK
+
+
+def _cmd_votes(args: argparse.Namespace) -> int:
+    from harvest import participation_store as ps
+
+    with _open_store(args) as store:
+        workshop = store.get_workshop(args.workshop)
+        result = ps.vote_tallies(store, workshop.id)
+    if result is None:
+        _warn("No vote yet: `harvest settings WORKSHOP --voting on` opens one on the demands.")
+        return EXIT_OK
+    _csv_out([("item", "label", "dots")] + [(t.item.key, t.item.label, t.dots) for t in result[1]])
+    return EXIT_OK
+
+
 def _cmd_cluster(args: argparse.Namespace) -> int:
     from harvest.evaluate import cluster_file
 
@@ -507,9 +591,10 @@ def build_parser() -> argparse.ArgumentParser:
         "backup", _cmd_backup, "copy one or all workshops into a backup file, while the app runs",
         "Write one workshop (or --all) with everything it holds (tables, statements with "
         "their history, hidden flags and times, events, curation actions, link hashes, "
-        "saved board state) to a gzip-compressed JSON archive. It is read in one snapshot, "
-        "so it is consistent while the app keeps writing. The archive does not depend on "
-        "the database engine: restore it into PostgreSQL to move a workshop off SQLite.",
+        "saved board state, participants' queue, votes and ballots) to a gzip-compressed "
+        "JSON archive. It is read in one snapshot, so it is consistent while the app keeps "
+        "writing. The archive does not depend on the database engine: restore it into "
+        "PostgreSQL to move a workshop off SQLite.",
     )
     sub.add_argument("workshop", metavar="WORKSHOP", nargs="?", help="workshop slug, id or title")
     sub.add_argument("--all", action="store_true", help="back up every workshop")
@@ -536,6 +621,36 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--workshop", metavar="SLUG", help="restore only this workshop of the archive"
     )
+
+    sub = command(
+        "settings", _cmd_settings, "switch participant input and dot voting on or off",
+        "Participation settings of a workshop (all off by default): --participant-input on "
+        "lets the participant link send statements into the moderation queue; --voting on "
+        "opens a dot vote on the board's current demands (--dots each, --stack on lets "
+        "several dots go on one item), --voting off closes it. Prints the settings.",
+    )
+    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
+    sub.add_argument("--participant-input", choices=("on", "off"))
+    sub.add_argument("--voting", choices=("on", "off"))
+    sub.add_argument("--dots", type=int, metavar="N", help="dots per participant (1-20)")
+    sub.add_argument("--stack", choices=("on", "off"), help="several dots on one item")
+
+    sub = command(
+        "queue", _cmd_queue, "list, approve or reject participants' statements",
+        "Without an action, list the submissions waiting in the moderation queue as CSV "
+        "(id,text,table,received). --approve ID puts one on the board as a statement; "
+        "--reject ID keeps it off.",
+    )
+    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
+    action = sub.add_mutually_exclusive_group()
+    action.add_argument("--approve", type=int, metavar="ID")
+    action.add_argument("--reject", type=int, metavar="ID")
+
+    sub = command(
+        "votes", _cmd_votes, "print the latest dot vote's tallies",
+        "Print the latest vote's items as CSV (item,label,dots), most dots first.",
+    )
+    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
 
     sub = command(
         "cluster", _cmd_cluster, "cluster the texts of a CSV file into themes",

@@ -25,6 +25,7 @@ __all__ = [
     "export_statements_csv",
     "export_statements_xlsx",
     "neutralise_cell",
+    "VOTES_COLUMN",
     "sheet_title",
     "statement_themes",
 ]
@@ -34,7 +35,14 @@ COLUMNS: tuple[str, ...] = (
     "theme_label",
 )
 """The header of every statement export, in this order (the theme columns are empty for a
-statement the board does not show, e.g. a hidden one)."""
+statement the board does not show, e.g. a hidden one); ``VOTES_COLUMN`` follows when the
+workshop has a vote on demands."""
+VOTES_COLUMN = "votes"
+"""dots a demand got in the latest vote (``participation_store.demand_votes``; empty for
+a statement that was not on the ballot)"""
+
+StatementVotes = Mapping[int, int]
+"""statement id -> dots"""
 
 StatementThemes = Mapping[int, tuple[str, str]]
 """statement id -> (theme id, theme label), see :func:`statement_themes`"""
@@ -44,7 +52,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 # Column widths in Excel's units (about one character each); the text column wraps.
 _WIDTHS = {"id": 7, "table": 24, "kind": 11, "text": 80, "author": 18, "created_at": 20,
-           "hidden": 8, "origin": 10, "theme_id": 10, "theme_label": 36}
+           "hidden": 8, "origin": 10, "theme_id": 10, "theme_label": 36, VOTES_COLUMN: 8}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 # XML 1.0 cannot hold these at all; openpyxl refuses them rather than write a broken file.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -103,6 +111,16 @@ def statement_themes(
     }
 
 
+def _header(votes: StatementVotes | None) -> tuple[str, ...]:
+    return COLUMNS if votes is None else (*COLUMNS, VOTES_COLUMN)
+
+
+def _votes_cell(votes: StatementVotes | None, statement_id: int) -> tuple[int | str, ...]:
+    if votes is None:
+        return ()
+    return (votes[statement_id],) if statement_id in votes else ("",)
+
+
 def _records(
     statements: Sequence[Statement], tables: Sequence[Table], themes: StatementThemes | None
 ) -> list[tuple[int, str, str, str, str, datetime, bool, str, str, str]]:
@@ -132,6 +150,7 @@ def export_statements_csv(
     statements: Sequence[Statement],
     tables: Sequence[Table],
     themes: StatementThemes | None = None,
+    votes: StatementVotes | None = None,
 ) -> bytes:
     """All ``statements`` as CSV: UTF-8 with BOM (so Excel shows umlauts), comma, CRLF.
 
@@ -142,12 +161,13 @@ def export_statements_csv(
     del workshop  # part of the signature so both exports read the same; CSV has no title
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(_header(votes))
     for record in _records(statements, tables, themes):
         id_, table, kind, text, author, created, hidden, origin, theme_id, theme_label = record
         writer.writerow(
             (id_, table, kind, text, author, created.isoformat() + "Z",
              "true" if hidden else "false", origin, theme_id, theme_label)
+            + _votes_cell(votes, id_)
         )
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -178,6 +198,7 @@ def export_statements_xlsx(
     statements: Sequence[Statement],
     tables: Sequence[Table],
     themes: StatementThemes | None = None,
+    votes: StatementVotes | None = None,
 ) -> bytes:
     """All ``statements`` as an Excel workbook: one sheet named after the workshop.
 
@@ -192,12 +213,14 @@ def export_statements_xlsx(
     sheet = book.active
     assert sheet is not None  # a new Workbook always has one sheet
     sheet.title = sheet_title(workshop.title)
-    sheet.append(COLUMNS)
+    header = _header(votes)
+    sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for record in _records(statements, tables, themes):
         sheet.append(
             [_XML_ILLEGAL.sub("", value) if isinstance(value, str) else value for value in record]
+            + [None if value == "" else value for value in _votes_cell(votes, record[0])]
         )
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
@@ -206,7 +229,7 @@ def export_statements_xlsx(
         for cell in row:
             cell.alignment = wrap if cell.column == text_column else top
         row[COLUMNS.index("created_at")].number_format = "yyyy-mm-dd hh:mm:ss"
-    for index, name in enumerate(COLUMNS, start=1):
+    for index, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[name]
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions

@@ -34,8 +34,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "for the tables: enter statements, view the board.",
     ),
     "role.participant.hint": (
-        "nur lesen: Board und Zusammenfassung. Darf geteilt werden (QR-Code auf dem Board).",
-        "read-only: board and summary. Share it freely (QR code on the board).",
+        "Board und Zusammenfassung; Aussagen senden und abstimmen nur, wenn Sie es unter "
+        "Beteiligung einschalten. Darf geteilt werden (QR-Code auf dem Board).",
+        "board and summary; sending statements and voting only while you switch them on "
+        "under Participation. Share it freely (QR code on the board).",
     ),
     "theme.other": ("Sonstiges", "Other"),
     "kind.idea": ("Idee", "Idea"),
@@ -376,6 +378,140 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "start page.",
     ),
     "denied.start": ("Zur Startseite", "Go to the start page"),
+    # --- participation (issue 12) ---
+    "nav.participate": ("Mitmachen", "Take part"),
+    "nav.moderate": ("Beteiligung", "Participation"),
+    "participate.title": ("Mitmachen", "Take part"),
+    "participate.statement": ("Ihre Aussage", "Your statement"),
+    "participate.statement_help": (
+        "Höchstens {limit} Zeichen. Die Moderation prüft jede Aussage, bevor sie aufs Board kommt.",
+        "At most {limit} characters. The moderator reads every statement before it reaches "
+        "the board.",
+    ),
+    "participate.table": ("Tisch (freiwillig)", "Table (optional)"),
+    "participate.no_table": ("– kein Tisch –", "– no table –"),
+    "participate.send": ("Absenden", "Send"),
+    "participate.thanks": (
+        "Danke! Ihre Aussage wartet auf die Freigabe durch die Moderation.",
+        "Thank you! Your statement waits for the moderator's approval.",
+    ),
+    "participate.input_off": (
+        "Gerade werden keine Aussagen gesammelt. Das Board zeigt, was bisher gesagt wurde.",
+        "No statements are being collected right now. The board shows what was said so far.",
+    ),
+    "participate.vote": ("Abstimmung: Punkte verteilen", "Vote: give your dots"),
+    "participate.vote_help": (
+        "Sie haben {dots} Punkte.", "You have {dots} dots.",
+    ),
+    "participate.vote_help_stack": (
+        "Sie haben {dots} Punkte; mehrere dürfen auf einen Punkt.",
+        "You have {dots} dots; several may go on one item.",
+    ),
+    "participate.vote_help_single": (
+        "Sie haben {dots} Punkte, höchstens einen je Punkt.",
+        "You have {dots} dots, at most one per item.",
+    ),
+    "participate.cast": ("Punkte abgeben", "Cast my dots"),
+    "participate.cast_done": (
+        "Ihre Punkte sind gezählt. Sie können sie ändern, solange die Abstimmung offen ist.",
+        "Your dots are counted. You can change them while the vote is open.",
+    ),
+    "participate.used": ("{used} von {dots} Punkten vergeben", "{used} of {dots} dots given"),
+    "participate.no_vote": ("Gerade läuft keine Abstimmung.", "No vote is running right now."),
+    "participate.closed": (
+        "Die Abstimmung ist beendet: Punkte werden nicht mehr angenommen.",
+        "The vote is closed: no more dots are taken.",
+    ),
+    "participate.session_note": (
+        "Anonym: gezählt wird diese Browser-Sitzung, nicht Ihre Person.",
+        "Anonymous: this browser session counts, not you as a person.",
+    ),
+    "moderate.title": ("Beteiligung", "Participation"),
+    "moderate.input": ("Eingaben von Teilnehmenden annehmen", "Accept participants' input"),
+    "moderate.input_help": (
+        "Der Teilnehmenden-Link (QR-Code) zeigt dann ein Formular; alles landet erst hier.",
+        "The participant link (QR code) then shows a form; everything lands here first.",
+    ),
+    "moderate.queue": ("Warteschlange · {n}", "Queue · {n}"),
+    "moderate.queue_empty": ("Nichts wartet.", "Nothing is waiting."),
+    "moderate.received": (
+        "eingegangen {when} · Sitzung {session}", "received {when} · session {session}"
+    ),
+    "moderate.edit": ("Text (vor der Freigabe änderbar)", "Text (edit before approving)"),
+    "moderate.table": ("Tisch", "Table"),
+    "moderate.kind": ("Art", "Kind"),
+    "moderate.approve": ("Freigeben", "Approve"),
+    "moderate.reject": ("Ablehnen", "Reject"),
+    "moderate.merge": ("Zusammenführen mit: {text}", "Merge with: {text}"),
+    "moderate.approved": (
+        "Freigegeben: steht jetzt auf dem Board.", "Approved: it is on the board now."
+    ),
+    "moderate.rejected": ("Abgelehnt.", "Rejected."),
+    "moderate.merged": ("Zusammengeführt.", "Merged."),
+    "moderate.vote": ("Abstimmung", "Vote"),
+    "moderate.vote_on": ("Abstimmen über", "Vote on"),
+    "moderate.vote_demands": ("Forderungen", "Demands"),
+    "moderate.vote_themes": ("Themen", "Themes"),
+    "moderate.vote_items": ("Punkte zur Wahl", "Items on the ballot"),
+    "moderate.dots": ("Punkte je Teilnehmende", "Dots per participant"),
+    "moderate.stack": ("Mehrere Punkte auf einen Punkt erlaubt", "Several dots on one item"),
+    "moderate.open": ("Abstimmung öffnen", "Open the vote"),
+    "moderate.close": ("Abstimmung schließen", "Close the vote"),
+    "moderate.show_tallies": (
+        "Zwischenstand auf Board und Handys zeigen", "Show live tallies on the board and phones"
+    ),
+    "moderate.status_open": ("Offen · {ballots} Stimmzettel", "Open · {ballots} ballots"),
+    "moderate.status_closed": ("Geschlossen · {ballots} Stimmzettel", "Closed · {ballots} ballots"),
+    "moderate.no_items": (
+        "Noch nichts zur Wahl: das Board hat noch keine Forderungen oder Themen.",
+        "Nothing to vote on yet: the board has no demands or themes.",
+    ),
+    "moderate.log": ("Stimmprotokoll (anonym)", "Vote log (anonymous)"),
+    "moderate.log_help": (
+        "Eine Sitzung ist ein Browser, keine Person. Viele Stimmzettel in kurzer Zeit mit "
+        "gleichen Punkten deuten auf Mehrfachabstimmung: Sitzungen auswählen und entfernen.",
+        "A session is a browser, not a person. Many ballots in a short time with the same dots "
+        "suggest stuffing: select the sessions and remove them.",
+    ),
+    "moderate.log_session": ("Sitzung", "Session"),
+    "moderate.log_time": ("Zeit", "Time"),
+    "moderate.log_table": ("Tisch", "Table"),
+    "moderate.log_dots": ("Punkte", "Dots"),
+    "moderate.remove": ("Stimmzettel dieser Sitzungen entfernen", "Remove these sessions' ballots"),
+    "moderate.removed": ("{n} Stimmzettel entfernt.", "{n} ballots removed."),
+    "board.waiting": ("{n} warten auf Freigabe", "{n} waiting for approval"),
+    "board.ranking": ("Abstimmung · Punkte", "Vote · dots"),
+    "board.ranking_closed": ("Ergebnis der Abstimmung · Punkte", "Result of the vote · dots"),
+    "board.dots": ("{n} Punkte", "{n} dots"),
+    "input.input_closed": (
+        "Gerade werden keine Aussagen angenommen. Es wurde nichts gespeichert.",
+        "Statements are not being accepted right now. Nothing was saved.",
+    ),
+    "input.rate_limited": (
+        "Sie haben gerade mehrere Aussagen geschickt. Bitte {seconds} Sekunden warten, dann "
+        "die nächste senden.",
+        "You just sent several statements. Wait {seconds} seconds, then send the next one.",
+    ),
+    "input.no_vote": ("Gerade läuft keine Abstimmung.", "No vote is running right now."),
+    "input.vote_closed": (
+        "Die Abstimmung ist geschlossen und nimmt keine Punkte mehr an. Ihre früheren Punkte "
+        "zählen.",
+        "The vote is closed and takes no more dots. Your earlier dots count.",
+    ),
+    "input.too_many_dots": (
+        "Zu viele Punkte: Sie haben {limit}. Bitte einige zurücknehmen.",
+        "Too many dots: you have {limit}. Take some back.",
+    ),
+    "input.no_stacking": (
+        "Hier darf auf jeden Punkt höchstens ein Punkt. Bitte verteilen.",
+        "Each item takes at most one dot here. Spread your dots.",
+    ),
+    "input.no_dots": ("Bitte mindestens einen Punkt vergeben.", "Give at least one dot."),
+    "input.unknown_item": (
+        "Dieser Punkt steht nicht mehr zur Wahl. Bitte die Seite neu laden.",
+        "This item is no longer on the ballot. Reload the page.",
+    ),
+    "input.ballot": ("Dieser Stimmzettel ist ungültig.", "This ballot is not valid."),
     "input.empty": (
         "Die Aussage ist leer. Bitte mindestens ein Wort schreiben.",
         "The statement is empty. Write at least one word.",

@@ -186,6 +186,64 @@ vectors = sa.Table(
 )
 
 
+# Participation (issue 12): what participants' phones send. A submission waits in the
+# moderation queue until the moderator approves it (it then becomes a statement through
+# the same intake as a facilitator's), merges it into a statement or rejects it.
+# ``session`` is a hash of a random id of one browser session of the participant link,
+# never an identity; ``client_key`` is the phone's own id of one draft, so a double tap or
+# a retry stores it once.
+submissions = sa.Table(
+    "submissions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workshop_id", sa.ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("session", sa.String(64), nullable=False),
+    sa.Column("client_key", sa.String(64), nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("table_id", sa.ForeignKey("workshop_tables.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False, server_default="waiting"),
+    sa.Column("statement_id", sa.ForeignKey("statements.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.UniqueConstraint("workshop_id", "client_key", name="uq_submissions_client_key"),
+    sa.Index("ix_submissions_workshop_status", "workshop_id", "status"),
+    sa.Index("ix_submissions_session", "workshop_id", "session", "received_at"),
+)
+
+# A dot vote: its items (JSON list of {"key", "label"}, fixed when it opens), the dots
+# each participant has and whether several may go on one item.
+votes = sa.Table(
+    "votes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workshop_id", sa.ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("items", sa.Text, nullable=False),  # JSON
+    sa.Column("dots", sa.Integer, nullable=False),
+    sa.Column("stack", sa.Boolean, nullable=False),
+    sa.Column("show_tallies", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("closed", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("opened_at", UTCDateTime, nullable=False),
+    sa.Column("closed_at", UTCDateTime, nullable=True),
+    sa.Index("ix_votes_workshop", "workshop_id"),
+)
+
+# One ballot per browser session and vote: its dots as JSON {item key: dots}; cast again
+# while the vote is open, it is replaced (still one ballot).
+ballots = sa.Table(
+    "ballots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("workshop_id", sa.ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("vote_id", sa.ForeignKey("votes.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("session", sa.String(64), nullable=False),
+    sa.Column("table_id", sa.ForeignKey("workshop_tables.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("dots", sa.Text, nullable=False),  # JSON
+    sa.Column("cast_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("vote_id", "session", name="uq_ballots_session"),
+    sa.Index("ix_ballots_workshop", "workshop_id"),
+)
+
+
 def _create(*tables: sa.Table) -> Callable[[Connection], None]:
     """A migration step that creates ``tables`` (with their indexes)."""
 
@@ -204,6 +262,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     ),
     (2, "curation actions, access links, workshop meta", _create(actions, links, meta)),
     (3, "sentence vectors of statements, by text key and model", _create(vectors)),
+    (
+        4,
+        "participation: moderation queue, dot votes, ballots",
+        _create(submissions, votes, ballots),
+    ),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -234,6 +234,8 @@ actions_t = schema.actions
 links_t = schema.links
 meta_t = schema.meta
 vectors_t = schema.vectors
+# Participation (harvest/participation_store.py writes them; the store erases them).
+PARTICIPATION_TABLES = (schema.ballots, schema.votes, schema.submissions)
 
 _TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
 
@@ -710,7 +712,10 @@ class Store:
                 statements_t.c.workshop_id == workshop_id
             )
             conn.execute(sa.delete(versions_t).where(versions_t.c.statement_id.in_(own_statements)))
-            for table in (meta_t, links_t, actions_t, events_t, statements_t, tables_t):
+            for table in (
+                *PARTICIPATION_TABLES, meta_t, links_t, actions_t, events_t, statements_t,
+                tables_t,
+            ):
                 conn.execute(sa.delete(table).where(table.c.workshop_id == workshop_id))
             conn.execute(sa.delete(workshops_t).where(workshops_t.c.id == workshop_id))
         self._erase_traces()
@@ -1225,6 +1230,9 @@ class Store:
             gone = [current.text, *earlier]
             conn.execute(sa.delete(versions_t).where(versions_t.c.statement_id == statement_id))
             conn.execute(sa.delete(events_t).where(events_t.c.statement_id == statement_id))
+            # the participants' texts that became (or were merged into) it go with it
+            submissions = schema.submissions
+            conn.execute(sa.delete(submissions).where(submissions.c.statement_id == statement_id))
             conn.execute(sa.delete(statements_t).where(statements_t.c.id == statement_id))
             self._scrub_derived_meta(conn, current.workshop_id, gone)
         self._erase_traces()

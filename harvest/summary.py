@@ -73,6 +73,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "page": "Seite {page} von {pages}",
         "quote": "„{}“",
         "percent": "{} %",
+        "dots": "{} Punkte",
     },
     "en": {
         "summary": "Summary",
@@ -98,6 +99,7 @@ _STRINGS: dict[str, dict[str, str]] = {
         "page": "Page {page} of {pages}",
         "quote": "“{}”",
         "percent": "{}%",
+        "dots": "{} dots",
     },
 }
 
@@ -123,10 +125,13 @@ class ThemeSummary:
     representatives: tuple[str, ...]
     """texts of the statements that best cover the keywords (demands are listed apart)"""
     demands: tuple[tuple[str, str], ...]
-    """(text, reason) of every demand in this theme, in the order they were written"""
+    """(text, reason) of every demand in this theme, in the order they were written (most
+    dots first when the summary was built with ``votes``)"""
     is_other: bool = False
     color: str = OTHER_COLOR
     """the theme's colour (``#RRGGBB``), the same as on the concept map when passed in"""
+    demand_votes: tuple[int | None, ...] = ()
+    """dots of each demand (same order), None for one not voted on; () without a vote"""
 
 
 @dataclass(frozen=True)
@@ -159,6 +164,7 @@ def build_summary(
     tables: Sequence[Table] | None = None,
     colors: Mapping[str, str] | None = None,
     reasons: bool = True,
+    votes: Mapping[StatementId, int] | None = None,
 ) -> Summary:
     """Summarise a workshop's themes from one clustering and its visible statements.
 
@@ -171,6 +177,8 @@ def build_summary(
     ``now`` (default: the server's local time) is shown as the time of writing; apart
     from it nothing is read from outside the arguments. ``reasons=False`` leaves out why
     the engine took a statement for a demand (for the moderator's screen, not for print).
+    ``votes`` (statement id -> dots, ``participation_store.demand_votes``) lists each
+    theme's demands by dots, most first, and shows them.
     """
     lang = language or workshop.language
     if lang not in _STRINGS:
@@ -206,13 +214,20 @@ def build_summary(
         if not mine:
             continue
         demands: list[tuple[str, str]] = []
+        demand_ids: list[StatementId] = []
         voices: list[Statement] = []
         for statement in mine:
             flagged, reason = _demand(statement, clustering.assignments.get(statement.id))
             if flagged:
                 demands.append((statement.text, reason if reasons else ""))
+                demand_ids.append(statement.id)
             else:
                 voices.append(statement)
+        dots: tuple[int | None, ...] = ()
+        if votes:
+            order = sorted(range(len(demands)), key=lambda i: -votes.get(demand_ids[i], -1))
+            demands = [demands[i] for i in order]
+            dots = tuple(votes.get(demand_ids[i]) for i in order)
         counts = Counter(name for s in mine if (name := _table_name(s, table_names)))
         keywords = tuple(word for word, _ in theme.keywords[:MAX_KEYWORDS])
         summaries.append(
@@ -229,6 +244,7 @@ def build_summary(
                     voices, theme, clustering.assignments, max_representatives
                 ),
                 demands=tuple(demands),
+                demand_votes=dots,
                 is_other=theme.is_other,
                 color=OTHER_COLOR if theme.is_other else palette.get(theme.id, OTHER_COLOR),
             )
@@ -289,6 +305,13 @@ def _unnamed_other(theme: Theme) -> bool:
     the summary's language, as on the screen ("Other" on an English page)."""
     defaults = {strings["other"] for strings in _STRINGS.values()}
     return theme.is_other and theme.label.strip() in (defaults | {""})
+
+
+def _dots(theme: ThemeSummary, index: int, words: Mapping[str, str], before: str) -> str:
+    """The dots of a voted demand (" · 5 Punkte"), else an empty string."""
+    if index >= len(theme.demand_votes) or theme.demand_votes[index] is None:
+        return ""
+    return before + words["dots"].format(theme.demand_votes[index])
 
 
 def _demand(statement: Statement, assignment: Assignment | None) -> tuple[bool, str]:
@@ -510,8 +533,8 @@ def summary_markdown(summary: Summary) -> str:
                 out += [f"> {words['quote'].format(escape_markdown(text))}", ""]
         if theme.demands:
             out += [f"#### {words['demands']}", ""]
-            for text, reason in theme.demands:
-                line = f"- **!** {escape_markdown(text)}"
+            for index, (text, reason) in enumerate(theme.demands):
+                line = f"- **!** {escape_markdown(text)}{_dots(theme, index, words, ' · ')}"
                 if clean_text(reason):
                     line += f"\\\n  *{words['reason']}: {escape_markdown(reason)}*"
                 out += [line]
@@ -712,15 +735,17 @@ def _theme_html(number: int, theme: ThemeSummary, lang: str) -> list[str]:
             parts.append(f'<blockquote dir="auto">{quoted}</blockquote>')
     if theme.demands:
         parts += [f"<h4>{words['demands']} ({len(theme.demands)})</h4>", '<ul class="demands">']
-        for text, reason in theme.demands:
+        for index, (text, reason) in enumerate(theme.demands):
             why = (
                 f'<span class="reason">{words["reason"]}: {_h(reason)}</span>'
                 if clean_text(reason)
                 else ""
             )
+            dots = _dots(theme, index, words, "")
+            voted = f' <b class="dots">{dots}</b>' if dots else ""
             parts.append(
                 f'<li><span class="mark" aria-label="{words["demand"]}">!</span>'
-                f'<span dir="auto">{_h(text)}{why}</span></li>'
+                f'<span dir="auto">{_h(text)}{voted}{why}</span></li>'
             )
         parts.append("</ul>")
     parts.append("</section>")
@@ -901,8 +926,9 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
             pdf.ln(1.8)
     if theme.demands:
         _pdf_subheading(pdf, f"{words['demands']} ({len(theme.demands)})")
-        for text, reason in theme.demands:
+        for index, (text, reason) in enumerate(theme.demands):
             why = f"{words['reason']}: {clean_text(reason)}" if clean_text(reason) else ""
+            text = clean_text(text) + _dots(theme, index, words, " · ")
             pdf.set_font("DejaVu", "", 11)
             pdf.keep_together(width - 10, 6, clean_text(text), why)
             pdf.set_x(left + 5)

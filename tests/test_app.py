@@ -25,14 +25,19 @@ APP = str(Path(__file__).resolve().parents[1] / "harvest_app.py")
 SECRET = "app-test-secret"
 
 
-@pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path / 'app.db'}"
+def app_environment(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Store:
+    """Point the app at the database ``url`` (and a private sessions folder and secret);
+    return a store on it."""
     monkeypatch.setenv("HARVEST_DATABASE_URL", url)
     monkeypatch.setenv("HARVEST_SESSIONS_DIR", str(tmp_path))
     monkeypatch.setenv("HARVEST_SECRET_KEY", SECRET)
     monkeypatch.delenv("HARVEST_LOCAL_ORGANISER", raising=False)
-    s = Store(url)
+    return Store(url)
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
+    s = app_environment(f"sqlite:///{tmp_path / 'app.db'}", tmp_path, monkeypatch)
     yield s
     s.close()
 

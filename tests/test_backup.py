@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from harvest import access, cli, curation
+from harvest import access, cli, curation, participation_store
 from harvest import migrations as schema
 from harvest.backup import (
     BackupError,
@@ -23,6 +23,7 @@ from harvest.backup import (
     restore_backup,
 )
 from harvest.board import STATE_KEY, compute_board
+from harvest.participation import VoteItem, item_key
 from harvest.store import NewStatement, Store, WorkshopNotFound
 
 SECRET = b"backup-test-secret"
@@ -66,7 +67,21 @@ def rich_workshop(store: Store, title: str = "Werkstatt Süd", slug: str = "sued
     store.undo_last_action(ws.id)
     access.workshop_links(store, store.get_workshop(ws.id), "http://h", secret=SECRET)
     compute_board(store, ws.id)
+    add_participation(store, ws.id, ids[0])
     return ws.id
+
+
+def add_participation(store: Store, workshop_id: int, demand_id: int) -> None:
+    """A queue with a merged and a waiting submission, a vote and a ballot."""
+    participation_store.set_settings(store, workshop_id, participant_input=True)
+    first = participation_store.submit(
+        store, workshop_id, "phone", "Spielplatz am Fluss bauen", client_key="a", table="Sprache"
+    )
+    participation_store.merge(store, first.id, demand_id)
+    participation_store.submit(store, workshop_id, "phone", "Mehr Bänke", client_key="b")
+    item = VoteItem(item_key("demand", demand_id), "Mehr Sprachkurse")
+    participation_store.open_vote(store, workshop_id, [item], dots=2)
+    participation_store.cast_ballot(store, workshop_id, "phone", {item.key: 1}, table="Sprache")
 
 
 def snapshot_of(store: Store, workshop_id: int) -> dict[str, Any]:

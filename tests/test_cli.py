@@ -16,7 +16,7 @@ from harvest.demo import create_demo, load_demo_spec
 from harvest.imports import parse_statements
 from harvest.store import Store
 
-COMMANDS = ["import", "export", "add", "workshops", "demo", "address", "links", "cluster", "evaluate"]
+COMMANDS = ["import", "export", "add", "workshops", "demo", "address", "links", "settings", "queue", "votes", "cluster", "evaluate"]
 ROOT = Path(__file__).resolve().parents[1]
 
 

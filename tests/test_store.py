@@ -13,10 +13,11 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from harvest import migrations
+from harvest import migrations, participation_store
 from harvest.embedding import text_key
 from harvest.intake import BinaryText, EmptyStatement, StatementTooLong, UnknownKind
 from harvest.model import Statement, Table, Workshop
+from harvest.participation import VoteItem, item_key
 from harvest.store import (
     ActionNotFound,
     DatabaseUnavailable,
@@ -159,6 +160,11 @@ def test_delete_workshop_removes_everything_it_holds(store: Store, workshop: Wor
         store.save_link(w.id, "participant", f"hash-{w.id}")
         store.set_meta(w.id, "positions", {"a": [1, 2]})
         store.save_vectors("test-model", [(s.id, text_key("Mehr Kurse am Abend"), None)])
+        participation_store.set_settings(store, w.id, participant_input=True)
+        participation_store.submit(store, w.id, "phone", "Mehr Bänke im Park", client_key="k")
+        item = VoteItem(item_key("demand", s.id), s.text)
+        participation_store.open_vote(store, w.id, [item], dots=1)
+        participation_store.cast_ballot(store, w.id, "phone", {item.key: 1})
     before = _counts(store.url, workshop.id)
     assert all(n > 0 for n in before.values()), before
 
@@ -600,7 +606,7 @@ def _create_v1_database(url: str) -> None:
 def test_opening_an_old_database_upgrades_it_and_keeps_data(store_url: str) -> None:
     _create_v1_database(store_url)
     with Store(store_url) as store:
-        assert store.schema_version() == migrations.LATEST_VERSION == 3
+        assert store.schema_version() == migrations.LATEST_VERSION == 4
         workshop = store.get_workshop("alt")
         assert (workshop.title, workshop.max_chars, workshop.revision) == ("Alter Workshop", 500, 3)
         assert [s.text for s in store.statements(workshop.id)] == ["Überlebt das Upgrade"]
@@ -614,9 +620,9 @@ def test_opening_an_old_database_upgrades_it_and_keeps_data(store_url: str) -> N
             sa.select(migrations.schema_migrations.c.version, migrations.schema_migrations.c.name)
         ).all()
     engine.dispose()
-    assert [version for version, _ in recorded] == [1, 2, 3]
+    assert [version for version, _ in recorded] == [1, 2, 3, 4]
     with Store(store_url) as again:  # opening a current database applies nothing
-        assert again.schema_version() == 3
+        assert again.schema_version() == 4
 
 
 def test_unreachable_postgresql_raises_database_unavailable() -> None:
@@ -790,5 +796,5 @@ def test_servers_opening_a_new_database_at_once_migrate_it_once(store_url: str) 
     engine = sa.create_engine(store_url, poolclass=sa.pool.NullPool)
     with engine.connect() as conn:
         versions = conn.execute(sa.select(migrations.schema_migrations.c.version)).scalars()
-        assert sorted(versions) == [1, 2, 3]
+        assert sorted(versions) == [1, 2, 3, 4]
     engine.dispose()
