@@ -185,6 +185,32 @@ vectors = sa.Table(
     sa.Index("ix_statement_vectors_key", "model", "text_key"),
 )
 
+# A process groups workshops (regional conferences into one picture). Its own board lives
+# in a workshop row of its own (``workshop_id``): title, slug, language, curation actions,
+# saved board state and links are that row's, kept by the same store code as any
+# workshop's; that row has no tables or statements and is not listed as a workshop.
+processes = sa.Table(
+    "processes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "workshop_id", sa.ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False,
+        unique=True,
+    ),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+process_workshops = sa.Table(
+    "process_workshops",
+    metadata,
+    sa.Column("process_id", sa.ForeignKey("processes.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "workshop_id", sa.ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("added_at", UTCDateTime, nullable=False),
+    sa.Index("ix_process_workshops_workshop", "workshop_id"),
+)
+
 
 def _create(*tables: sa.Table) -> Callable[[Connection], None]:
     """A migration step that creates ``tables`` (with their indexes)."""
@@ -204,6 +230,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
     ),
     (2, "curation actions, access links, workshop meta", _create(actions, links, meta)),
     (3, "sentence vectors of statements, by text key and model", _create(vectors)),
+    # 4 is participation (another branch); migrate() applies every missing version
+    (5, "processes: groups of workshops with a board of their own",
+     _create(processes, process_workshops)),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 
