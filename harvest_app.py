@@ -1413,6 +1413,7 @@ def page_summary() -> None:
         return build_summary(
             ws, board.clustering, list(board.statements), language=lang(),
             colors=theme_colors(board.graph), reasons=reasons,
+            sources=[m.id for m in board.members],  # a process's workshops
         )
 
     # the engine's "Grund: …" helps the moderator check a demand; paper and files go
@@ -1691,7 +1692,7 @@ def page_trace() -> None:
     cols = st.columns(2, gap="large")
     cols[0].subheader(T("trace.by_workshop"), anchor=False)
     cols[0].dataframe(pd.DataFrame([(w.title, n) for w, n in found.by_workshop],
-                                   columns=[T("process.start.workshops"), "n"]),
+                                   columns=[T("trace.columns").split("|")[0], "n"]),
                       hide_index=True, width="stretch", key="trace_workshops")
     cols[1].subheader(T("trace.by_table"), anchor=False)
     cols[1].dataframe(pd.DataFrame([(w.title, table, n) for w, table, n in found.by_table],

@@ -110,3 +110,11 @@ def test_process_moderator_adds_and_removes_workshops_on_the_start_page(store: S
         "region-2", "region-3"]
     # the moderator of a process cannot import statements into it
     assert not [b for b in at.get("file_uploader")]
+
+
+def test_process_curate_summary_and_export_pages_open(store: Store) -> None:
+    tokens = process_with(store)
+    for page in ("curate", "summary", "export"):
+        at = app(tokens["moderator"], page=page)
+        assert not at.exception, page
+    assert {b.key for b in at.get("download_button")} >= {"export_csv", "export_xlsx"}

@@ -270,7 +270,7 @@ def test_cli_creates_lists_compares_and_exports_a_process(
     assert main([*db, "compare", "lsa", "--out", str(grid)]) == 0
     header = grid.read_text(encoding="utf-8-sig").splitlines()[0]
     assert header == "theme_id,theme_label,dessau,stendal,halle,total"
-    for fmt in ("png", "svg", "pdf", "html", "json", "csv", "xlsx"):
+    for fmt in ("png", "svg", "pdf", "html", "json", "csv", "xlsx", "poster-pdf"):
         out = tmp_path / f"lsa.{fmt}"
         assert main([*db, "export", "lsa", "--process", "--format", fmt, "--out", str(out)]) == 0
         assert out.stat().st_size > 100
