@@ -331,7 +331,10 @@ def _cmd_address(args: argparse.Namespace) -> int:
 
 def _cmd_links(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
-        workshop = store.get_workshop(args.workshop)
+        if args.process:  # its moderator and participant links
+            workshop = store.get_process(args.workshop).workshop
+        else:
+            workshop = store.get_workshop(args.workshop)
         _print_links(store, workshop, args.base_url)
     return EXIT_OK
 
@@ -572,6 +575,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
     sub.add_argument("--base-url", metavar="URL", help="where the board is served")
+    sub.add_argument("--process", action="store_true",
+                     help="WORKSHOP names a process: print its moderator and participant links")
 
     sub = command(
         "backup", _cmd_backup, "copy one or all workshops into a backup file, while the app runs",

@@ -278,3 +278,7 @@ def test_cli_creates_lists_compares_and_exports_a_process(
     assert main([*db, "export", "lsa", "--format", "csv", "--out", str(tmp_path / "x")]) == 2
     assert "No workshop" in capsys.readouterr().err
     assert main([*db, "process", "add", "lsa", "nirgendwo"]) == 2
+    capsys.readouterr()
+    assert main([*db, "links", "lsa", "--process", "--base-url", "http://hall:8501"]) == 0
+    roles = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
+    assert roles == ["moderator", "participant"]
