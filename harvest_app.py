@@ -25,6 +25,7 @@ from harvest.access import Access, AccessDenied, TooManyAttempts
 from harvest.board import (
     MAP_MIME,
     Board,
+    board_statements,
     compute_board,
     export_statements,
     map_filename,
@@ -1252,7 +1253,9 @@ def page_curate() -> None:
                     },
                 )
     with tab_statements:
-        statements = list(store.statements(ws.id, include_hidden=True))
+        statements = board_statements(store, board, include_hidden=True)  # a process: all
+        if acc.process:
+            st.caption(T("process.curate_hint"))
         if not statements:
             st.info(T("board.empty"))
         else:
@@ -1302,6 +1305,7 @@ def page_curate() -> None:
                     if st.button(
                         T("curate.show") if chosen_statement.hidden else T("curate.hide"),
                         key="cur_hide",
+                        disabled=acc.process,  # the workshop's own moderator decides that
                     ):
                         do(
                             "hide",
@@ -1312,7 +1316,8 @@ def page_curate() -> None:
                         )
                 with st.expander(T("curate.delete_forever")):
                     st.warning(T("curate.delete_warning"))
-                    if st.button(T("curate.delete_button"), key="cur_delete"):
+                    if st.button(T("curate.delete_button"), key="cur_delete",
+                                 disabled=acc.process):
                         store.delete_statement(chosen_statement.id)
                         st.rerun()
     with tab_words:
@@ -1373,7 +1378,7 @@ def page_curate() -> None:
         log = store.actions(ws.id, include_undone=True)
         if not log:
             st.caption(T("curate.log_empty"))
-        texts_by_id = {s.id: s.text for s in store.statements(ws.id, include_hidden=True)}
+        texts_by_id = {s.id: s.text for s in board_statements(store, board, include_hidden=True)}
         for a in list(reversed(log))[:50]:
             row = st.columns([1.6, 6, 1.6], vertical_alignment="center")
             detail = escape_md(

@@ -50,6 +50,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "process.members": ("Werkstätten: {names}", "Workshops: {names}"),
     "process.filter_workshops": ("Nur Werkstätten", "Only workshops"),
+    "process.curate_hint": (
+        "Verschieben und Forderungen markieren gelten nur für dieses Prozess-Board; "
+        "Ausblenden und Löschen entscheidet die Moderation der Werkstatt.",
+        "Moves and demand marks apply to this process board only; hiding and deleting is "
+        "for the workshop's own moderator.",
+    ),
     "process.start.heading": ("Prozesse", "Processes"),
     "process.start.hint": (
         "Ein Prozess fasst Werkstätten zusammen (z. B. Regionalkonferenzen zu einem "

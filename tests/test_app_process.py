@@ -118,3 +118,11 @@ def test_process_curate_summary_and_export_pages_open(store: Store) -> None:
         at = app(tokens["moderator"], page=page)
         assert not at.exception, page
     assert {b.key for b in at.get("download_button")} >= {"export_csv", "export_xlsx"}
+
+
+def test_process_curation_moves_statements_but_cannot_hide_a_workshops(store: Store) -> None:
+    tokens = process_with(store)
+    at = app(tokens["moderator"], page="curate")
+    assert not at.exception
+    assert at.selectbox(key="cur_statement").options  # the members' statements are listed
+    assert at.button(key="cur_hide").disabled and at.button(key="cur_delete").disabled
