@@ -25,7 +25,9 @@ from harvest.access import Access, AccessDenied, TooManyAttempts
 from harvest.board import (
     MAP_MIME,
     Board,
+    board_statements,
     compute_board,
+    export_statements,
     map_filename,
     new_node_ids,
     render_map,
@@ -128,6 +130,7 @@ def cached_map_html(
     revision: int,
     tables: tuple[str, ...],
     kinds: tuple[str, ...],
+    workshops: tuple[int, ...],
     dark: bool,
     presentation: bool,
     search: str,
@@ -142,7 +145,8 @@ def cached_map_html(
     from harvest.view import render_html
 
     board = restrict(
-        compute_cached_board(url, workshop_id, revision), tables=tables, kinds=kinds, wall=True
+        compute_cached_board(url, workshop_id, revision), tables=tables, kinds=kinds, wall=True,
+        workshops=workshops,
     )
     texts = {s.id: s.text for s in board.statements}
     colors = theme_colors(board.graph)
@@ -486,6 +490,7 @@ def page_start() -> None:
                 if row[1].button(T("start.open_short"), key=f"open_ws_{ws.id}", width="stretch"):
                     enter_as(access.issue_token(store, ws, "moderator"))
                     st.rerun()
+    process_start_section(acc)
     if acc is not None and acc.allows("start"):
         st.divider()
         page_links_panel(acc)
@@ -500,6 +505,8 @@ def page_start() -> None:
 def may_import(acc: Access | None) -> bool:
     """Imports cost the server real work: only a workshop's moderator, or the organiser
     at the machine itself (local mode on loopback), may bring in a file."""
+    if acc is not None and acc.process:
+        return False  # statements go into a process's workshops, never into the process
     return (acc is not None and acc.allows("start")) or is_local_organiser()
 
 
@@ -562,7 +569,7 @@ def warn_if_unreachable(url: str | None, short: bool = False) -> None:
 
 def show_links(links: dict[str, str]) -> None:
     warn_if_unreachable(links.get("participant"))
-    for role in ("moderator", "facilitator", "participant"):
+    for role in links:  # a process has no facilitator link
         st.markdown(f"**{T(f'role.{role}')}**: {T(f'role.{role}.hint')}")
         st.code(links[role], language=None)
 
@@ -585,7 +592,7 @@ def page_links_panel(acc: Access) -> None:
                 link_col.markdown(f"**{escape_md(table.name)}**")
                 link_col.code(url, language=None)
     cols = st.columns(3)
-    for col, role in zip(cols, ("moderator", "facilitator", "participant"), strict=True):
+    for col, role in zip(cols, links, strict=False):
         if col.button(T("links.reissue", role=T(f"role.{role}")), key=f"reissue_{role}"):
             token = access.reissue_token(store, ws, role)
             if role == "moderator":
@@ -684,9 +691,19 @@ def board_options(ws: Workshop, presentation: bool) -> dict[str, Any]:
     dark = st.session_state.get("dark", False)
     if presentation:
         return {"tables": (), "kinds": (), "search": "", "dark": dark}
+    members = process_members(ws)
+    chosen_workshops: list[int] = []
     with st.sidebar:
         st.markdown(f"### {T('board.view')}")
-        tables = [t.name for t in get_store().tables(ws.id)]
+        if members:
+            names = {m.id: m.title for m in members}
+            chosen_workshops = st.multiselect(
+                T("process.filter_workshops"), list(names), key="filter_workshops",
+                placeholder=T("board.all"), format_func=lambda i: names[i],
+            )
+        sources = [m.id for m in members if not chosen_workshops or m.id in chosen_workshops]
+        tables = list(dict.fromkeys(t.name for w in sources or [ws.id]
+                                    for t in get_store().tables(w)))
         chosen_tables = st.multiselect(
             T("board.filter_tables"), tables, key="filter_tables", placeholder=T("board.all")
         )
@@ -701,6 +718,7 @@ def board_options(ws: Workshop, presentation: bool) -> dict[str, Any]:
     return {
         "tables": tuple(chosen_tables),
         "kinds": tuple(chosen_kinds),
+        "workshops": tuple(chosen_workshops),
         "search": search.strip(),
         "dark": dark,
     }
@@ -720,6 +738,8 @@ def page_board() -> None:
         if head[2].button(T("board.present"), key="present_on", type="primary"):
             st.session_state["presentation"] = True
             st.rerun()
+        if acc.process:
+            process_caption(ws)
     else:
         head = st.container(key="harvest_head").columns([14, 1], vertical_alignment="center")
         head[0].header(escape_md(ws.title), anchor=False)
@@ -782,6 +802,7 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
         revision,
         options["tables"],
         options["kinds"],
+        options.get("workshops", ()),
         options["dark"],
         presentation,
         options["search"],
@@ -1270,7 +1291,9 @@ def page_curate() -> None:
                     },
                 )
     with tab_statements:
-        statements = list(store.statements(ws.id, include_hidden=True))
+        statements = board_statements(store, board, include_hidden=True)  # a process: all
+        if acc.process:
+            st.caption(T("process.curate_hint"))
         if not statements:
             st.info(T("board.empty"))
         else:
@@ -1320,6 +1343,7 @@ def page_curate() -> None:
                     if st.button(
                         T("curate.show") if chosen_statement.hidden else T("curate.hide"),
                         key="cur_hide",
+                        disabled=acc.process,  # the workshop's own moderator decides that
                     ):
                         do(
                             "hide",
@@ -1330,7 +1354,8 @@ def page_curate() -> None:
                         )
                 with st.expander(T("curate.delete_forever")):
                     st.warning(T("curate.delete_warning"))
-                    if st.button(T("curate.delete_button"), key="cur_delete"):
+                    if st.button(T("curate.delete_button"), key="cur_delete",
+                                 disabled=acc.process):
                         store.delete_statement(chosen_statement.id)
                         st.rerun()
     with tab_words:
@@ -1391,7 +1416,7 @@ def page_curate() -> None:
         log = store.actions(ws.id, include_undone=True)
         if not log:
             st.caption(T("curate.log_empty"))
-        texts_by_id = {s.id: s.text for s in store.statements(ws.id, include_hidden=True)}
+        texts_by_id = {s.id: s.text for s in board_statements(store, board, include_hidden=True)}
         for a in list(reversed(log))[:50]:
             row = st.columns([1.6, 6, 1.6], vertical_alignment="center")
             detail = escape_md(
@@ -1433,6 +1458,7 @@ def page_summary() -> None:
         return build_summary(
             ws, board.clustering, list(board.statements), language=lang(),
             colors=theme_colors(board.graph), reasons=reasons, votes=votes,
+            sources=[m.id for m in board.members],  # a process's workshops
         )
 
     # the engine's "Grund: …" helps the moderator check a demand; paper and files go
@@ -1528,30 +1554,21 @@ def page_export() -> None:
                 width="stretch",
             )
     st.markdown(f"#### {T('export.statements')}")
-    from harvest.exports import export_statements_csv, export_statements_xlsx, statement_themes
 
-    def rows(fn: Callable[..., bytes]) -> Callable[[], bytes]:
-        def data() -> bytes:
-            themes = statement_themes(cached_board(ws.id, revision).clustering, T("theme.other"))
-            statements = store.statements(ws.id, include_hidden=True)
-            votes = participation_store.demand_votes(store, ws.id) or None
-            return fn(ws, statements, store.tables(ws.id), themes, votes)
+    def rows(fmt: str) -> Callable[[], bytes]:
+        def data() -> bytes:  # a process's rows carry their workshop
+            return export_statements(store, cached_board(ws.id, revision), fmt)
 
         return data
 
     data_formats = [
-        ("CSV", export_statements_csv, "csv", "text/csv"),
-        (
-            "XLSX",
-            export_statements_xlsx,
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
+        ("CSV", "csv", "text/csv"),
+        ("XLSX", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ]
-    for col, (label, fn, ext, mime) in zip(st.columns(4), data_formats, strict=False):
+    for col, (label, ext, mime) in zip(st.columns(4), data_formats, strict=False):
         col.download_button(
             label,
-            rows(fn),
+            rows(ext),
             file_name=map_filename(ws, ext),
             mime=mime,
             key=f"export_{ext}",
@@ -1942,6 +1959,215 @@ def page_denied() -> None:
     st.page_link(st.session_state["start_page"], label=T("denied.start"))
 
 
+# --- processes: several workshops on one board, compared and traced --------------------
+# The process board is the ordinary board page (a process's link opens its own workshop
+# row, whose board runs over all member statements, see harvest.board); these are the
+# pages and start-page parts only a process has.
+
+
+def process_members(ws: Workshop) -> tuple[Workshop, ...]:
+    """A process's workshops (empty for a plain workshop)."""
+    store = get_store()
+    process = store.process_of(ws.id)
+    return tuple(store.get_workshop(i) for i in process.workshop_ids) if process else ()
+
+
+def process_caption(ws: Workshop) -> None:
+    members = process_members(ws)
+    if not members:
+        st.info(T("process.empty"))
+        return
+    st.caption(T("process.members", names=", ".join(m.title for m in members)))
+
+
+def process_pages() -> list[Any]:
+    return [
+        st.Page(page_compare, title=T("nav.compare"), icon=":material/grid_on:",
+                url_path="compare"),
+        st.Page(page_trace, title=T("nav.trace"), icon=":material/account_tree:",
+                url_path="trace"),
+    ]
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def cached_comparison(url: str, workshop_id: int, revision: int) -> Any:
+    from harvest.compare import compare
+
+    return compare(compute_cached_board(url, workshop_id, revision))
+
+
+def process_page_head(title_key: str) -> tuple[Workshop, Board, Any] | None:
+    """Title, member list and the process board with its comparison; None (after a
+    friendly note) while there is nothing to compare."""
+    acc = require(current_access(), "board")
+    if not acc.process:
+        st.error(T("error.not_allowed"))
+        st.stop()
+    ws = workshop_of(acc)
+    revision = get_store().revision(ws.id)
+    with st.spinner(T("board.computing")):
+        board = cached_board(ws.id, revision)
+        comparison = cached_comparison(db_url(), ws.id, revision)
+    st.title(T(title_key), anchor=False)
+    process_caption(ws)
+    if not comparison.rows:
+        st.info(T("compare.none"))
+        return None
+    return ws, board, comparison
+
+
+def page_compare() -> None:
+    import pandas as pd
+
+    from harvest.board import member_themes
+    from harvest.compare import grid_csv, map_workshop_themes, report_html
+
+    head = process_page_head("compare.heading")
+    if head is None:
+        return
+    ws, board, comparison = head
+    counts = st.toggle(T("compare.counts"), key="compare_counts")
+    names = [w.title for w in comparison.workshops]
+    grid = pd.DataFrame(
+        [r.counts if counts else [round(100 * x) for x in r.shares] for r in comparison.rows],
+        index=[r.label for r in comparison.rows], columns=names,
+    )
+    grid.index.name = T("compare.theme")
+    # the heat map: one colour scale over the whole grid, so cells compare across columns
+    styled = grid.style.background_gradient(cmap="Greens", axis=None).format(
+        "{:d}" if counts else "{:d} %"
+    )
+    st.caption(T("compare.grid_hint"))
+    st.dataframe(styled, key="compare_grid", width="stretch",
+                 height=min(38 + 34 * len(grid), 640), row_height=34)
+    cols = st.columns(2, gap="large")
+    with cols[0]:
+        st.subheader(T("compare.common"), anchor=False)
+        st.markdown("\n".join(f"- {escape_md(r.label)}" for r in comparison.common())
+                    or T("compare.none"))
+    with cols[1]:
+        st.subheader(T("compare.unique"), anchor=False)
+        st.markdown("\n".join(f"- {escape_md(r.label)} · **{escape_md(w.title)}**"
+                               for r, w in comparison.unique()) or T("compare.none"))
+    st.subheader(T("compare.shared_demands"), anchor=False)
+    titles = {w.id: w.title for w in comparison.workshops}
+    st.markdown("\n".join(
+        f"- {escape_md(d.text)} · *{escape_md(', '.join(titles[w] for w in d.workshop_ids))}*"
+        for d in comparison.shared_demands[:12]
+    ) or T("compare.none"))
+    st.subheader(T("compare.mapping"), anchor=False)
+    labels = {r.theme.id: r.label for r in comparison.rows}
+    header = T("compare.mapping_columns").split("|")
+    mappings = map_workshop_themes(board, member_themes(get_store(), board))
+    st.dataframe(
+        pd.DataFrame(
+            [(titles.get(m.workshop_id, ""), m.theme.label,
+              labels.get(m.process_theme_id or "", ""),
+              f"{round(100 * m.agreement)} %", " · ".join(m.shared_keywords))
+             for m in mappings],
+            columns=header,
+        ),
+        hide_index=True, width="stretch", key="compare_mapping",
+    )
+    down = st.columns(4)
+    down[0].download_button(T("compare.download_grid"), grid_csv(comparison),
+                            file_name=map_filename(ws, "csv").replace(".csv", "-grid.csv"),
+                            mime="text/csv", key="compare_csv", on_click="ignore")
+    down[1].download_button(T("compare.download_report"),
+                            report_html(board, comparison).encode("utf-8"),
+                            file_name=map_filename(ws, "html").replace(".html", "-report.html"),
+                            mime="text/html", key="compare_report", on_click="ignore")
+
+
+def page_trace() -> None:
+    import pandas as pd
+
+    from harvest.compare import trace
+
+    head = process_page_head("trace.heading")
+    if head is None:
+        return
+    ws, board, comparison = head
+    rows = {r.theme.id: r for r in comparison.rows}
+    theme_id = st.selectbox(T("trace.pick_theme"), list(rows), key="trace_theme",
+                            format_func=lambda i: f"{rows[i].label} ({rows[i].total})")
+    demands = {str(i): d for i, d in enumerate(comparison.shared_demands)}
+    demand = st.selectbox(T("trace.pick_demand"), ["", *demands], key="trace_demand",
+                          format_func=lambda k: demands[k].text if k else "–")
+    found = (trace(board, statement_ids=demands[demand].statement_ids) if demand
+             else trace(board, theme_id=theme_id))
+    cols = st.columns(2, gap="large")
+    cols[0].subheader(T("trace.by_workshop"), anchor=False)
+    cols[0].dataframe(pd.DataFrame([(w.title, n) for w, n in found.by_workshop],
+                                   columns=[T("trace.columns").split("|")[0], "n"]),
+                      hide_index=True, width="stretch", key="trace_workshops")
+    cols[1].subheader(T("trace.by_table"), anchor=False)
+    cols[1].dataframe(pd.DataFrame([(w.title, table, n) for w, table, n in found.by_table],
+                                   columns=[*T("trace.columns").split("|")[:2], "n"]),
+                      hide_index=True, width="stretch", key="trace_tables")
+    st.subheader(f"{T('trace.statements')} · {len(found.statements)}", anchor=False)
+    titles = {w.id: w.title for w in board.members}
+    st.dataframe(
+        pd.DataFrame(
+            [(titles.get(s.workshop_id, ""), s.table_name or "", kind_label(s.kind, lang()),
+              s.text, s.created_at.strftime("%d.%m. %H:%M")) for s in found.statements],
+            columns=T("trace.columns").split("|"),
+        ),
+        hide_index=True, width="stretch", key="trace_statements",
+    )
+
+
+def process_start_section(acc: Access | None) -> None:
+    """On the start page: the organiser at the machine creates and opens processes; a
+    process's moderator adds and removes its workshops."""
+    store = get_store()
+    if acc is not None and acc.process and acc.allows("start"):
+        process = store.process_of(acc.workshop_id)
+        if process is None:
+            return
+        st.subheader(T("process.start.heading"), anchor=False)
+        inside = {i: store.get_workshop(i).title for i in process.workshop_ids}
+        others = {w.id: w.title for w in store.list_workshops() if w.id not in inside}
+        cols = st.columns(2, vertical_alignment="bottom")
+        for col, (choices, verb) in zip(cols, ((others, "add"), (inside, "remove")), strict=True):
+            picked = col.selectbox(T(f"process.start.{verb}"), list(choices), index=None,
+                                   key=f"process_{verb}_pick", format_func=choices.__getitem__)
+            if col.button(T(f"process.start.{verb}"), key=f"process_{verb}",
+                          disabled=picked is None) and picked is not None:
+                change = store.add_to_process if verb == "add" else store.remove_from_process
+                change(process.id, picked)
+                st.rerun()
+        return
+    if not is_local_organiser():
+        return
+    st.subheader(T("process.start.heading"), anchor=False)
+    st.caption(T("process.start.hint"))
+    workshops = {w.id: w.title for w in store.list_workshops()}
+    with st.form("create_process"):
+        title = st.text_input(T("process.start.title"), key="process_title", max_chars=200)
+        members = st.multiselect(T("process.start.workshops"), list(workshops),
+                                 key="process_workshops", format_func=lambda i: workshops[i])
+        submitted = st.form_submit_button(T("process.start.create"), type="primary")
+    if submitted:
+        try:
+            process = store.create_process(title, workshops=members)
+        except (InvalidInput, StoreError, ValueError) as exc:
+            if isinstance(exc, InvalidInput) and exc.code == "empty":
+                st.error(T("start.title_missing"))
+            else:
+                show_store_error(exc)
+        else:
+            st.success(T("process.start.created", title=process.title))
+    for process in store.list_processes():
+        row = st.columns([3, 2], vertical_alignment="center")
+        names = ", ".join(store.get_workshop(i).title for i in process.workshop_ids)
+        row[0].markdown(f"**{escape_md(process.title)}**  \n{escape_md(names) or '–'}")
+        if row[1].button(T("start.open_short"), key=f"open_process_{process.id}",
+                         width="stretch"):
+            enter_as(access.issue_token(store, process.workshop, "moderator"))
+            st.rerun()
+
+
 # --- navigation -----------------------------------------------------------------------
 
 
@@ -2037,6 +2263,8 @@ def main() -> None:
             "board", "participate", "entry", "curate", "moderate", "summary", "export", "start"
         ]
         pages = [role_pages[name] for name in order if acc.allows(name)]
+        if acc.process:  # after the board: the pages only a process has
+            pages[1:1] = process_pages()
     page = st.navigation(
         pages, position="sidebar" if not st.session_state.get("presentation") else "hidden"
     )

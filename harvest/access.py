@@ -51,6 +51,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 ``participate``: send statements into the moderation queue and vote (only while the
 moderator switched it on); ``moderate``: the queue, the settings and the votes."""
 
+PROCESS_ROLES: tuple[str, ...] = ("moderator", "participant")
+"""A process has no tables of its own (statements are entered in its workshops), so no
+facilitator link; a workshop's links grant nothing on it (tokens name one workshop row)."""
+PROCESS_DENIED = frozenset({"entry"})
+"""What no link may do on a process's board."""
+
 
 class AccessDenied(PermissionError):
     """A token is missing, unknown, revoked, or does not allow this action."""
@@ -71,9 +77,13 @@ class Access:
     workshop_id: int
     role: str
     table_id: int | None = None
+    process: bool = False
+    """the link is a process's (``workshop_id`` is the process's own board)"""
 
     def allows(self, action: str) -> bool:
         """True if this role may perform ``action`` (see ``PERMISSIONS``)."""
+        if self.process and action in PROCESS_DENIED:
+            return False
         return action in PERMISSIONS.get(self.role, frozenset())
 
 
@@ -136,6 +146,8 @@ def issue_token(
 ) -> str:
     """The current token for a role (created and stored on first use)."""
     secret = secret if secret is not None else load_secret()
+    if role not in PROCESS_ROLES and store.is_process(workshop.id):
+        raise ValueError(f"a process has no {role} link; roles: {', '.join(PROCESS_ROLES)}")
     generation, stored = _generation(store, workshop.id, role, table_id)
     token = derive_token(secret, workshop, role, generation, table_id)
     if not stored:
@@ -169,10 +181,12 @@ def workshop_links(
     store: Store, workshop: Workshop, base_url: str | None = None, *,
     secret: bytes | None = None,
 ) -> dict[str, str]:
-    """The three links of a workshop: moderator, facilitator, participant (in that order)."""
+    """The three links of a workshop: moderator, facilitator, participant (in that order);
+    a process's two (``PROCESS_ROLES``)."""
     secret = secret if secret is not None else load_secret()
-    tokens = {role: issue_token(store, workshop, role, secret=secret) for role in ROLES}
-    return {role: link_url(tokens[role], base_url, ROLE_PAGES[role]) for role in ROLES}
+    roles = PROCESS_ROLES if store.is_process(workshop.id) else ROLES
+    tokens = {role: issue_token(store, workshop, role, secret=secret) for role in roles}
+    return {role: link_url(tokens[role], base_url, ROLE_PAGES[role]) for role in roles}
 
 
 def resolve_token(store: Store, token: str | None) -> Access:
@@ -185,7 +199,8 @@ def resolve_token(store: Store, token: str | None) -> Access:
     # store that ever matched loosely (case folding, prefixes).
     if link is None or link.revoked or not hmac.compare_digest(link.token_hash, digest):
         raise AccessDenied("no valid link")
-    return Access(workshop_id=link.workshop_id, role=link.role, table_id=link.table_id)
+    return Access(workshop_id=link.workshop_id, role=link.role, table_id=link.table_id,
+                  process=store.is_process(link.workshop_id))
 
 
 class Throttle:

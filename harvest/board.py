@@ -36,6 +36,7 @@ from harvest.model import (
     Clustering,
     Document,
     Overrides,
+    Process,
     Statement,
     Theme,
     Workshop,
@@ -66,6 +67,10 @@ class Board:
     """theme id -> pictogram code ("" for none), see ``harvest.pictograms``"""
     overrides: Overrides = dataclasses.field(default_factory=Overrides)
     """the moderator's decisions this board was computed with (the replay reuses them)"""
+    process: Process | None = None
+    """the process this is the board of (``harvest.model.Process``); None for a workshop"""
+    members: tuple[Workshop, ...] = ()
+    """a process board's workshops, in the process's order"""
 
     @property
     def language(self) -> str:
@@ -181,6 +186,7 @@ def neighbour_cache(store: Store, workshop_id: int) -> NeighbourCache:
 
 
 _CACHES: dict[tuple[str, int], NeighbourCache] = {}
+
 _CACHES_LOCK = threading.Lock()
 
 
@@ -197,12 +203,23 @@ def compute_board(
     grouped by meaning where the statements' vectors are in, by keywords otherwise."""
     workshop = store.get_workshop(workshop_ref)
     revision = store.revision(workshop.id)
-    statements = tuple(s for s in store.statements(workshop.id) if not s.hidden)
+    # a process's board runs the same engine over all statements of its workshops, with
+    # its own curation and saved state (both kept under its own workshop row)
+    process = store.process_of(workshop.id)
+    members = tuple(store.get_workshop(i) for i in process.workshop_ids) if process else ()
+    sources = [m.id for m in members] if process is not None else [workshop.id]
+    statements = tuple(
+        s for source in sources for s in store.statements(source) if not s.hidden
+    )
     overrides = overrides_from_actions(store.actions(workshop.id))
     saved = load_state(store, workshop.id)
     documents = documents_of(statements)
     settings = engine or EngineSettings()
-    vectors = store.statement_vectors(workshop.id) if settings.semantic else None
+    vectors = None
+    if settings.semantic:
+        vectors = {}
+        for source in sources:
+            vectors.update(store.statement_vectors(source))
     clustering = detect_themes(
         documents,
         overrides=overrides,
@@ -252,7 +269,7 @@ def compute_board(
         )
     return Board(
         workshop, revision, statements, clustering, graph, dict(positions), wall_graph,
-        dict(wall_positions), pictograms, overrides,
+        dict(wall_positions), pictograms, overrides, process, members,
     )
 
 
@@ -262,8 +279,10 @@ def restrict(
     tables: Collection[str] = (),
     kinds: Collection[str] = (),
     wall: bool = False,
+    workshops: Collection[int] = (),
 ) -> Board:
-    """The board limited to some tables and/or kinds, with the same themes and positions.
+    """The board limited to some tables, kinds and/or (on a process board) workshops,
+    with the same themes and positions.
 
     Filtering must not move anything: themes keep their ids and labels and nodes keep
     their places; only what is filtered out disappears. ``wall``: filter the projector
@@ -271,12 +290,13 @@ def restrict(
     """
     base_graph = board.wall_graph if wall else board.graph
     base_positions = board.wall_positions if wall else board.positions
-    if not tables and not kinds:
+    if not tables and not kinds and not workshops:
         return dataclasses.replace(board, graph=base_graph, positions=base_positions)
     keep = tuple(
         s
         for s in board.statements
-        if (not tables or (s.table_name or "") in tables)
+        if (not workshops or s.workshop_id in workshops)
+        and (not tables or (s.table_name or "") in tables)
         and (not kinds or (s.kind or "none") in kinds)
     )
     keep_ids = {s.id for s in keep}
@@ -402,3 +422,56 @@ def theme_counts(board: Board) -> list[tuple[Theme, int]]:
         ((t, len(t.statement_ids)) for t in board.clustering.themes),
         key=lambda tc: (tc[0].is_other, -tc[1], tc[0].label),
     )
+
+
+# --- processes: several workshops on one board (``harvest.model.Process``) ------------
+
+
+def process_board(store: Store, process_ref: int | str, **kwargs: Any) -> Board:
+    """The board of a process (by slug, id or title): ``compute_board`` of its own row."""
+    return compute_board(store, store.get_process(process_ref).workshop.id, **kwargs)
+
+
+def member_themes(store: Store, board: Board) -> dict[int, tuple[Theme, ...]]:
+    """Each member workshop's own themes as its board last showed them (its saved state;
+    computed once for a workshop whose board nobody has opened yet)."""
+    themes: dict[int, tuple[Theme, ...]] = {}
+    for member in board.members:
+        saved = load_state(store, member.id).previous
+        themes[member.id] = (
+            saved.themes if saved is not None else compute_board(store, member.id).clustering.themes
+        )
+    return themes
+
+
+def source_ids(board: Board) -> list[int]:
+    """The workshops whose statements a board shows: itself, or a process's members."""
+    return [m.id for m in board.members] if board.process else [board.workshop.id]
+
+
+def board_statements(store: Store, board: Board, *, include_hidden: bool) -> list[Statement]:
+    """The statements behind a board, read now (hidden ones too if asked)."""
+    return [
+        s for w in source_ids(board) for s in store.statements(w, include_hidden=include_hidden)
+    ]
+
+
+def export_statements(store: Store, board: Board, fmt: str, *, visible_only: bool = False) -> bytes:
+    """A board's statements as ``csv`` or ``xlsx`` with the theme the board shows each in;
+    a process's carry a ``workshop`` column (the member's slug) and every member's rows."""
+    from harvest import exports
+    from harvest.i18n import translate
+
+    if fmt not in ("csv", "xlsx"):
+        raise ValueError(f"unknown statement format {fmt!r}; expected csv or xlsx")
+    statements = board_statements(store, board, include_hidden=not visible_only)
+    tables = [t for w in source_ids(board) for t in store.tables(w)]
+    themes = exports.statement_themes(
+        board.clustering, translate("theme.other", board.language)
+    )
+    workshops = {m.id: m.slug for m in board.members} if board.process else None
+    from harvest.participation_store import demand_votes
+
+    votes = None if board.process else (demand_votes(store, board.workshop.id) or None)
+    export = exports.export_statements_csv if fmt == "csv" else exports.export_statements_xlsx
+    return export(board.workshop, statements, tables, themes, workshops, votes)

@@ -162,44 +162,76 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 def _cmd_export(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
-        workshop = store.get_workshop(args.workshop)
-        if args.format in TABLE_FORMATS:
-            from harvest import exports
-
-            statements = store.statements(workshop.id, include_hidden=not args.visible_only)
-            tables = store.tables(workshop.id)
-            export = (
-                exports.export_statements_csv
-                if args.format == "csv"
-                else exports.export_statements_xlsx
-            )
-            from harvest.board import compute_board
-            from harvest.i18n import translate
-
-            # the theme each statement is in, as the board shows it (for spreadsheets)
-            themes = exports.statement_themes(
-                compute_board(store, workshop.id).clustering,
-                translate("theme.other", workshop.language),
-            )
-            from harvest.participation_store import demand_votes
-
-            votes = demand_votes(store, workshop.id) or None
-            data = export(workshop, statements, tables, themes, votes)
-            what = f"{len(statements)} statements"
+        if args.process:
+            workshop = store.get_process(args.workshop).workshop
         else:
-            board = _optional("harvest.board")
+            workshop = store.get_workshop(args.workshop)
+        if args.format in TABLE_FORMATS:
+            from harvest.board import board_statements, compute_board, export_statements
+
+            board = compute_board(store, workshop.id)
+            data = export_statements(store, board, args.format, visible_only=args.visible_only)
+            count = len(board_statements(store, board, include_hidden=not args.visible_only))
+            what = f"{count} statements"
+        else:
+            board_module = _optional("harvest.board")
             qr_url = None
             if args.base_url and FORMATS[args.format].layout == "harvest":
                 from harvest.access import workshop_links
 
                 qr_url = workshop_links(store, workshop, base_url=args.base_url)["participant"]
-            data = board.export_map(  # type: ignore[attr-defined]
+            data = board_module.export_map(  # type: ignore[attr-defined]
                 store, workshop.id, args.format, size=args.size, qr_url=qr_url
             )
             what = f"the map ({args.format})"
         extension = FORMATS[args.format].extension if args.format in FORMATS else args.format
         where = _write_output(data, args.out or f"harvest-{workshop.slug}.{extension}")
     _warn(f"Exported {what} of {workshop.title!r} to {where}.")
+    return EXIT_OK
+
+
+def _cmd_process(args: argparse.Namespace) -> int:
+    with _open_store(args) as store:
+        if args.action == "create":
+            title = args.slug if args.title is None else args.title  # an empty one is refused
+            process = store.create_process(title, slug=args.slug,
+                                           workshops=args.workshops)
+            _warn(f"Created process {process.slug!r} with {len(process.workshop_ids)} "
+                  "workshop(s).")
+            if args.links:
+                _print_links(store, process.workshop, args.base_url)
+        elif args.action == "add":
+            process = store.add_to_process(args.slug, args.workshop)
+            _warn(f"{args.workshop!r} is part of {process.slug!r} "
+                  f"({len(process.workshop_ids)} workshops).")
+        elif args.action == "remove":
+            process = store.remove_from_process(args.slug, args.workshop)
+            _warn(f"{args.workshop!r} left {process.slug!r}; its statements stay in it.")
+        else:
+            processes = store.list_processes()
+            if not processes:
+                _warn("No processes yet. `python -m harvest process create SLUG --title TITLE "
+                      "--workshops W1 W2` makes one.")
+            for process in processes:
+                slugs = [store.get_workshop(i).slug for i in process.workshop_ids]
+                _say(f"{process.slug}  {process.title}  {' '.join(slugs) or '-'}")
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from harvest import compare
+    from harvest.board import process_board
+
+    with _open_store(args) as store:
+        board = process_board(store, args.process)
+        comparison = compare.compare(board)
+        where = _write_output(compare.grid_csv(comparison), args.out)
+        if args.report:
+            report = (compare.report_html(board, comparison) if args.report.endswith(".html")
+                      else compare.report_markdown(board, comparison))
+            _write_output(report.encode("utf-8"), args.report)
+    _warn(f"Compared {len(comparison.workshops)} workshops over {len(comparison.rows)} themes "
+          f"into {where}.")
     return EXIT_OK
 
 
@@ -300,7 +332,10 @@ def _cmd_address(args: argparse.Namespace) -> int:
 
 def _cmd_links(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
-        workshop = store.get_workshop(args.workshop)
+        if args.process:  # its moderator and participant links
+            workshop = store.get_process(args.workshop).workshop
+        else:
+            workshop = store.get_workshop(args.workshop)
         _print_links(store, workshop, args.base_url)
     return EXIT_OK
 
@@ -531,6 +566,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--visible-only", action="store_true", help="csv/xlsx: leave out hidden statements"
     )
     sub.add_argument(
+        "--process", action="store_true",
+        help="WORKSHOP names a process: export its board over all its workshops "
+        "(csv/xlsx with a workshop column)",
+    )
+    sub.add_argument(
         "--size", choices=tuple(POSTER_SIZES), default="A1",
         help="poster-*: page size (default A1; 16:9 for a projector)",
     )
@@ -555,6 +595,37 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("text", metavar="TEXT", nargs="+", help="the statement")
 
     command("workshops", _cmd_workshops, "list the workshops")
+
+    sub = command(
+        "process", _cmd_process, "group workshops into a process with one board",
+        "A process groups workshops (regional conferences into one state-wide picture): "
+        "one board over all their statements, with its own curation and links. "
+        "create SLUG --title TITLE --workshops W1 W2 ...; add SLUG W; remove SLUG W; list.",
+    )
+    actions = sub.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = actions.add_parser("create", parents=[common], help="create a process")
+    create.add_argument("slug", metavar="SLUG", help="the process's slug (kept as given)")
+    create.add_argument("--title", metavar="TITLE", help="its title (default: the slug)")
+    create.add_argument("--workshops", metavar="W", nargs="*", default=[],
+                        help="workshop slugs, ids or titles")
+    create.add_argument("--links", action="store_true",
+                        help="also print the process's moderator and participant links")
+    create.add_argument("--base-url", metavar="URL", help="base URL of the board (links)")
+    for name, verb in (("add", "add a workshop to"), ("remove", "take a workshop out of")):
+        member = actions.add_parser(name, parents=[common], help=f"{verb} a process")
+        member.add_argument("slug", metavar="SLUG", help="the process")
+        member.add_argument("workshop", metavar="W", help="workshop slug, id or title")
+    actions.add_parser("list", parents=[common], help="list processes and their workshops")
+
+    sub = command(
+        "compare", _cmd_compare, "write a process's workshop x theme grid as CSV",
+        "One row per process theme: theme_id, theme_label, one count column per workshop "
+        "slug, total. --report also writes what all said, where they agree and what only "
+        "one raised (.html for a page, else Markdown).",
+    )
+    sub.add_argument("process", metavar="SLUG", help="process slug, id or title")
+    sub.add_argument("--out", "-o", metavar="GRID.csv", required=True, help="'-' for stdout")
+    sub.add_argument("--report", metavar="PATH", help="also write the summary report here")
 
     sub = command(
         "demo", _cmd_demo, "create the demo workshop (once)",
@@ -586,6 +657,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
     sub.add_argument("--base-url", metavar="URL", help="where the board is served")
+    sub.add_argument("--process", action="store_true",
+                     help="WORKSHOP names a process: print its moderator and participant links")
 
     sub = command(
         "backup", _cmd_backup, "copy one or all workshops into a backup file, while the app runs",

@@ -51,8 +51,9 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 """First characters that make a spreadsheet run a cell as a formula."""
 
 # Column widths in Excel's units (about one character each); the text column wraps.
-_WIDTHS = {"id": 7, "table": 24, "kind": 11, "text": 80, "author": 18, "created_at": 20,
-           "hidden": 8, "origin": 10, "theme_id": 10, "theme_label": 36, VOTES_COLUMN: 8}
+_WIDTHS = {"workshop": 18, "id": 7, "table": 24, "kind": 11, "text": 80, "author": 18,
+           "created_at": 20, "hidden": 8, "origin": 10, "theme_id": 10, "theme_label": 36,
+           VOTES_COLUMN: 8}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 # XML 1.0 cannot hold these at all; openpyxl refuses them rather than write a broken file.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -145,29 +146,50 @@ def _records(
     ]
 
 
+def _rows(
+    statements: Sequence[Statement], tables: Sequence[Table], themes: StatementThemes | None,
+    workshops: Mapping[int, str] | None, votes: StatementVotes | None = None,
+) -> tuple[tuple[str, ...], list[tuple[object, ...]]]:
+    """Header and records; with ``workshops`` (id -> slug, a process's export) a
+    ``workshop`` column comes first; with ``votes`` a ``votes`` column last."""
+    records: list[tuple[object, ...]] = [
+        (*record, *_votes_cell(votes, record[0]))
+        for record in _records(statements, tables, themes)]
+    header = _header(votes)
+    if workshops is None:
+        return header, records
+    return ("workshop", *header), [
+        (neutralise_cell(workshops.get(s.workshop_id, "")), *record)
+        for s, record in zip(statements, records, strict=True)
+    ]
+
+
 def export_statements_csv(
     workshop: Workshop,
     statements: Sequence[Statement],
     tables: Sequence[Table],
     themes: StatementThemes | None = None,
+    workshops: Mapping[int, str] | None = None,
     votes: StatementVotes | None = None,
 ) -> bytes:
     """All ``statements`` as CSV: UTF-8 with BOM (so Excel shows umlauts), comma, CRLF.
 
-    Header ``id,table,kind,text,author,created_at,hidden,origin,theme_id,theme_label``;
+    Header ``id,table,kind,text,author,created_at,hidden,origin,theme_id,theme_label``
+    (``workshop,`` first when ``workshops`` maps workshop id -> slug, for a process);
     times are UTC in ISO 8601, ``hidden`` is ``true``/``false``, kinds are the English
     codes (``demand``); ``themes`` (from :func:`statement_themes`) fills the theme columns.
     """
     del workshop  # part of the signature so both exports read the same; CSV has no title
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(_header(votes))
-    for record in _records(statements, tables, themes):
-        id_, table, kind, text, author, created, hidden, origin, theme_id, theme_label = record
+    header, records = _rows(statements, tables, themes, workshops, votes)
+    writer.writerow(header)
+    for record in records:
         writer.writerow(
-            (id_, table, kind, text, author, created.isoformat() + "Z",
-             "true" if hidden else "false", origin, theme_id, theme_label)
-            + _votes_cell(votes, id_)
+            value.isoformat() + "Z" if isinstance(value, datetime)
+            else ("true" if value else "false") if isinstance(value, bool)
+            else value
+            for value in record
         )
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -198,6 +220,7 @@ def export_statements_xlsx(
     statements: Sequence[Statement],
     tables: Sequence[Table],
     themes: StatementThemes | None = None,
+    workshops: Mapping[int, str] | None = None,
     votes: StatementVotes | None = None,
 ) -> bytes:
     """All ``statements`` as an Excel workbook: one sheet named after the workshop.
@@ -213,22 +236,21 @@ def export_statements_xlsx(
     sheet = book.active
     assert sheet is not None  # a new Workbook always has one sheet
     sheet.title = sheet_title(workshop.title)
-    header = _header(votes)
+    header, records = _rows(statements, tables, themes, workshops, votes)
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
-    for record in _records(statements, tables, themes):
+    for record in records:
         sheet.append(
             [_XML_ILLEGAL.sub("", value) if isinstance(value, str) else value for value in record]
-            + [None if value == "" else value for value in _votes_cell(votes, record[0])]
         )
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")
-    text_column = COLUMNS.index("text") + 1
+    text_column = header.index("text") + 1
     for row in sheet.iter_rows(min_row=2):
         for cell in row:
             cell.alignment = wrap if cell.column == text_column else top
-        row[COLUMNS.index("created_at")].number_format = "yyyy-mm-dd hh:mm:ss"
+        row[header.index("created_at")].number_format = "yyyy-mm-dd hh:mm:ss"
     for index, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[name]
     sheet.freeze_panes = "A2"

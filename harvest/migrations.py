@@ -185,6 +185,32 @@ vectors = sa.Table(
     sa.Index("ix_statement_vectors_key", "model", "text_key"),
 )
 
+# A process groups workshops (regional conferences into one picture). Its own board lives
+# in a workshop row of its own (``workshop_id``): title, slug, language, curation actions,
+# saved board state and links are that row's, kept by the same store code as any
+# workshop's; that row has no tables or statements and is not listed as a workshop.
+processes = sa.Table(
+    "processes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "workshop_id", sa.ForeignKey("workshops.id", ondelete="CASCADE"), nullable=False,
+        unique=True,
+    ),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+)
+
+process_workshops = sa.Table(
+    "process_workshops",
+    metadata,
+    sa.Column("process_id", sa.ForeignKey("processes.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "workshop_id", sa.ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("added_at", UTCDateTime, nullable=False),
+    sa.Index("ix_process_workshops_workshop", "workshop_id"),
+)
+
 
 # Participation (issue 12): what participants' phones send. A submission waits in the
 # moderation queue until the moderator approves it (it then becomes a statement through
@@ -267,6 +293,8 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
         "participation: moderation queue, dot votes, ballots",
         _create(submissions, votes, ballots),
     ),
+    (5, "processes: groups of workshops with a board of their own",
+     _create(processes, process_workshops)),
 ]
 LATEST_VERSION = MIGRATIONS[-1][0]
 

@@ -43,6 +43,30 @@ class Workshop:
 
 
 @dataclass(frozen=True)
+class Process:
+    """Workshops seen as one (regional conferences carried into one state-wide picture).
+
+    Its own board lives in ``workshop``, a workshop row without tables or statements of
+    its own: slug, title and language, the moderator's curation, the saved board state and
+    the process's links are that row's. ``workshop_ids`` are the members, in the order
+    they were added; each statement stays in its workshop.
+    """
+
+    id: int
+    workshop: Workshop
+    workshop_ids: tuple[int, ...]
+    created_at: datetime
+
+    @property
+    def slug(self) -> str:
+        return self.workshop.slug
+
+    @property
+    def title(self) -> str:
+        return self.workshop.title
+
+
+@dataclass(frozen=True)
 class Table:
     """A theme table ("Thementisch") of a workshop."""
 

@@ -277,6 +277,7 @@ def _themes(board: Board, language: str) -> list[_Theme]:
     summary = build_summary(
         board.workshop, board.clustering, list(board.statements), language=language,
         max_representatives=8, colors=theme_colors(board.graph),
+        sources=[m.id for m in board.members],  # a process's workshops
     )
     out = []
     for theme in summary.themes:

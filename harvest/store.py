@@ -46,6 +46,7 @@ from harvest.model import (
     LANGUAGES,
     ORIGINS,
     ROLES,
+    Process,
     Statement,
     Table,
     Workshop,
@@ -59,6 +60,9 @@ __all__ = [
     "Link",
     "LinkExists",
     "NewStatement",
+    "NotAMember",
+    "ProcessNotFound",
+    "SlugTaken",
     "StatementNotFound",
     "StorageFull",
     "Store",
@@ -132,6 +136,18 @@ class ActionNotFound(StoreError, LookupError):
 
 class LinkExists(StoreError, ValueError):
     """A link with this token hash is already stored."""
+
+
+class ProcessNotFound(StoreError, LookupError):
+    """No process with this slug, id or title."""
+
+
+class SlugTaken(StoreError, ValueError):
+    """A workshop or process already has this slug."""
+
+
+class NotAMember(StoreError, ValueError):
+    """This workshop cannot be (or is not) a member of this process."""
 
 
 class HiddenByModerator(StoreError, PermissionError):
@@ -236,6 +252,8 @@ meta_t = schema.meta
 vectors_t = schema.vectors
 # Participation (harvest/participation_store.py writes them; the store erases them).
 PARTICIPATION_TABLES = (schema.ballots, schema.votes, schema.submissions)
+processes_t = schema.processes
+members_t = schema.process_workshops
 
 _TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
 
@@ -277,6 +295,20 @@ def _check_max_chars(max_chars: int) -> int:
     if not isinstance(max_chars, int) or max_chars < 1:
         raise ValueError(f"max_chars must be a positive whole number, not {max_chars!r}")
     return max_chars
+
+
+def _ref_clauses(ref: int | str, id_column: sa.Column[Any]) -> list[sa.ColumnElement[bool]]:
+    """How a workshop (or a process, by its own workshop row) is named, tried in order:
+    an int as id; a string as slug, numeric id, title (any case), slugified title."""
+    if isinstance(ref, int):
+        return [id_column == ref]
+    ref = ref.strip()
+    clauses = [workshops_t.c.slug == ref]
+    if ref.isdigit():
+        clauses.append(id_column == int(ref))
+    clauses.append(sa.func.lower(workshops_t.c.title) == ref.lower())
+    clauses.append(workshops_t.c.slug == slugify(ref))
+    return clauses
 
 
 def _workshop(row: Row[Any]) -> Workshop:
@@ -344,6 +376,10 @@ def _link(row: Row[Any]) -> Link:
 
 
 # Statements with their table's name, the shape every statement query returns.
+member_w = workshops_t.alias("member_w")
+_PROCESS_ROWS = sa.select(processes_t.c.workshop_id)
+"""The workshop rows that are processes' own boards (not listed as workshops)."""
+
 _STATEMENT_SELECT = sa.select(*statements_t.c, tables_t.c.name.label("table_name")).select_from(
     statements_t.outerjoin(tables_t, statements_t.c.table_id == tables_t.c.id)
 )
@@ -498,10 +534,27 @@ class Store:
         return int(revision)
 
     def revision(self, workshop_id: int) -> int:
-        """The workshop's current revision: one indexed single-row query."""
+        """The workshop's current revision: one indexed single-row query.
+
+        For a process's own workshop (see ``Process``) it is derived: its own revision
+        (curation, membership) plus the sum of its members' revisions, so the process
+        board moves whenever any member grows and nothing else has to be bumped. Every
+        membership change raises its own revision by more than it takes away, so the
+        derived revision never repeats an earlier value.
+        """
+        members = (
+            sa.select(sa.func.coalesce(sa.func.sum(member_w.c.revision), 0))
+            .select_from(
+                members_t.join(processes_t, processes_t.c.id == members_t.c.process_id).join(
+                    member_w, member_w.c.id == members_t.c.workshop_id
+                )
+            )
+            .where(processes_t.c.workshop_id == workshops_t.c.id)
+            .scalar_subquery()
+        )
         with self._read() as conn:
             revision = conn.execute(
-                sa.select(workshops_t.c.revision).where(workshops_t.c.id == workshop_id)
+                sa.select(workshops_t.c.revision + members).where(workshops_t.c.id == workshop_id)
             ).scalar_one_or_none()
         if revision is None:
             raise WorkshopNotFound(f"No workshop with id {workshop_id}.")
@@ -640,15 +693,11 @@ class Store:
 
     @staticmethod
     def _find_workshop(conn: Connection, ref: int | str) -> Workshop | None:
-        if isinstance(ref, int):
-            clauses = [workshops_t.c.id == ref]
-        else:
-            ref = ref.strip()
-            clauses = [workshops_t.c.slug == ref]
-            if ref.isdigit():
-                clauses.append(workshops_t.c.id == int(ref))
-            clauses.append(sa.func.lower(workshops_t.c.title) == ref.lower())
-            clauses.append(workshops_t.c.slug == slugify(ref))
+        clauses = _ref_clauses(ref, workshops_t.c.id)
+        if not isinstance(ref, int):
+            # a name never finds a process's own board: `harvest add PROCESS` must not
+            # put statements into it (its id still opens it, for the process's links)
+            clauses = [sa.and_(c, workshops_t.c.id.not_in(_PROCESS_ROWS)) for c in clauses]
         for clause in clauses:
             row = conn.execute(
                 sa.select(workshops_t).where(clause).order_by(workshops_t.c.id).limit(1)
@@ -667,12 +716,12 @@ class Store:
         return workshop
 
     def list_workshops(self) -> list[Workshop]:
-        """All workshops, newest first."""
+        """All workshops, newest first (processes' own boards are not workshops)."""
         with self._read() as conn:
             rows = conn.execute(
-                sa.select(workshops_t).order_by(
-                    workshops_t.c.created_at.desc(), workshops_t.c.id.desc()
-                )
+                sa.select(workshops_t)
+                .where(workshops_t.c.id.not_in(_PROCESS_ROWS))
+                .order_by(workshops_t.c.created_at.desc(), workshops_t.c.id.desc())
             )
             return [_workshop(row) for row in rows]
 
@@ -705,9 +754,13 @@ class Store:
             return self._get_workshop(conn, workshop_id)
 
     def delete_workshop(self, workshop_id: int) -> None:
-        """Delete the workshop and everything it holds, for good."""
+        """Delete the workshop and everything it holds, for good.
+
+        Its processes stay and lose it as a member (their boards move on); a process's own
+        workshop takes the process with it."""
         with self._write() as conn:
             self._get_workshop(conn, workshop_id)
+            self._leave_processes(conn, workshop_id)
             own_statements = sa.select(statements_t.c.id).where(
                 statements_t.c.workshop_id == workshop_id
             )
@@ -719,6 +772,196 @@ class Store:
                 conn.execute(sa.delete(table).where(table.c.workshop_id == workshop_id))
             conn.execute(sa.delete(workshops_t).where(workshops_t.c.id == workshop_id))
         self._erase_traces()
+
+    # --- processes --------------------------------------------------------------------
+
+    def create_process(
+        self,
+        title: str,
+        *,
+        slug: str | None = None,
+        workshops: Sequence[int | str] = (),
+        language: str | None = None,
+    ) -> Process:
+        """Create a process of ``workshops`` (slugs, ids or titles; possibly none yet).
+
+        A ``slug`` given is kept exactly or refused (``SlugTaken``: scripts name the
+        process by it); one made from the title gets ``-2``, ``-3``, ... The language is
+        ``language``, else the first workshop's, else German.
+        """
+        title = _clean_name(title, TITLE_MAX_CHARS)
+        with self._write() as conn:
+            members = [self._member(conn, ref) for ref in workshops]
+            lang = language or (members[0].language if members else "de")
+            _check_language(lang)
+            if slug is not None:
+                base = slugify(slug)
+                if conn.execute(sa.select(workshops_t.c.id).where(workshops_t.c.slug == base)
+                                ).first():
+                    raise SlugTaken(
+                        f"The slug {base!r} is taken; choose another (`harvest process list`, "
+                        "`harvest workshops`)."
+                    )
+            else:
+                base = slugify(title)
+            own = self._insert_workshop(conn, base, title, None, "", lang, DEFAULT_MAX_CHARS)
+            process_id = int(
+                conn.execute(
+                    processes_t.insert()
+                    .values(workshop_id=own, created_at=_now())
+                    .returning(processes_t.c.id)
+                ).scalar_one()
+            )
+            for member in members:
+                self._join(conn, process_id, member.id)
+            return self._get_process(conn, process_id)
+
+    @staticmethod
+    def _member(conn: Connection, ref: int | str) -> Workshop:
+        found = Store._find_workshop(conn, ref)
+        if found is None or conn.execute(
+            sa.select(processes_t.c.id).where(processes_t.c.workshop_id == found.id)
+        ).first():
+            raise WorkshopNotFound(
+                f"No workshop {ref!r}. `python -m harvest workshops` lists them."
+            )
+        return found
+
+    @staticmethod
+    def _join(conn: Connection, process_id: int, workshop_id: int) -> bool:
+        """Add a member (False if it is one already)."""
+        if conn.execute(
+            sa.select(members_t.c.workshop_id).where(
+                members_t.c.process_id == process_id, members_t.c.workshop_id == workshop_id
+            )
+        ).first():
+            return False
+        conn.execute(
+            members_t.insert().values(
+                process_id=process_id, workshop_id=workshop_id, added_at=_now()
+            )
+        )
+        return True
+
+    def add_to_process(self, process_ref: int | str, workshop_ref: int | str) -> Process:
+        """Add a workshop to a process (nothing changes if it is in already). A workshop
+        may be in any number of processes."""
+        with self._write() as conn:
+            process = self._find_process(conn, process_ref)
+            member = self._member(conn, workshop_ref)
+            if self._join(conn, process.id, member.id):
+                self._bump(conn, process.workshop.id)
+            return self._get_process(conn, process.id)
+
+    def remove_from_process(self, process_ref: int | str, workshop_ref: int | str) -> Process:
+        """Take a workshop out of a process (its statements stay in the workshop)."""
+        with self._write() as conn:
+            process = self._find_process(conn, process_ref)
+            member = self._member(conn, workshop_ref)
+            if member.id not in process.workshop_ids:
+                raise NotAMember(f"{member.slug!r} is not part of the process {process.slug!r}.")
+            self._leave(conn, process.id, process.workshop.id, member)
+            return self._get_process(conn, process.id)
+
+    def _leave(self, conn: Connection, process_id: int, own_id: int, member: Workshop) -> None:
+        conn.execute(
+            sa.delete(members_t).where(
+                members_t.c.process_id == process_id, members_t.c.workshop_id == member.id
+            )
+        )
+        # more than the member's share of the derived revision: it never repeats
+        self._bump(conn, own_id, member.revision + 1)
+
+    def _leave_processes(self, conn: Connection, workshop_id: int) -> None:
+        """Before a workshop is deleted: out of every process; a process's own row
+        takes its process along."""
+        conn.execute(
+            sa.delete(members_t).where(
+                members_t.c.process_id.in_(
+                    sa.select(processes_t.c.id).where(processes_t.c.workshop_id == workshop_id)
+                )
+            )
+        )
+        conn.execute(sa.delete(processes_t).where(processes_t.c.workshop_id == workshop_id))
+        member = self._get_workshop(conn, workshop_id)
+        rows = conn.execute(
+            sa.select(processes_t.c.id, processes_t.c.workshop_id)
+            .select_from(processes_t.join(members_t))
+            .where(members_t.c.workshop_id == workshop_id)
+        ).all()
+        for process_id, own_id in rows:
+            self._leave(conn, process_id, own_id, member)
+
+    def _get_process(self, conn: Connection, process_id: int) -> Process:
+        row = conn.execute(
+            sa.select(processes_t).where(processes_t.c.id == process_id)
+        ).one_or_none()
+        if row is None:
+            raise ProcessNotFound(f"No process with id {process_id}.")
+        members = conn.execute(
+            sa.select(members_t.c.workshop_id)
+            .where(members_t.c.process_id == process_id)
+            .order_by(members_t.c.added_at, members_t.c.workshop_id)
+        ).scalars()
+        return Process(
+            id=row.id,
+            workshop=self._get_workshop(conn, row.workshop_id),
+            workshop_ids=tuple(int(m) for m in members),
+            created_at=row.created_at,
+        )
+
+    def _find_process(self, conn: Connection, ref: int | str) -> Process:
+        own = processes_t.join(workshops_t, workshops_t.c.id == processes_t.c.workshop_id)
+        for clause in _ref_clauses(ref, processes_t.c.id):
+            found = conn.execute(
+                sa.select(processes_t.c.id).select_from(own).where(clause)
+                .order_by(processes_t.c.id).limit(1)
+            ).scalar_one_or_none()
+            if found is not None:
+                return self._get_process(conn, int(found))
+        raise ProcessNotFound(
+            f"No process {ref!r}. `python -m harvest process list` lists them."
+        )
+
+    def get_process(self, ref: int | str) -> Process:
+        """The process with this id, slug or title; else ``ProcessNotFound``."""
+        with self._read() as conn:
+            return self._find_process(conn, ref)
+
+    def process_of(self, workshop_id: int) -> Process | None:
+        """The process whose own board ``workshop_id`` is, or None (a plain workshop)."""
+        with self._read() as conn:
+            found = conn.execute(
+                sa.select(processes_t.c.id).where(processes_t.c.workshop_id == workshop_id)
+            ).scalar_one_or_none()
+            return None if found is None else self._get_process(conn, int(found))
+
+    def is_process(self, workshop_id: int) -> bool:
+        """Is ``workshop_id`` a process's own board? One indexed query."""
+        with self._read() as conn:
+            return conn.execute(
+                sa.select(processes_t.c.id).where(processes_t.c.workshop_id == workshop_id)
+            ).first() is not None
+
+    def processes_with(self, workshop_id: int) -> list[Process]:
+        """The processes this workshop is a member of."""
+        with self._read() as conn:
+            ids = conn.execute(
+                sa.select(members_t.c.process_id)
+                .where(members_t.c.workshop_id == workshop_id)
+                .order_by(members_t.c.process_id)
+            ).scalars()
+            return [self._get_process(conn, int(i)) for i in ids]
+
+    def list_processes(self) -> list[Process]:
+        """All processes, newest first."""
+        with self._read() as conn:
+            ids = conn.execute(
+                sa.select(processes_t.c.id).order_by(
+                    processes_t.c.created_at.desc(), processes_t.c.id.desc()
+                )
+            ).scalars().all()
+            return [self._get_process(conn, int(i)) for i in ids]
 
     # --- tables -----------------------------------------------------------------------
 

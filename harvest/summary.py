@@ -21,7 +21,7 @@ import logging
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from difflib import SequenceMatcher
@@ -165,6 +165,7 @@ def build_summary(
     colors: Mapping[str, str] | None = None,
     reasons: bool = True,
     votes: Mapping[StatementId, int] | None = None,
+    sources: Collection[int] = (),
 ) -> Summary:
     """Summarise a workshop's themes from one clustering and its visible statements.
 
@@ -174,6 +175,7 @@ def build_summary(
     tables when ``Statement.table_name`` is empty and, when given, sets the table count
     (otherwise it is the number of distinct tables with statements). ``colors`` maps
     theme id -> colour, e.g. the concept map's, so the summary matches the board.
+    ``sources``: the workshops a process's statements come from (``board.members``).
     ``now`` (default: the server's local time) is shown as the time of writing; apart
     from it nothing is read from outside the arguments. ``reasons=False`` leaves out why
     the engine took a statement for a demand (for the moderator's screen, not for print).
@@ -190,7 +192,7 @@ def build_summary(
     for statement in statements:
         if statement.hidden or statement.id in visible:
             continue
-        if statement.workshop_id != workshop.id:
+        if statement.workshop_id != workshop.id and statement.workshop_id not in sources:
             raise SummaryError(
                 f"statement {statement.id} belongs to workshop {statement.workshop_id}, "
                 f"not to {workshop.id}"
