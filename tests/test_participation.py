@@ -290,7 +290,7 @@ def test_summary_and_exports_list_demands_by_votes(store: Store, workshop: Works
     assert "Busse fahren nachts · 2 Punkte" in summary_markdown(summary)
     assert "2 Punkte</b>" in summary_html(summary)
     rows = list(csv.DictReader(io.StringIO(
-        export_statements_csv(workshop, board.statements, store.tables(workshop.id), None, votes)
+        export_statements_csv(workshop, board.statements, store.tables(workshop.id), None, votes=votes)
         .decode("utf-8-sig")
     )))
     assert {r["text"]: r["votes"] for r in rows} == {
