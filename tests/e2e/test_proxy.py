@@ -4,10 +4,10 @@ Debian's nginx runs ``deploy/nginx/harvest.conf`` (ports rendered into a tmp dir
 in front of two ``make run`` on one PostgreSQL. Through the proxy, in Chromium, a
 facilitator's browser is held on server A and a participant's on server B by the sticky
 cookie. A's statements show on B's board. Then A dies (SIGKILL): the facilitator's tab
-shows Streamlit's connection notice, a reload reaches B through the same address, the
-next statement is saved there, and every statement either page acknowledged is on the
-board and in the database exactly once.
-"""
+opens a new stream through the same address, which the proxy sends to B, and the next
+statement is saved there without a reload; a reload lands on B too. Every statement a
+page acknowledged is on the board and in the database, none twice. (Under CI=true a
+missing nginx fails the test.)"""
 
 from __future__ import annotations
 
