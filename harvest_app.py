@@ -319,12 +319,23 @@ def still_allowed() -> bool:
     if now - st.session_state.get("token_checked_at", 0.0) < TOKEN_RECHECK_SECONDS:
         return True
     try:
-        access.resolve_token(get_store(), st.session_state.get("token"))
-    except AccessDenied:
-        return False
+        if not link_still_valid(db_url(), st.session_state.get("token")):
+            return False
     except DatabaseUnavailable:
         return True  # the board shows its own reconnecting notice
     st.session_state["token_checked_at"] = now
+    return True
+
+
+@st.cache_data(ttl=TOKEN_RECHECK_SECONDS / 2, max_entries=1024, show_spinner=False)
+def link_still_valid(url: str, token: str | None) -> bool:
+    """Whether the link still works, asked at most every few seconds per link and server:
+    a hall's viewers share one participant link, so 300 boards cost one query, not 30 a
+    second (an outage raises and is not remembered)."""
+    try:
+        access.resolve_token(open_store(url), token)
+    except AccessDenied:
+        return False
     return True
 
 
