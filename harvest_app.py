@@ -25,6 +25,7 @@ from harvest.access import Access, AccessDenied, TooManyAttempts
 from harvest.board import (
     MAP_MIME,
     Board,
+    RevisionReader,
     board_statements,
     compute_board,
     export_statements,
@@ -120,10 +121,27 @@ def compute_cached_board(url: str, workshop_id: int, revision: int) -> Board:
 
 def cached_board(workshop_id: int, revision: int) -> Board:
     """One computation per (database, workshop, revision), shared by every viewer."""
-    return compute_cached_board(db_url(), workshop_id, revision)
+    url = db_url()
+    board = compute_cached_board(url, workshop_id, revision)
+    boards_ready().add((url, workshop_id, revision))
+    return board
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_resource
+def boards_ready() -> set[tuple[str, int, int]]:
+    """The (database, workshop, revision) boards this server has computed: a refresh
+    with nothing new skips the spinner (a timer thread per run) for them."""
+    return set()
+
+
+@st.cache_resource
+def revision_reader(url: str) -> RevisionReader:
+    """One revision poller per server: 300 viewers refreshing every 3 s cost two queries
+    a second, not a hundred."""
+    return RevisionReader(open_store(url))
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
 def cached_map_html(
     url: str,
     workshop_id: int,
@@ -138,7 +156,9 @@ def cached_map_html(
     language: str,
     height: int,
 ) -> str:
-    # the live board shows the projector variant (fewer, larger words) in both modes: it
+    # a resource, not cache_data: the page (hundreds of KB) is shared by every viewer of
+    # a revision instead of unpickled for each refresh; a str cannot be changed in place.
+    # The live board shows the projector variant (fewer, larger words) in both modes: it
     # is what a hall reads; the full map (8 keywords a theme, 40 demands) goes to exports
     from harvest.conceptmap import theme_colors
     from harvest.demands import top_demands
@@ -207,7 +227,7 @@ def cached_export(
                       qr_url=qr_url or None)
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_resource(max_entries=256, show_spinner=False)
 def cached_highlight(url: str, workshop_id: int, revision: int) -> tuple[str, ...]:
     """Map nodes of the statements of the last few changes: the same for every viewer of
     a revision, so all of them share one cached map page (it pulses once on load)."""
@@ -217,8 +237,13 @@ def cached_highlight(url: str, workshop_id: int, revision: int) -> tuple[str, ..
     return tuple(sorted(new_node_ids(board, [s.id for s in recent if not s.hidden])))
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def cached_qr(url: str, dark: bool) -> bytes:
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cached_qr(url: str, dark: bool) -> str:
+    """The QR code of ``url`` as a PNG data URI, made once per link and shared (a
+    resource: no copy per call). ``st.image`` passes a URI through untouched, where PNG
+    bytes cost every viewer's refresh a decode, a resize, a hash and a media file."""
+    import base64
+
     import qrcode
 
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=2)
@@ -226,7 +251,7 @@ def cached_qr(url: str, dark: bool) -> bytes:
     fill, back = ("white", "#111418") if dark else ("black", "white")
     buffer = io.BytesIO()
     code.make_image(fill_color=fill, back_color=back).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 # --- language and access --------------------------------------------------------------
@@ -309,12 +334,23 @@ def still_allowed() -> bool:
     if now - st.session_state.get("token_checked_at", 0.0) < TOKEN_RECHECK_SECONDS:
         return True
     try:
-        access.resolve_token(get_store(), st.session_state.get("token"))
-    except AccessDenied:
-        return False
+        if not link_still_valid(db_url(), st.session_state.get("token")):
+            return False
     except DatabaseUnavailable:
         return True  # the board shows its own reconnecting notice
     st.session_state["token_checked_at"] = now
+    return True
+
+
+@st.cache_data(ttl=TOKEN_RECHECK_SECONDS / 2, max_entries=1024, show_spinner=False)
+def link_still_valid(url: str, token: str | None) -> bool:
+    """Whether the link still works, asked at most every few seconds per link and server:
+    a hall's viewers share one participant link, so 300 boards cost one query, not 30 a
+    second (an outage raises and is not remembered)."""
+    try:
+        access.resolve_token(open_store(url), token)
+    except AccessDenied:
+        return False
     return True
 
 
@@ -390,7 +426,7 @@ def inject_style(presentation: bool, dark: bool) -> None:
           height: auto !important; flex: 0 0 auto !important;}}
         .st-key-harvest_side {{max-height: calc(100vh - var(--harvest-head)); gap: .5rem;}}
         .st-key-harvest_side h4 {{font-size: clamp(.9rem, 2.8vh, 1.7rem); padding: 0 0 .3rem 0;
-                                  line-height: 1.3;}}
+                                  line-height: 1.3; margin: 0; font-weight: 600;}}
         .st-key-harvest_head [data-testid="stHorizontalBlock"] {{flex-wrap: nowrap;}}
         .st-key-harvest_head [data-testid="stColumn"] {{min-width: 0;}}
         .st-key-harvest_head [data-testid="stColumn"]:last-child {{flex: 0 0 auto; width: auto;}}
@@ -773,12 +809,12 @@ def replay_view(workshop_id: int, dark: bool) -> None:
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool) -> None:
-    store = get_store()
     if not still_allowed():
         st.error(T("error.bad_link"))
         return
+    url = db_url()
     try:
-        revision = store.revision(workshop_id)  # the one query of a refresh with nothing new
+        revision = revision_reader(url).revision(workshop_id)  # shared by this server's viewers
     except DatabaseUnavailable:
         st.warning(T("board.reconnecting"))
         revision = st.session_state.get("board_revision")
@@ -789,15 +825,18 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
         return
     st.session_state["board_revision"] = revision
     try:
-        with st.spinner(T("board.computing")):  # shows only if the map is not cached yet
+        if (url, workshop_id, revision) in boards_ready():
             board = cached_board(workshop_id, revision)
-        highlight = cached_highlight(db_url(), workshop_id, revision)
+        else:
+            with st.spinner(T("board.computing")):  # the map of a new revision is computed
+                board = cached_board(workshop_id, revision)
+        highlight = cached_highlight(url, workshop_id, revision)
     except DatabaseUnavailable:  # not cached yet and the database away: try next refresh
         st.warning(T("board.reconnecting"))
         return
     height = 820 if presentation else 780  # the page's CSS fits it to the screen
     html = cached_map_html(
-        db_url(),
+        url,
         workshop_id,
         revision,
         options["tables"],
@@ -825,7 +864,9 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
     colors = theme_colors(board.graph)
     counts = [(t, c) for t, c in theme_counts(board) if c]
     total = sum(c for _, c in counts)
-    st.markdown(f"#### {T('board.themes')} · {len(counts)}")
+    # every element is a message to every viewer on every refresh (the server's main cost
+    # under load, see benchmarks/load_board.py): heading and list go as one
+    heading = f"<h4>{html.escape(T('board.themes'))} · {len(counts)}</h4>"
     lines = []
     for theme, count in counts:
         color = colors.get(theme.id, "#9a9a9a")
@@ -841,9 +882,9 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
     # every theme and the QR code below stay on a beamer's screen (see inject_style)
     fit = min(1.0, 8 / max(len(counts), 1))
     st.html(
-        f'<div class="harvest-themes" style="--fit:{fit:.3f}">{"".join(lines)}</div>'
+        heading + f'<div class="harvest-themes" style="--fit:{fit:.3f}">{"".join(lines)}</div>'
         if lines
-        else f"<p>{html.escape(T('board.empty'))}</p>"
+        else f"{heading}<p>{html.escape(T('board.empty'))}</p>"
     )
     demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
     st.caption(T("board.counts", statements=total, demands=demands))
@@ -851,9 +892,10 @@ def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> Non
     url = participant_url(board.workshop)
     if url:
         st.image(
-            cached_qr(url, options["dark"] and presentation), width=180 if presentation else 150
+            cached_qr(url, options["dark"] and presentation),
+            width=180 if presentation else 150,
+            caption=T("board.scan"),
         )
-        st.caption(T("board.scan"))
         warn_if_unreachable(url, short=presentation)
         if not presentation:
             st.code(url, language=None)

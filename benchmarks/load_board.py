@@ -11,8 +11,9 @@ Reported per run:
              "N Aussagen" caption reaches the count that includes the statement, over
              every (statement, viewer) pair; never seen counts as infinitely late
   ack p95    submit until the facilitator's "Gespeichert (Nr. ID)"
-  CPU %      server process tree (make + streamlit), percent of one core, over the run
-  RSS MB     peak resident memory of that tree
+  CPU %      server process trees (make + streamlit), percent of one core, over the run
+             (summed over the servers with --servers N; nginx not counted)
+  RSS MB     peak resident memory of those trees, summed
   lost       statements the app acknowledged that are not in the database afterwards
   failed     submissions answered with "Nicht gespeichert", an error, or nothing in 30 s
   errors     exception elements the server sent to any client
@@ -20,6 +21,7 @@ Reported per run:
     .venv/bin/python benchmarks/load_board.py -F 12 -V 50 --duration 60
     .venv/bin/python benchmarks/load_board.py --sweep              # V = 25, 50, 100, ...
     .venv/bin/python benchmarks/load_board.py --sweep --postgres
+    .venv/bin/python benchmarks/load_board.py --postgres --servers 2 -V 600   # behind nginx
 
 Loopback only, bounded in clients (``--max-viewers``) and time (``--duration``).
 """
@@ -54,7 +56,7 @@ from benchmarks.load.server import (  # noqa: E402
     table_links,
 )
 from harvest.store import Store  # noqa: E402
-from tests.e2e.conftest import start_app, stop_app  # noqa: E402
+from tests.e2e.conftest import RunningApp, start_app, start_proxy, stop_app  # noqa: E402
 
 DATA = REPO / ".." / "shared" / "data" / "polis_klimarat_at_de" / "polis_klimarat_at_de.csv"
 SECRET = "load-secret"
@@ -153,8 +155,9 @@ async def connect_all(urls: list[str], batch: int, kind: type[Viewer] | type[Fac
     ready, failed = [], 0
     for start in range(0, len(clients), batch):
         group = clients[start:start + batch]
-        outcomes = await asyncio.gather(*(c.connect(timeout) for c in group),
-                                        return_exceptions=True)
+        # bounded as a whole: an overloaded server can hold a handshake or a send forever
+        outcomes = await asyncio.gather(*(asyncio.wait_for(c.connect(timeout), timeout + 10)
+                                          for c in group), return_exceptions=True)
         for client, outcome in zip(group, outcomes, strict=True):
             if outcome is None:
                 ready.append(client)
@@ -182,7 +185,7 @@ async def facilitate(client: Facilitator, index: int, texts: Iterator[str], dead
 
 async def drive(links: dict[str, str], entry_urls: list[str], *, facilitators: int,
                 viewers: int, duration: float, interval: float, drain: float, seed: int,
-                monitor: TreeMonitor, result: RunResult,
+                monitors: list[TreeMonitor], result: RunResult,
                 ) -> tuple[list[Viewer], list[Submission], dict[int, float]]:
     started = time.monotonic()
     watchers, missing = await connect_all([links["participant"]] * viewers, 10, Viewer, 90)
@@ -199,7 +202,9 @@ async def drive(links: dict[str, str], entry_urls: list[str], *, facilitators: i
     counter = iter(range(1, 10_000_000))
     log: list[Submission] = []
     client_cpu = time.process_time()
-    with monitor:
+    with contextlib.ExitStack() as watching:
+        for monitor in monitors:
+            watching.enter_context(monitor)
         deadline = time.monotonic() + duration
         await asyncio.gather(*(
             facilitate(client, i, texts, deadline, interval, seed, log, counter)
@@ -293,22 +298,49 @@ def server_env(extra: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
+def start_servers(tmp: Path, count: int, url: str, refresh: float, script: Path | None,
+                  ) -> list[RunningApp]:
+    """``count`` app servers on one database, one after the other (each makes sure the
+    demo workshop exists): ``make run``, or ``streamlit run SCRIPT`` for a variant."""
+    apps: list[RunningApp] = []
+    try:
+        for n in range(count):
+            home = tmp / f"server-{n}"
+            home.mkdir()
+            if script is None:
+                apps.append(start_app(home, database_url=url, refresh=refresh, secret=SECRET))
+            else:
+                apps.append(start_script(home, script, database_url=url, refresh=refresh,
+                                         secret=SECRET))
+    except BaseException:
+        for app in apps:
+            stop_app(app.process)
+        raise
+    return apps
+
+
 def run_once(engine: str, facilitators: int, viewers: int, *, duration: float,
              interval: float, refresh: float, drain: float, seed: int,
-             env: dict[str, str] | None = None, script: Path | None = None) -> RunResult:
-    """One load run against a freshly started app on a fresh database (``make run``, or
-    ``streamlit run SCRIPT`` for a variant of the app)."""
-    result = RunResult(engine, facilitators, viewers, duration, refresh)
+             env: dict[str, str] | None = None, script: Path | None = None,
+             servers: int = 1) -> RunResult:
+    """One load run against freshly started app servers on a fresh database. With
+    ``servers`` > 1 they stand behind nginx with the shipped ``deploy/nginx/harvest.conf``
+    and every client goes through it (each websocket is its own sticky session)."""
+    label = engine if servers == 1 else f"{engine[:2]}+{servers}nginx"
+    result = RunResult(label, facilitators, viewers, duration, refresh)
     with tempfile.TemporaryDirectory(prefix="harvest-load-") as tmp_name, \
             database(engine, Path(tmp_name)) as url, \
-            server_env({"HARVEST_SIMILAR_HINT": "0", **(env or {})}):  # no one to answer it
-        if script is None:
-            app = start_app(Path(tmp_name), database_url=url, refresh=refresh, secret=SECRET)
-        else:
-            app = start_script(Path(tmp_name), script, database_url=url, refresh=refresh,
-                               secret=SECRET)
+            server_env({"HARVEST_SIMILAR_HINT": "0", "HARVEST_TRUSTED_PROXIES": "127.0.0.1",
+                        **(env or {})}):  # no one to answer the similar-statement hint
+        apps = start_servers(Path(tmp_name), servers, url, refresh, script)
+        proxy = start_proxy(Path(tmp_name), [int(a.url.rsplit(":", 1)[1]) for a in apps]) \
+            if servers > 1 else None
+        app = apps[0]
+        links = app.links if proxy is None else {
+            role: link.replace(app.url, proxy.url) for role, link in app.links.items()
+        }
         try:
-            entry_urls = table_links(url, app.links["facilitator"], SECRET)
+            entry_urls = table_links(url, links["facilitator"], SECRET)
             token = app.links["participant"].split("?t=", 1)[1]
             with Store(url) as store:
                 from harvest import access
@@ -316,21 +348,24 @@ def run_once(engine: str, facilitators: int, viewers: int, *, duration: float,
                 workshop_id = access.resolve_token(store, token).workshop_id
                 before = store.statements(workshop_id, include_hidden=True)
                 base_max_id = max((s.id for s in before), default=0)
-            monitor = TreeMonitor(app.process.pid)
+            monitors = [TreeMonitor(a.process.pid) for a in apps]
             watchers, log, acks = asyncio.run(drive(
-                app.links, entry_urls, facilitators=facilitators, viewers=viewers,
+                links, entry_urls, facilitators=facilitators, viewers=viewers,
                 duration=duration, interval=interval, drain=drain, seed=seed,
-                monitor=monitor, result=result,
+                monitors=monitors, result=result,
             ))
             counts = {w.changes[0][1] for w in watchers if w.changes}
             base_count = min(counts) if counts else 0
             if len(counts) > 1:
                 result.notes.append(f"viewers started from different counts {sorted(counts)}")
-            result.cpu_percent = monitor.cpu_percent
-            result.rss_mb = monitor.peak_rss / 1e6
+            result.cpu_percent = sum(m.cpu_percent for m in monitors)
+            result.rss_mb = sum(m.peak_rss for m in monitors) / 1e6
             result.load_avg = load_average()
         finally:
-            stop_app(app.process)
+            if proxy is not None:
+                stop_app(proxy.process)
+            for each in apps:
+                stop_app(each.process)
         evaluate(result, watchers, log, acks, url, workshop_id, base_max_id, base_count)
     return result
 
@@ -349,6 +384,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds to keep watching after the last submission")
     parser.add_argument("--postgres", action="store_true",
                         help="a fresh database on HARVEST_TEST_POSTGRES_URL's server")
+    parser.add_argument("--servers", type=int, default=1,
+                        help="app servers behind nginx (deploy/nginx/harvest.conf); "
+                             "more than one needs --postgres")
     parser.add_argument("--sweep", action="store_true",
                         help="raise V until p95 >= 5 s or something is lost")
     parser.add_argument("--sweep-viewers", default="25,50,100,150,200,250,300")
@@ -361,6 +399,8 @@ def main(argv: list[str] | None = None) -> int:
                              "STREAMLIT_RUNNER_POST_SCRIPT_GC=false (repeatable)")
     args = parser.parse_args(argv)
     engine = "postgresql" if args.postgres else "sqlite"
+    if args.servers > 1 and not args.postgres:
+        parser.error("--servers needs --postgres: app servers share one PostgreSQL")
     env = dict(item.split("=", 1) for item in args.env)
     steps = [int(v) for v in args.sweep_viewers.split(",")] if args.sweep else [args.viewers]
     steps = [v for v in steps if v <= args.max_viewers]
@@ -374,7 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     for viewers in steps:
         result = run_once(engine, args.facilitators, viewers, duration=args.duration,
                           interval=args.interval, refresh=args.refresh, drain=args.drain,
-                          seed=args.seed, env=env, script=args.script)
+                          seed=args.seed, env=env, script=args.script,
+                          servers=args.servers)
         print(result.row(), flush=True)
         for note in result.notes:
             print(f"#   {note}", flush=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -47,7 +48,12 @@ from harvest.store import BOARD_STATE_KEY, Store
 from harvest.themes import EngineSettings, detect_themes
 
 STATE_KEY = BOARD_STATE_KEY  # scrubbed by the store when a statement is deleted for good
-__all__ = ["MAP_FORMATS", "MAP_MIME", "Board", "compute_board", "export_map", "render_map"]
+__all__ = [
+    "MAP_FORMATS", "MAP_MIME", "Board", "RevisionReader", "compute_board", "export_map",
+    "render_map",
+]
+REVISION_MAX_AGE_S = 0.5
+"""How old a revision a board refresh may show: at most this much later than a query."""
 
 
 @dataclass(frozen=True)
@@ -475,3 +481,33 @@ def export_statements(store: Store, board: Board, fmt: str, *, visible_only: boo
     votes = None if board.process else (demand_votes(store, board.workshop.id) or None)
     export = exports.export_statements_csv if fmt == "csv" else exports.export_statements_xlsx
     return export(board.workshop, statements, tables, themes, workshops, votes)
+
+
+class RevisionReader:
+    """The current revision of each workshop, read from the store at most once per
+    ``max_age`` seconds and shared by every board of this server: a refresh with nothing
+    new costs no query. One reader asks at a time (the others wait for its answer, not
+    for their own query); errors are not remembered, the next call asks again.
+
+    >>> reader = RevisionReader(store)  # doctest: +SKIP
+    >>> reader.revision(workshop.id)  # doctest: +SKIP
+    12
+    """
+
+    def __init__(self, store: Store, max_age: float = REVISION_MAX_AGE_S) -> None:
+        self.store = store
+        self.max_age = max_age
+        self.queries = 0
+        self._lock = threading.Lock()
+        self._seen: dict[int, tuple[float, int]] = {}
+
+    def revision(self, workshop_id: int) -> int:
+        with self._lock:
+            hit = self._seen.get(workshop_id)
+            if hit is not None and time.monotonic() - hit[0] < self.max_age:
+                return hit[1]
+            asked = time.monotonic()
+            revision = self.store.revision(workshop_id)
+            self.queries += 1
+            self._seen[workshop_id] = (asked, revision)
+            return revision

@@ -1,4 +1,5 @@
-"""The board service: each recompute continues from the state the last one saved.
+"""The board service: each recompute continues from the state the last one saved, and
+the per-server revision reader asks the store once for many boards.
 
 Real store (SQLite and PostgreSQL), real encoder: the board is the semantic one, as on a
 running server once the vectors are in.
@@ -6,9 +7,11 @@ running server once the vectors are in.
 
 from __future__ import annotations
 
-from harvest.board import compute_board
+import pytest
+
+from harvest.board import RevisionReader, compute_board
 from harvest.demo import load_demo_spec
-from harvest.store import Store
+from harvest.store import Store, WorkshopNotFound
 from harvest.vectors import embed_pending
 
 
@@ -76,3 +79,28 @@ def test_undoing_a_move_returns_the_statement_to_its_theme(store: Store) -> None
     assert _themes_of(store, workshop_id)[statement] == second.id
     store.undo_last_action(workshop_id)
     assert _themes_of(store, workshop_id)[statement] == first.id
+
+
+def test_revision_reader_asks_the_store_once_for_many_boards_within_its_age(store: Store) -> None:
+    ws = store.create_workshop("Lesen")
+    reader = RevisionReader(store, max_age=3600)
+    first = reader.revision(ws.id)
+    store.add_statement(ws.id, "Mehr Bänke im Park")
+    assert {reader.revision(ws.id) for _ in range(300)} == {first}  # 300 viewers, one query
+    assert reader.queries == 1
+
+
+def test_revision_reader_sees_a_new_statement_once_its_answer_is_old(store: Store) -> None:
+    ws = store.create_workshop("Lesen")
+    reader = RevisionReader(store, max_age=0)
+    first = reader.revision(ws.id)
+    store.add_statement(ws.id, "Mehr Bänke im Park")
+    assert reader.revision(ws.id) == store.revision(ws.id) > first
+
+
+def test_revision_reader_does_not_remember_a_failure(store: Store) -> None:
+    reader = RevisionReader(store, max_age=3600)
+    for _ in range(2):
+        with pytest.raises(WorkshopNotFound):
+            reader.revision(987654)
+    assert reader.queries == 0

@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 
 from harvest import access
 from harvest.store import Store
-from tests.e2e.conftest import REPO, RunningApp, free_port, stop_app
+from tests.e2e.conftest import REPO, RunningApp, app_healthy, free_port, wait_until_ready
 
 
 def start_script(tmp: Path, script: Path, *, database_url: str, refresh: float,
@@ -52,18 +51,8 @@ def start_script(tmp: Path, script: Path, *, database_url: str, refresh: float,
         cwd=REPO, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited: {log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:  # noqa: S310
-                if answer.status == 200:
-                    return RunningApp(url, links, process, log, env)
-        except OSError:
-            time.sleep(0.5)
-    stop_app(process)
-    raise RuntimeError(f"streamlit did not start: {log.read_text()[-3000:]}")
+    wait_until_ready(process, lambda: app_healthy(url), log, "streamlit", 90)
+    return RunningApp(url, links, process, log, env)
 
 
 @contextmanager

@@ -11,7 +11,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,23 +100,43 @@ def start_app(
         start_new_session=True,
     )
     url = f"http://localhost:{port}"
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"make run exited: {log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
-                if r.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        stop_app(process)
-        raise RuntimeError(f"app did not start: {log.read_text()[-3000:]}")
+    wait_until_ready(process, lambda: app_healthy(url), log, "make run", 90)
     links = dict(
         re.findall(r"^(moderator|facilitator|participant)\s+(\S+)$", log.read_text(), re.M)
     )
     return RunningApp(url, links, process, log, env)
+
+
+def app_healthy(url: str) -> bool:
+    """Whether the Streamlit server at ``url`` answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+def wait_until_ready(process: subprocess.Popen[str], ready: Callable[[], bool], log: Path,
+                     what: str, seconds: float) -> None:
+    """Wait until ``ready()``; if ``process`` exits first or time runs out, stop it and
+    raise with the end of its ``log``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited: {log.read_text(errors='replace')[-3000:]}")
+        if ready():
+            return
+        time.sleep(0.3)
+    stop_app(process)
+    raise RuntimeError(f"{what} did not start: {log.read_text(errors='replace')[-3000:]}")
+
+
+def listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
 
 
 def stop_app(process: subprocess.Popen[str], sig: int = signal.SIGTERM) -> None:
@@ -157,3 +177,80 @@ def submit(page, text: str) -> None:  # noqa: ANN001
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(text)
     box.press("Enter")
+
+
+# --- the reverse proxy: the shipped nginx configuration, rendered for a test ------------
+
+NGINX_CONF = REPO / "deploy" / "nginx" / "harvest.conf"
+UPSTREAM_HEADER = "X-Harvest-Upstream"
+
+
+def nginx_path() -> str | None:
+    """Debian's nginx (``apt-get install nginx-light``), wherever PATH or sbin has it."""
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if Path(p).exists()), None
+    )
+
+
+def render_proxy_config(ports: list[int], listen_port: int, *, expose_upstream: bool) -> str:
+    """``deploy/nginx/harvest.conf`` as shipped, with its ``listen`` and ``server`` lines
+    pointed at this run's free ports. ``expose_upstream`` adds one response header naming
+    the app server that answered (for tests that must know; not in the shipped file)."""
+    text = NGINX_CONF.read_text(encoding="utf-8")
+    servers = "".join(
+        f"    server 127.0.0.1:{port} max_fails=1 fail_timeout=10s;\n" for port in ports
+    )
+    text, count = re.subn(r"(?m)^    server 127\.0\.0\.1:\d+ [^\n]*\n(?:    server [^\n]*\n)*",
+                          servers, text)
+    assert count == 1, "harvest.conf: the upstream's server lines moved"
+    text, count = re.subn(r"(?m)^    listen 80;$", f"    listen 127.0.0.1:{listen_port};", text)
+    assert count == 1, "harvest.conf: the listen line moved"
+    if expose_upstream:
+        text = text.replace(
+            "    add_header Set-Cookie $harvest_set_cookie always;\n",
+            "    add_header Set-Cookie $harvest_set_cookie always;\n"
+            f"    add_header {UPSTREAM_HEADER} $upstream_addr always;\n",
+        )
+    return text
+
+
+@dataclass
+class RunningProxy:
+    url: str
+    process: subprocess.Popen[str]
+    root: Path
+
+    def error_log(self) -> str:
+        path = self.root / "error.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def start_proxy(tmp: Path, ports: list[int], *, expose_upstream: bool = False) -> RunningProxy:
+    """nginx in the foreground, no root needed: its own prefix, pid, logs and temp paths
+    under ``tmp``, the shipped site config included from a minimal main config."""
+    binary = nginx_path()
+    if binary is None:
+        raise RuntimeError("nginx is not installed (apt-get install nginx-light)")
+    root = tmp / "nginx"
+    root.mkdir(parents=True, exist_ok=True)
+    listen = free_port()
+    (root / "harvest.conf").write_text(
+        render_proxy_config(ports, listen, expose_upstream=expose_upstream), encoding="utf-8"
+    )
+    temp = "\n".join(f"    {kind}_temp_path {root / kind};"
+                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    (root / "nginx.conf").write_text(
+        f"worker_processes 1;\npid {root / 'nginx.pid'};\nerror_log {root / 'error.log'} warn;\n"
+        "events { worker_connections 2048; }\n"
+        f"http {{\n    access_log {root / 'access.log'};\n{temp}\n"
+        "    proxy_max_temp_file_size 0;\n"  # answers stream through memory, no temp files
+        f"    include {root / 'harvest.conf'};\n}}\n",
+        encoding="utf-8",
+    )
+    process = subprocess.Popen(
+        [binary, "-p", str(root), "-c", str(root / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=(root / "stderr.log").open("w"), text=True,
+        start_new_session=True,
+    )
+    wait_until_ready(process, lambda: listening(listen), root / "stderr.log", "nginx", 20)
+    return RunningProxy(f"http://127.0.0.1:{listen}", process, root)
