@@ -24,6 +24,10 @@ __all__ = ["leiden"]
 _LEIDEN_LOCK = threading.Lock()
 
 
+MAX_ITERATIONS = 50
+"""Leiden passes when asked to run until nothing changes (it converges in a few)."""
+
+
 def leiden(n: int, edges: list[tuple[int, int]], weights: list[float], resolution: float,
            seed: int, initial: list[int] | None, iterations: int = -1) -> list[int]:
     """Community of each of ``n`` nodes (modularity, Leiden, seeded, warm-started from
@@ -47,7 +51,9 @@ def leiden(n: int, edges: list[tuple[int, int]], weights: list[float], resolutio
                 objective_function="modularity",
                 weights=weights,
                 resolution=resolution,
-                n_iterations=iterations,
+                # "until stable" (-1) can cycle for ever from some starting partitions
+                # (seen on a keyword graph started from the saved board): at most 50
+                n_iterations=iterations if iterations >= 0 else MAX_ITERATIONS,
                 initial_membership=initial,
             )
         finally:
