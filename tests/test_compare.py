@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DATA_DIR, require
 
 from harvest import access, compare
 from harvest.access import AccessDenied
@@ -25,6 +24,7 @@ from harvest.board import (
 from harvest.cli import main
 from harvest.store import NewStatement, NotAMember, SlugTaken, Store, WorkshopNotFound
 from harvest.vectors import embed_pending
+from tests.conftest import DATA_DIR, require
 
 KLIMARAT = DATA_DIR / "polis_klimarat_at_de" / "polis_klimarat_at_de.csv"
 SECRET = b"test-secret"
