@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
 
 try:
     # Imported with the module, not inside the first recompute: igraph pulls in its
@@ -17,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - igraph is in requirements; networkx then
     igraph = None
 
-__all__ = ["leiden"]
+__all__ = ["leiden", "leiden_graph"]
 
 # Leiden in igraph draws from one process-wide random generator: seed it per call, under
 # a lock, so that two recomputes in two threads stay each reproducible.
@@ -28,21 +32,25 @@ MAX_ITERATIONS = 50
 """Leiden passes when asked to run until nothing changes (it converges in a few)."""
 
 
-def leiden(n: int, edges: list[tuple[int, int]], weights: list[float], resolution: float,
+def leiden(n: int, edges: Sequence[tuple[int, int]] | np.ndarray,
+           weights: Sequence[float] | np.ndarray, resolution: float,
            seed: int, initial: list[int] | None, iterations: int = -1) -> list[int]:
     """Community of each of ``n`` nodes (modularity, Leiden, seeded, warm-started from
-    ``initial``); networkx Louvain when igraph is missing.
+    ``initial``); networkx Louvain when igraph is missing. ``edges`` may be an m x 2
+    integer array and ``weights`` a float array: igraph reads them without a Python
+    object per edge (at 100,000 statements that is 300 MB less).
 
     >>> leiden(4, [(0, 1), (2, 3)], [1.0, 1.0], 1.0, 0, None)
     [0, 0, 1, 1]
     """
     if n == 0:
         return []
-    if not edges:
+    if len(edges) == 0:
         return list(range(n))
     ig = igraph
     if ig is None:  # pragma: no cover - igraph is in requirements
-        return _louvain_networkx(n, edges, weights, resolution, seed)
+        return _louvain_networkx(n, np.asarray(edges).tolist(), np.asarray(weights).tolist(),
+                                 resolution, seed)
     graph = ig.Graph(n=n, edges=edges)
     with _LEIDEN_LOCK:
         ig.set_random_number_generator(random.Random(seed))
@@ -59,6 +67,19 @@ def leiden(n: int, edges: list[tuple[int, int]], weights: list[float], resolutio
         finally:
             ig.set_random_number_generator(random)
     return list(parts.membership)
+
+
+def leiden_graph(graph: sp.spmatrix, resolution: float, seed: int,
+                 initial: list[int] | None = None, iterations: int = -1) -> list[int]:
+    """:func:`leiden` on a symmetric weighted adjacency matrix (its upper triangle).
+
+    >>> leiden_graph(sp.csr_matrix(np.array([[0, 1, 0], [1, 0, 0], [0, 0, 0.0]])), 1.0, 0)
+    [0, 0, 1]
+    """
+    upper = sp.triu(graph, k=1).tocoo()
+    edges = np.column_stack([upper.row, upper.col]).astype(np.int64, copy=False)
+    return leiden(graph.shape[0], edges, upper.data.astype(np.float64), resolution, seed,
+                  initial, iterations)
 
 
 def _louvain_networkx(n: int, edges: list[tuple[int, int]], weights: list[float],

@@ -139,10 +139,9 @@ def cluster_file(input: Path, text_column: str, out: Path,
 def peer_labels(vectors: np.ndarray, k: int, seed: int = 0) -> dict[str, list[int]]:
     """The semantic peer on the same vectors: k-means given the true ``k``, and Leiden on
     a 15-nearest-neighbour cosine graph (modularity, resolution 1)."""
-    import scipy.sparse as sp
     from sklearn.cluster import KMeans
 
-    from harvest.communities import leiden
+    from harvest.communities import leiden_graph
     from harvest.semantic import knn_graph
 
     n = len(vectors)
@@ -150,9 +149,7 @@ def peer_labels(vectors: np.ndarray, k: int, seed: int = 0) -> dict[str, list[in
         return {"k-means": [], "kNN-15 + Leiden": []}
     k = max(1, min(k, n))
     kmeans = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(vectors)
-    upper = sp.triu(knn_graph(vectors, 15), k=1).tocoo()
-    graph = leiden(n, list(zip(upper.row.tolist(), upper.col.tolist(), strict=True)),
-                   upper.data.astype(np.float64).tolist(), 1.0, seed, None)
+    graph = leiden_graph(knn_graph(vectors, 15), 1.0, seed)
     return {"k-means": [int(x) for x in kmeans], "kNN-15 + Leiden": graph}
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
-from harvest.communities import leiden
+from harvest.communities import leiden, leiden_graph
 from harvest.demands import demand_verdict
 from harvest.keywords import KeywordTable, Lexicon, collector_paused, extract_keywords
 from harvest.model import (
@@ -584,12 +584,9 @@ def _statement_themes(graph: sp.csr_matrix, labels: np.ndarray, fixed: np.ndarra
                 label = fresh
                 fresh += 1
             initial.append(label)
-    upper = sp.triu(graph, k=1).tocoo()
     passes = settings.leiden_iterations if n <= 5000 else settings.leiden_iterations_large
-    membership = np.asarray(leiden(
-        n, list(zip(upper.row.tolist(), upper.col.tolist(), strict=True)),
-        upper.data.astype(np.float64).tolist(), _resolution(n, settings), seed, initial,
-        passes), dtype=np.int64)
+    membership = np.asarray(leiden_graph(graph, _resolution(n, settings), seed, initial,
+                                         passes), dtype=np.int64)
     membership[np.diff(graph.indptr) == 0] = -1
     # Communities, largest first, ties by first row (deterministic).
     order = np.argsort(membership, kind="stable")
@@ -752,11 +749,9 @@ def _split_semantic_giants(state: _Labels, graph: sp.csr_matrix, matrix: np.ndar
         if not giants:
             return
         rows = np.flatnonzero(state.labels == giants[0])
-        sub = sp.triu(graph[rows][:, rows], k=1).tocoo()
-        membership = leiden(
-            len(rows), list(zip(sub.row.tolist(), sub.col.tolist(), strict=True)),
-            sub.data.astype(np.float64).tolist(),
-            _resolution(n, settings) * (1.5 + attempt), seed + attempt + 1, None)
+        membership = leiden_graph(graph[rows][:, rows],
+                                  _resolution(n, settings) * (1.5 + attempt),
+                                  seed + attempt + 1)
         parts = Counter(membership)
         if len(parts) < 2:
             return
