@@ -13,18 +13,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from harvest import access, cli, curation, participation_store
-from harvest import migrations as schema
-from harvest.backup import (
+from harvest import access, cli, curation
+from harvest.board import STATE_KEY, compute_board
+from harvest.participation import VoteItem, item_key
+from harvest.store import NewStatement, Store, WorkshopNotFound, participation_store
+from harvest.store import migrations as schema
+from harvest.store.backup import (
     BackupError,
     WorkshopExists,
     create_backup,
     read_backup,
     restore_backup,
 )
-from harvest.board import STATE_KEY, compute_board
-from harvest.participation import VoteItem, item_key
-from harvest.store import NewStatement, Store, WorkshopNotFound
 
 SECRET = b"backup-test-secret"
 
