@@ -3,16 +3,19 @@
 A backup holds everything a workshop holds (the workshop row, its tables, statements with
 their hidden flag, origin and times, earlier texts, events, curation actions, access
 links as token hashes only, meta such as the saved board state, and the participants'
-moderation queue, votes and ballots), read inside one
-snapshot transaction, so it is consistent while the app keeps writing. The archive names
-no engine: a backup from SQLite restores into PostgreSQL and back, which makes it the
-way to move a workshop from the embedded SQLite file to a shared PostgreSQL server.
+moderation queue, votes and ballots; for a process's own workshop row, the process with
+its members by slug), read inside one snapshot transaction, so it is consistent while
+the app keeps writing. The archive names no engine: a backup from SQLite restores into
+PostgreSQL and back, which makes it the way to move a workshop from the embedded SQLite
+file to a shared PostgreSQL server.
 
 Restoring keeps every id that is free in the target database; where one is taken, the
 table's rows get new ids and every reference to them is rewritten (statement ids in
 actions' payloads and in the board state, ``user-N`` theme ids of split actions, table
 ids in links and events, statement ids in submissions and in votes' and ballots' item
-keys), so the restored workshop is the same workshop.
+keys; across all workshops of one restore, so a process's curation still names its
+members' statements), so the restored workshop is the same workshop. Processes are
+restored after every workshop, and join the members they name that are in the database.
 
 >>> from harvest.store import Store
 >>> source, target = Store("sqlite://"), Store("sqlite://")
@@ -28,9 +31,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import gzip
 import json
-import re
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,9 +44,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from harvest import __version__
+from harvest.curation import split_action_id, split_theme_id
 from harvest.embedding import text_key
 from harvest.store import Store, WorkshopNotFound
 from harvest.store import migrations as schema
+from harvest.store.erasure import delete_workshop_rows
+from harvest.store.meta import BOARD_STATE_KEY
+from harvest.store.workshops import current_revision
 
 __all__ = [
     "ARCHIVE_FORMAT",
@@ -57,8 +64,8 @@ __all__ = [
 ]
 
 ARCHIVE_FORMAT = "harvest-backup"
-ARCHIVE_VERSION = 1
-BOARD_STATE_KEY = "board_state"  # harvest.board.STATE_KEY (not imported: no engine needed)
+ARCHIVE_VERSION = 2
+"""2: a process's own workshop carries the process (``"process"``: id, time, members)."""
 
 # The tables of one workshop, in the order a restore inserts them (parents first).
 _PARTS: tuple[tuple[str, sa.Table], ...] = (
@@ -74,7 +81,6 @@ _PARTS: tuple[tuple[str, sa.Table], ...] = (
     ("ballots", schema.ballots),
 )
 _CHUNK = 500  # ids per IN (...) query: far below SQLite's and psycopg's parameter limits
-_SPLIT_THEME = re.compile(r"user-(\d+)")  # harvest.curation.split_theme_id
 
 
 class BackupError(ValueError):
@@ -96,6 +102,8 @@ class RestoredWorkshop:
     replaced: bool
     remapped: tuple[str, ...]
     """The tables whose rows got new ids because their ids were taken."""
+    missing_members: tuple[str, ...] = ()
+    """A process's members (slugs) that are neither in the backup nor in this database."""
 
 
 # --- values <-> JSON ------------------------------------------------------------------
@@ -164,7 +172,35 @@ def _workshop_part(conn: Connection, workshop_row: sa.RowMapping) -> dict[str, A
         order = table.c.key if name == "meta" else table.c.id
         part[name] = _rows(conn, query.order_by(order), table)
     part["vectors"] = _vector_rows(conn, workshop_id)
+    process = _process_part(conn, workshop_id)
+    if process is not None:
+        part["process"] = process
     return part
+
+
+def _process_part(conn: Connection, workshop_id: int) -> dict[str, Any] | None:
+    """The process whose own board this workshop row is (None for a plain workshop), its
+    members named by slug: a restore finds them by slug, whatever ids they get."""
+    processes, members, workshops = schema.processes, schema.process_workshops, schema.workshops
+    row = conn.execute(
+        sa.select(processes).where(processes.c.workshop_id == workshop_id)
+    ).mappings().first()
+    if row is None:
+        return None
+    query = (
+        sa.select(workshops.c.slug, members.c.added_at)
+        .select_from(members.join(workshops, workshops.c.id == members.c.workshop_id))
+        .where(members.c.process_id == row["id"])
+        .order_by(members.c.added_at, members.c.workshop_id)
+    )
+    return {
+        "id": row["id"],
+        "created_at": _encode(processes.c.created_at, row["created_at"]),
+        "members": [
+            {"slug": slug, "added_at": _encode(members.c.added_at, added_at)}
+            for slug, added_at in conn.execute(query)
+        ],
+    }
 
 
 def _vector_rows(conn: Connection, workshop_id: int) -> list[dict[str, Any]]:
@@ -259,6 +295,14 @@ def read_backup(data: bytes) -> dict[str, Any]:
                 raise BackupError(
                     f"damaged Harvest backup: {name!r} of workshop {number} is not a list of rows"
                 )
+        process = part.get("process")
+        if process is not None and not (
+            isinstance(process, dict)
+            and {"id", "created_at"} <= set(process)
+            and isinstance(process.get("members", []), list)
+            and all(isinstance(m, dict) and "slug" in m for m in process.get("members", []))
+        ):
+            raise BackupError(f"damaged Harvest backup: the process of workshop {number}")
     return archive
 
 
@@ -315,10 +359,20 @@ def _decoded(table: sa.Table, row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class _Remap:
-    """Old id -> new id per table, and the rewriting of references to them."""
+    """Old id -> new id per table, and the rewriting of references to them. One for a
+    whole restore: ids are unique across a source database, and a process's curation
+    names its members' statements."""
 
     def __init__(self) -> None:
         self.ids: dict[str, dict[int, int]] = {}
+
+    def add(self, table: str, ids: dict[int, int]) -> dict[int, int]:
+        self.ids.setdefault(table, {}).update(ids)
+        return ids
+
+    def moved(self, table: str) -> bool:
+        """Did any row of ``table`` restored so far get a new id?"""
+        return any(old != new for old, new in self.ids.get(table, {}).items())
 
     def id(self, table: str, old: Any) -> Any:
         if not isinstance(old, int) or isinstance(old, bool):
@@ -327,11 +381,8 @@ class _Remap:
 
     def theme(self, theme_id: Any) -> Any:
         """A theme id; split themes are named after their action (``user-<action id>``)."""
-        if isinstance(theme_id, str):
-            match = _SPLIT_THEME.fullmatch(theme_id)
-            if match:
-                return f"user-{self.id('actions', int(match.group(1)))}"
-        return theme_id
+        action_id = split_action_id(theme_id) if isinstance(theme_id, str) else None
+        return theme_id if action_id is None else split_theme_id(self.id("actions", action_id))
 
     def node(self, node: str) -> str:
         """A concept-map node id (``theme:<id>``, ``demand:<statement id>``, ``kw:...``)."""
@@ -423,23 +474,9 @@ def _rewrite_json(
                 )
 
 
-def _delete_workshop(conn: Connection, workshop_id: int) -> None:
-    """Delete a workshop and all it holds (as ``Store.delete_workshop``, inside ``conn``)."""
-    own = sa.select(schema.statements.c.id).where(schema.statements.c.workshop_id == workshop_id)
-    conn.execute(
-        sa.delete(schema.statement_versions).where(
-            schema.statement_versions.c.statement_id.in_(own)
-        )
-    )
-    for table in (
-        schema.ballots, schema.votes, schema.submissions, schema.meta, schema.links,
-        schema.actions, schema.events, schema.statements, schema.workshop_tables,
-    ):
-        conn.execute(sa.delete(table).where(table.c.workshop_id == workshop_id))
-    conn.execute(sa.delete(schema.workshops).where(schema.workshops.c.id == workshop_id))
-
-
-def _restore_one(conn: Connection, part: dict[str, Any], *, replace: bool) -> RestoredWorkshop:
+def _restore_one(
+    conn: Connection, part: dict[str, Any], remap: _Remap, *, replace: bool
+) -> RestoredWorkshop:
     workshops = schema.workshops
     row = _decoded(workshops, part["workshop"])
     slug = str(row["slug"])
@@ -453,19 +490,20 @@ def _restore_one(conn: Connection, part: dict[str, Any], *, replace: bool) -> Re
         )
     old_revision = 0
     if existing is not None:
-        old_revision = int(existing.revision)
-        _delete_workshop(conn, existing.id)
+        old_revision = current_revision(conn, existing.id) or 0
+        delete_workshop_rows(conn, existing.id)
     # Never go back in revision: boards cache by (workshop, revision) and must see this.
     row["revision"] = max(int(row["revision"]), old_revision + 1 if existing else 0)
-    remap = _Remap()
     remapped: list[str] = []
     keep = not _taken(conn, workshops, [row["id"]])
-    remap.ids["workshops"] = _insert(conn, workshops, [row], keep_ids=keep)
+    new_workshop_id = remap.add("workshops", _insert(conn, workshops, [row], keep_ids=keep))[
+        row["id"]
+    ]
     if keep:
         _advance_sequence(conn, workshops)
     else:
         remapped.append("workshops")
-    new_workshop_id = remap.ids["workshops"][row["id"]]
+    own_actions: dict[int, int] = {}
 
     for name, table in _PARTS:
         rows = [_decoded(table, r) for r in part.get(name, [])]
@@ -502,15 +540,17 @@ def _restore_one(conn: Connection, part: dict[str, Any], *, replace: bool) -> Re
                     "was this backup restored under another name?"
                 )
         keep = not _taken(conn, table, [r["id"] for r in rows])
-        remap.ids[name] = _insert(conn, table, rows, keep_ids=keep)
+        inserted = remap.add(name, _insert(conn, table, rows, keep_ids=keep))
+        if name == "actions":
+            own_actions = inserted
         if keep:
             _advance_sequence(conn, table)
         elif rows:
             remapped.append(name)
 
     _restore_vectors(conn, part, remap, new_workshop_id)
-    if "actions" in remapped or "statements" in remapped:
-        _rewrite_json(conn, schema.actions, "payload", remap.ids["actions"].values(), remap.payload)
+    if "actions" in remapped or remap.moved("statements"):
+        _rewrite_json(conn, schema.actions, "payload", own_actions.values(), remap.payload)
     if {"workshops", "tables"} & set(remapped):
         # Link tokens are derived from the workshop and table ids (harvest.access): the
         # stored ones no longer match what `harvest links` would derive, so revoke them
@@ -561,6 +601,34 @@ def _restore_vectors(
         conn.execute(schema.vectors.insert(), rows)
 
 
+def _restore_process(
+    conn: Connection, process: dict[str, Any], restored: RestoredWorkshop
+) -> RestoredWorkshop:
+    """Make the restored workshop row a process's own board again, with the archive's
+    members that are in this database (restored now or there already)."""
+    processes, members, workshops = schema.processes, schema.process_workshops, schema.workshops
+    row = _decoded(processes, {**process, "workshop_id": restored.workshop_id})
+    keep = not _taken(conn, processes, [row["id"]])
+    process_id = _insert(conn, processes, [row], keep_ids=keep)[row["id"]]
+    if keep:
+        _advance_sequence(conn, processes)
+    missing = []
+    plain = sa.select(processes.c.workshop_id)
+    for member in process.get("members", []):
+        slug = str(member["slug"])
+        found = conn.execute(
+            sa.select(workshops.c.id).where(workshops.c.slug == slug, workshops.c.id.not_in(plain))
+        ).scalar_one_or_none()
+        if found is None:
+            missing.append(slug)
+            continue
+        added = _decoded(members, {"added_at": member.get("added_at")})
+        conn.execute(
+            members.insert().values(process_id=process_id, workshop_id=found, **added)
+        )
+    return dataclasses.replace(restored, missing_members=tuple(missing))
+
+
 def _json_map(text: str, rewrite: Callable[[Any], Any]) -> str:
     try:
         value = json.loads(text)
@@ -597,7 +665,16 @@ def restore_backup(
             raise BackupError(f"the backup has no workshop {only!r} (it has: {slugs or 'none'})")
     try:
         with store.transaction() as conn:
-            return [_restore_one(conn, part, replace=replace) for part in parts]
+            # processes last: they name their members by slug and their members'
+            # statements by id, so those must be restored (and renumbered) first
+            remap = _Remap()
+            done: dict[int, RestoredWorkshop] = {}
+            for index in sorted(range(len(parts)), key=lambda i: "process" in parts[i]):
+                part = parts[index]
+                done[index] = _restore_one(conn, part, remap, replace=replace)
+                if "process" in part:
+                    done[index] = _restore_process(conn, part["process"], done[index])
+            return [done[index] for index in range(len(parts))]
     except sa.exc.IntegrityError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise BackupError(f"the backup does not fit this database: {reason}") from None
