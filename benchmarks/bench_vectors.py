@@ -36,9 +36,9 @@ import numpy as np  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from bench_store import load_texts, median_ms, postgres_url, sqlite_url  # noqa: E402
 
-from harvest import migrations as schema  # noqa: E402
 from harvest.embedding import DIMENSIONS, MODEL_VERSION, encode, text_key  # noqa: E402
 from harvest.store import NewStatement, Store  # noqa: E402
+from harvest.store import migrations as schema  # noqa: E402
 from harvest.vectors import embed_pending  # noqa: E402
 
 KLIMARAT = ROOT / ".." / "shared" / "data" / "polis_klimarat_at_de" / "polis_klimarat_at_de_all.csv"

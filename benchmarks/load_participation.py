@@ -49,9 +49,9 @@ from benchmarks.load_board import (  # noqa: E402
     server_env,
     statement_texts,
 )
-from harvest import participation_store as ps  # noqa: E402
 from harvest.participation import VoteItem, item_key  # noqa: E402
 from harvest.store import Store  # noqa: E402
+from harvest.store import participation_store as ps  # noqa: E402
 from tests.e2e.conftest import start_app, stop_app  # noqa: E402
 
 GOAL_P95_S = 2.0

@@ -476,7 +476,7 @@ def export_statements(store: Store, board: Board, fmt: str, *, visible_only: boo
         board.clustering, translate("theme.other", board.language)
     )
     workshops = {m.id: m.slug for m in board.members} if board.process else None
-    from harvest.participation_store import demand_votes
+    from harvest.store.participation_store import demand_votes
 
     votes = None if board.process else (demand_votes(store, board.workshop.id) or None)
     export = exports.export_statements_csv if fmt == "csv" else exports.export_statements_xlsx

@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,10 +33,6 @@ TABLE_FORMATS = ("csv", "xlsx")
 EXPORT_FORMATS = TABLE_FORMATS + MAP_FORMATS
 
 EXIT_OK, EXIT_NEEDS_ATTENTION, EXIT_ERROR = 0, 1, 2
-
-
-class FeatureMissing(RuntimeError):
-    """A subcommand needs a part of Harvest that this installation does not have."""
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -91,18 +87,6 @@ def _open_store(args: argparse.Namespace) -> Iterator[Store]:
         yield store
     finally:
         store.close()
-
-
-def _optional(module: str) -> object:
-    """Import a part of Harvest that may not exist yet, or raise ``FeatureMissing``."""
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-        raise FeatureMissing(f"{module} is not part of this installation yet.") from None
 
 
 def _write_output(data: bytes, out: str) -> str:
@@ -174,15 +158,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
             count = len(board_statements(store, board, include_hidden=not args.visible_only))
             what = f"{count} statements"
         else:
-            board_module = _optional("harvest.board")
+            from harvest.board import export_map
+
             qr_url = None
             if args.base_url and FORMATS[args.format].layout == "harvest":
                 from harvest.access import workshop_links
 
                 qr_url = workshop_links(store, workshop, base_url=args.base_url)["participant"]
-            data = board_module.export_map(  # type: ignore[attr-defined]
-                store, workshop.id, args.format, size=args.size, qr_url=qr_url
-            )
+            data = export_map(store, workshop.id, args.format, size=args.size, qr_url=qr_url)
             what = f"the map ({args.format})"
         extension = FORMATS[args.format].extension if args.format in FORMATS else args.format
         where = _write_output(data, args.out or f"harvest-{workshop.slug}.{extension}")
@@ -278,8 +261,9 @@ def _cmd_workshops(args: argparse.Namespace) -> int:
 
 
 def _print_links(store: Store, workshop: Workshop, base_url: str | None) -> None:
-    access = _optional("harvest.access")
-    links = access.workshop_links(store, workshop, base_url=base_url)  # type: ignore[attr-defined]
+    from harvest.access import workshop_links
+
+    links = workshop_links(store, workshop, base_url=base_url)
     for role, url in links.items():
         _say(f"{role} {url}")
 
@@ -297,9 +281,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
             f"tables, {count} statements)."
         )
         if args.links:
-            # Links come with the access module; the demo works without them.
-            with suppress(FeatureMissing):
-                _print_links(store, workshop, args.base_url)
+            _print_links(store, workshop, args.base_url)
     return EXIT_OK
 
 

@@ -24,6 +24,7 @@ Action kinds and their payloads:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
@@ -59,6 +60,20 @@ class ActionLike(Protocol):
 def split_theme_id(action_id: int) -> str:
     """The id of the theme a split action creates (stable: derived from the action)."""
     return f"user-{action_id}"
+
+
+_SPLIT_THEME = re.compile(r"user-(\d+)")
+
+
+def split_action_id(theme_id: str) -> int | None:
+    """The id of the split action a theme id names (``split_theme_id`` read back), or
+    None for any other theme id.
+
+    >>> split_action_id(split_theme_id(7)), split_action_id("t3")
+    (7, None)
+    """
+    match = _SPLIT_THEME.fullmatch(theme_id)
+    return None if match is None else int(match.group(1))
 
 
 def _text(payload: Mapping[str, Any], key: str, limit: int) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
 
 KINDS: tuple[str, ...] = ("idea", "challenge", "demand", "question")
 """The kinds a facilitator can give a statement (or none)."""
@@ -18,8 +17,6 @@ LANGUAGES: tuple[str, ...] = ("de", "en")
 ORIGINS: tuple[str, ...] = ("typed", "imported")
 ROLES: tuple[str, ...] = ("moderator", "facilitator", "participant")
 
-Kind = Literal["idea", "challenge", "demand", "question"]
-Role = Literal["moderator", "facilitator", "participant"]
 StatementId = int
 
 DEFAULT_MAX_CHARS = 1000

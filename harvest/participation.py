@@ -5,7 +5,7 @@ has no accounts. Per workshop the moderator switches **participant input** on (t
 phone form sends statements into a moderation queue) and opens **dot votes** (items are
 demands or themes; each session has ``dots`` dots, several on one item only if the vote
 ``stack``s). Everything here is pure: plain data in, plain data out; the store side is
-``harvest.participation_store``.
+``harvest.store.participation_store``.
 
 >>> vote = Vote(1, 1, (VoteItem("s:7", "Mehr Kitaplätze"), VoteItem("s:9", "Busse")), 3, False)
 >>> check_ballot(vote, {"s:7": 1, "s:9": 1})

@@ -15,7 +15,8 @@ read from the database each time.
 >>> _ = store.add_statement(w.id, "Abends mehr Deutschkurse anbieten")
 >>> embed_pending(store, w.id)
 2
->>> [round(s.score, 1) > 0.5 for s in similar_statements(store, w.id, "Deutschkurse abends")]
+>>> near = similar_statements(store, w.id, "Deutschkurse abends", threshold=0.5)
+>>> [round(s.score, 1) > 0.5 for s in near]
 [True, True]
 """
 

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 import streamlit as st
 
 from harvest import access
-from harvest import migrations as schema
-from harvest import participation_store as ps
 from harvest.participation import VoteItem, item_key
 from harvest.store import Store
+from harvest.store import migrations as schema
+from harvest.store import participation_store as ps
 from harvest.summary import escape_markdown
 from tests.test_app import SECRET, app, app_environment, open_page, texts
 

@@ -13,18 +13,18 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from harvest import access, cli, curation, participation_store
-from harvest import migrations as schema
-from harvest.backup import (
+from harvest import access, cli, curation
+from harvest.board import STATE_KEY, compute_board
+from harvest.participation import VoteItem, item_key
+from harvest.store import NewStatement, Store, WorkshopNotFound, participation_store
+from harvest.store import migrations as schema
+from harvest.store.backup import (
     BackupError,
     WorkshopExists,
     create_backup,
     read_backup,
     restore_backup,
 )
-from harvest.board import STATE_KEY, compute_board
-from harvest.participation import VoteItem, item_key
-from harvest.store import NewStatement, Store, WorkshopNotFound
 
 SECRET = b"backup-test-secret"
 
@@ -156,6 +156,100 @@ def test_backup_restores_into_the_other_engine_as_the_same_workshop(
         # and new rows get fresh ids after the explicit ones (PostgreSQL sequences moved on)
         added = target.add_statement(restored.workshop_id, "Noch eine Idee", table="Sprache")
         assert added.id > max(s.id for s in store.statements(workshop_id, include_hidden=True))
+
+
+def process_and_participation_of(store: Store) -> dict[str, Any]:
+    """The processes (title, members, own curation and board) and the participation of
+    every workshop, without ids a restore may renumber."""
+    text_of = {
+        s.id: s.text
+        for w in store.list_workshops()
+        for s in store.statements(w.id, include_hidden=True)
+    }
+
+    def plain(payload: dict[str, Any]) -> dict[str, Any]:
+        return {k: text_of.get(v, v) if k == "statement_id" else v for k, v in payload.items()}
+
+    processes = [
+        (
+            p.slug, p.title, p.created_at, [store.get_workshop(w).slug for w in p.workshop_ids],
+            [(a.kind, plain(a.payload), a.undone) for a in store.actions(p.workshop.id)],
+            sorted(
+                (t["label"], sorted(text_of[i] for i in t["statement_ids"]))
+                for t in (store.get_meta(p.workshop.id, STATE_KEY) or {}).get("themes", [])
+            ),
+        )
+        for p in store.list_processes()
+    ]
+    participation = {}
+    for w in store.list_workshops():
+        vote = participation_store.current_vote(store, w.id)
+        participation[w.slug] = (
+            participation_store.get_settings(store, w.id),
+            [(q.text, q.status, q.received_at) for q in participation_store.queue(store, w.id, None)],
+            None if vote is None else (
+                [i.label for i in vote.items], vote.dots, vote.closed,
+                sorted(
+                    sorted(b.dots.values()) for b in participation_store.ballots(store, vote.id)
+                ),
+            ),
+        )
+    return {"processes": processes, "participation": participation}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("prefilled", [False, True], ids=["fresh", "ids-taken"])
+def test_backup_carries_processes_and_participation_into_the_other_engine(
+    store: Store, other_url: str, prefilled: bool
+) -> None:
+    sued = rich_workshop(store)
+    second = store.create_workshop("Zweite", slug="zweite", tables=["X"]).id
+    moved = store.add_statement(second, "Sprachkurse auch am Wochenende", table="X").id
+    process = store.create_process("Landesprozess", slug="land", workshops=["sued"])
+    store.add_to_process("land", "zweite")  # a member added later than the process
+    own = process.workshop.id
+    theme = compute_board(store, own).clustering.themes[0].id
+    curation.apply_action(store, own, "rename", {"theme_id": theme, "label": "Gemeinsam"})
+    curation.apply_action(store, own, "move", {"statement_id": moved, "theme_id": theme})
+    compute_board(store, own)
+    before = process_and_participation_of(store)
+    assert before["participation"]["sued"][2] is not None  # the vote and its ballot travel
+    revision = store.revision(own)
+    with Store(other_url) as target:
+        if prefilled:  # every id the archive uses is taken: all of it is renumbered
+            rich_workshop(target, "Schon da", "schon-da")
+            target.create_process("Anderer Prozess", slug="anders", workshops=["schon-da"])
+        restored = restore_backup(target, create_backup(store))
+        assert [r.missing_members for r in restored] == [(), (), ()]
+        after = process_and_participation_of(target)
+        if prefilled:
+            assert {r.slug for r in restored if "statements" in r.remapped} == {"sued", "zweite"}
+            after["processes"] = [p for p in after["processes"] if p[0] == "land"]
+            del after["participation"]["schon-da"]
+        assert after == before
+        # the process's own row is a process again, not a listed workshop
+        assert {w.slug for w in target.list_workshops()} >= {"sued", "zweite"}
+        assert "land" not in {w.slug for w in target.list_workshops()}
+        land = target.get_process("land")
+        assert target.revision(land.workshop.id) >= revision
+        board = compute_board(target, land.workshop.id, persist=False)
+        gemeinsam = next(t for t in board.clustering.themes if t.label == "Gemeinsam")
+        texts = {s.id: s.text for s in target.statements(target.get_workshop("zweite").id)}
+        assert "Sprachkurse auch am Wochenende" in {texts.get(i) for i in gemeinsam.statement_ids}
+    assert sued in store.get_process("land").workshop_ids  # the source is untouched
+
+
+def test_a_process_restored_alone_keeps_the_members_that_are_here(store: Store) -> None:
+    rich_workshop(store)
+    store.create_workshop("Zweite", slug="zweite")
+    store.create_process("Landesprozess", slug="land", workshops=["sued", "zweite"])
+    data = create_backup(store)
+    store.delete_workshop(store.get_process("land").workshop.id)
+    store.delete_workshop(store.get_workshop("zweite").id)
+    [restored] = restore_backup(store, data, only="land")
+    assert restored.missing_members == ("zweite",)
+    land = store.get_process("land")
+    assert land.workshop_ids == (store.get_workshop("sued").id,)
 
 
 def test_restore_renumbers_taken_ids_and_rewrites_every_reference(store: Store) -> None:

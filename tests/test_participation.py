@@ -10,8 +10,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from harvest import migrations as schema
-from harvest import participation_store as ps
 from harvest.cli import main
 from harvest.intake import StatementTooLong
 from harvest.model import Workshop
@@ -35,6 +33,8 @@ from harvest.participation import (
     tally,
 )
 from harvest.store import Store
+from harvest.store import migrations as schema
+from harvest.store import participation_store as ps
 
 HOSTILE = '<script>alert("x")</script> =HYPERLINK("http://evil") **fett**'
 

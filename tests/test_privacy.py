@@ -15,9 +15,9 @@ import pytest
 import sqlalchemy as sa
 
 from harvest import access, curation
-from harvest import migrations as schema
 from harvest.board import STATE_KEY, compute_board
 from harvest.store import Store
+from harvest.store import migrations as schema
 from tests.test_app import app, workshop_with
 
 SECRET_TEXT = "Frau Zwiebelmeyer aus Haus 12 braucht dringend Hilfe beim Ausländeramt"

@@ -27,7 +27,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from harvest import access
-from harvest.backup import create_backup, restore_backup
 from harvest.board import compute_board, map_filename
 from harvest.conceptmap import DisplaySettings, build_concept_map
 from harvest.curation import ACTION_KINDS, InvalidAction, overrides_from_actions, validate_action
@@ -38,6 +37,7 @@ from harvest.layout import compute_layout
 from harvest.model import Assignment, Clustering, Document, Theme
 from harvest.render import render_svg
 from harvest.store import Action, Store, slugify
+from harvest.store.backup import create_backup, restore_backup
 from harvest.view import render_html
 
 # Any character a person could paste, surrogates aside (they are refused as binary, and

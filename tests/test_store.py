@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from harvest import migrations, participation_store
 from harvest.embedding import text_key
 from harvest.intake import BinaryText, EmptyStatement, StatementTooLong, UnknownKind
 from harvest.model import Statement, Table, Workshop
@@ -29,6 +28,8 @@ from harvest.store import (
     TableNotFound,
     WorkshopNotFound,
     database_url,
+    migrations,
+    participation_store,
     slugify,
 )
 

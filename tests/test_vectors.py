@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from harvest import migrations as schema
-from harvest.backup import create_backup, restore_backup
 from harvest.cli import main
 from harvest.embedding import DIMENSIONS, MODEL_VERSION, default_encoder, encode, text_key
 from harvest.store import Store
+from harvest.store import migrations as schema
+from harvest.store.backup import create_backup, restore_backup
 from harvest.vectors import (
     SIMILAR_THRESHOLD,
     BackgroundEmbedder,

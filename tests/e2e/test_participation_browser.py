@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from harvest import participation_store as ps
 from harvest.store import Store
+from harvest.store import participation_store as ps
 from tests.e2e.conftest import RunningApp, start_app, stop_app, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]

@@ -1,0 +1,96 @@
+"""The store's errors: named domain exceptions, and how a driver's failure becomes one."""
+
+from __future__ import annotations
+
+import sqlite3
+
+__all__ = [
+    "ActionNotFound",
+    "DatabaseUnavailable",
+    "HiddenByModerator",
+    "LinkExists",
+    "NotAMember",
+    "ProcessNotFound",
+    "SlugTaken",
+    "StatementNotFound",
+    "StorageFull",
+    "StoreError",
+    "TableExists",
+    "TableNotFound",
+    "WorkshopNotFound",
+]
+
+class StoreError(Exception):
+    """Something the store cannot do."""
+
+
+class WorkshopNotFound(StoreError, LookupError):
+    """No workshop has this id or slug."""
+
+
+class TableNotFound(StoreError, LookupError):
+    """The workshop has no table with this name or id."""
+
+
+class TableExists(StoreError, ValueError):
+    """The workshop already has a table with this name."""
+
+
+class StatementNotFound(StoreError, LookupError):
+    """No statement has this id."""
+
+
+class ActionNotFound(StoreError, LookupError):
+    """No curation action has this id."""
+
+
+class LinkExists(StoreError, ValueError):
+    """A link with this token hash is already stored."""
+
+
+class ProcessNotFound(StoreError, LookupError):
+    """No process with this slug, id or title."""
+
+
+class SlugTaken(StoreError, ValueError):
+    """A workshop or process already has this slug."""
+
+
+class NotAMember(StoreError, ValueError):
+    """This workshop cannot be (or is not) a member of this process."""
+
+
+class HiddenByModerator(StoreError, PermissionError):
+    """The moderator hid this statement: only the moderator may show or edit it again."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be reached right now: nothing was saved, try again."""
+
+
+class StorageFull(DatabaseUnavailable):
+    """The database's disk is full: nothing was saved until space is freed."""
+
+
+def unavailable_error(exc: Exception) -> DatabaseUnavailable:
+    """Wrap a driver-level failure in a message a person can act on."""
+    original = getattr(exc, "orig", exc)
+    reason = str(original).strip().splitlines()[0:1]
+    detail = f" ({reason[0]})" if reason else ""
+    if _is_disk_full(original):
+        return StorageFull(
+            "The database's disk is full; nothing was saved. Free some space on the server "
+            f"(or ask whoever runs it), then send again.{detail}"
+        )
+    return DatabaseUnavailable(
+        f"The database is not reachable right now; nothing was saved. Try again.{detail}"
+    )
+
+
+def _is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL, PostgreSQL's disk_full (53100), or ENOSPC underneath."""
+    if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+        return True
+    if getattr(exc, "sqlstate", None) == "53100":
+        return True
+    return "disk is full" in str(exc) or "No space left on device" in str(exc)
