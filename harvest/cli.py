@@ -12,14 +12,13 @@ error (unknown workshop, unreadable file, unreachable database, ...).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harvest import __version__
+from harvest import __version__, config
 from harvest.formats import FORMATS, MAP_FORMATS, POSTER_SIZES
 
 if TYPE_CHECKING:
@@ -306,7 +305,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_address(args: argparse.Namespace) -> int:
     from harvest.network import hall_url, lan_address, phone_reachable
 
-    configured = os.environ.get("HARVEST_BASE_URL")
+    configured = config.base_url()
     local = f"http://localhost:{args.port}"
     found = lan_address()
     if configured:
@@ -782,7 +781,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     if args.command == "links" and not args.base_url:
-        args.base_url = os.environ.get("HARVEST_BASE_URL") or None
+        args.base_url = config.base_url()
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
