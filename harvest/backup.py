@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection
 from harvest import __version__
 from harvest import migrations as schema
 from harvest.embedding import text_key
-from harvest.store import Store, WorkshopNotFound
+from harvest.store import BOARD_STATE_KEY, Store, WorkshopNotFound
 
 __all__ = [
     "ARCHIVE_FORMAT",
@@ -58,7 +58,6 @@ __all__ = [
 
 ARCHIVE_FORMAT = "harvest-backup"
 ARCHIVE_VERSION = 1
-BOARD_STATE_KEY = "board_state"  # harvest.board.STATE_KEY (not imported: no engine needed)
 
 # The tables of one workshop, in the order a restore inserts them (parents first).
 _PARTS: tuple[tuple[str, sa.Table], ...] = (

@@ -5,6 +5,16 @@ This module chains the stages (store -> documents + overrides -> themes -> conce
 theme ids carry over) and the previous node positions (so the layout is warm-started),
 both saved in the store's per-workshop meta, so that every app server continues from the
 same state.
+
+The service layer between the store and everything that shows a board (app, CLI,
+exports), in three steps that ``compute_board`` runs in order:
+
+- load: ``load_inputs`` reads the workshop, its visible statements, the moderator's
+  decisions, the saved ``BoardState`` and the vectors (``statement_vectors``, read once
+  per revision in this process);
+- compute: ``build_board`` is a pure function of those inputs and returns the board and
+  the state to save;
+- save: ``save_state`` writes that state under ``STATE_KEY``.
 """
 
 from __future__ import annotations
@@ -12,12 +22,15 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from harvest.conceptmap import (
     DisplaySettings,
@@ -47,10 +60,13 @@ from harvest.semantic import NeighbourCache
 from harvest.store import BOARD_STATE_KEY, Store
 from harvest.themes import EngineSettings, detect_themes
 
-STATE_KEY = BOARD_STATE_KEY  # scrubbed by the store when a statement is deleted for good
+STATE_KEY = BOARD_STATE_KEY
+"""The meta key of the saved ``BoardState`` (owned by the store, which scrubs it when a
+statement is deleted for good; backups carry it)."""
 __all__ = [
-    "MAP_FORMATS", "MAP_MIME", "Board", "RevisionReader", "compute_board", "export_map",
-    "render_map",
+    "MAP_FORMATS", "MAP_MIME", "STATE_KEY", "Board", "BoardInputs", "BoardState",
+    "RevisionReader", "build_board", "compute_board", "export_map", "load_inputs",
+    "load_state", "render_map", "save_state", "statement_vectors",
 ]
 REVISION_MAX_AGE_S = 0.5
 """How old a revision a board refresh may show: at most this much later than a query."""
@@ -137,18 +153,11 @@ def themes_from_data(data: Any) -> tuple[Theme, ...]:
     return tuple(themes)
 
 
-@dataclass(frozen=True)
-class SavedState:
-    """What one recompute leaves for the next: themes, positions, colours."""
-
-    previous: Clustering | None
-    positions: dict[str, tuple[float, float]]
-    wall_positions: dict[str, tuple[float, float]]
-    colors: dict[str, str]
+Positions = dict[str, tuple[float, float]]
 
 
-def _positions(raw: Any) -> dict[str, tuple[float, float]]:
-    positions: dict[str, tuple[float, float]] = {}
+def _positions_from_data(raw: Any) -> Positions:
+    positions: Positions = {}
     if isinstance(raw, dict):
         for node, xy in raw.items():
             try:
@@ -158,24 +167,77 @@ def _positions(raw: Any) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def load_state(store: Store, workshop_id: int) -> SavedState:
-    """The previous themes (as a Clustering without assignments), positions and colours."""
-    state = store.get_meta(workshop_id, STATE_KEY, None)
-    if not isinstance(state, dict):
-        return SavedState(None, {}, {}, {})
-    themes = themes_from_data(state.get("themes"))
-    engine_themes = themes_from_data(state.get("engine_themes"))
-    last = state.get("last_theme_number")
-    number = last if isinstance(last, int) else 0
-    previous = (Clustering(themes=themes, assignments={}, last_theme_number=number,
-                           engine_themes=engine_themes)
-                if themes else None)
-    raw_colors = state.get("colors")
-    colors = {str(k): str(v) for k, v in raw_colors.items()} if isinstance(raw_colors, dict) else {}
-    return SavedState(
-        previous, _positions(state.get("positions")), _positions(state.get("wall_positions")),
-        colors,
-    )
+@dataclass(frozen=True)
+class BoardState:
+    """What one recompute leaves for the next, saved under ``STATE_KEY`` in the store's
+    per-workshop meta: the themes (so theme ids carry over), node positions (so the layout
+    is warm-started) and theme colours.
+
+    >>> state = BoardState(revision=3, positions={"k:rad": (0.5, -1.0)})
+    >>> BoardState.from_json(state.to_json()) == state
+    True
+    >>> BoardState.from_json("not a state")
+    BoardState(revision=0, themes=(), engine_themes=(), last_theme_number=0, positions={}, \
+wall_positions={}, colors={})
+    """
+
+    revision: int = 0
+    themes: tuple[Theme, ...] = ()
+    engine_themes: tuple[Theme, ...] = ()
+    last_theme_number: int = 0
+    positions: Positions = dataclasses.field(default_factory=dict)
+    wall_positions: Positions = dataclasses.field(default_factory=dict)
+    colors: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def previous(self) -> Clustering | None:
+        """The saved themes as a Clustering without assignments (None before the first)."""
+        if not self.themes:
+            return None
+        return Clustering(themes=self.themes, assignments={},
+                          last_theme_number=self.last_theme_number,
+                          engine_themes=self.engine_themes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The state as JSON-ready data (what the store's meta holds)."""
+        return {
+            "revision": self.revision,
+            "themes": themes_to_data(self.themes),
+            "engine_themes": themes_to_data(self.engine_themes),
+            "last_theme_number": self.last_theme_number,
+            "positions": {k: list(v) for k, v in self.positions.items()},
+            "wall_positions": {k: list(v) for k, v in self.wall_positions.items()},
+            "colors": dict(self.colors),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> BoardState:
+        """The state back from JSON data; tolerant of missing or malformed parts (a
+        malformed state is an empty one: the board then starts afresh)."""
+        if not isinstance(data, dict):
+            return cls()
+        last = data.get("last_theme_number")
+        revision = data.get("revision")
+        colors = data.get("colors")
+        return cls(
+            revision=revision if isinstance(revision, int) else 0,
+            themes=themes_from_data(data.get("themes")),
+            engine_themes=themes_from_data(data.get("engine_themes")),
+            last_theme_number=last if isinstance(last, int) else 0,
+            positions=_positions_from_data(data.get("positions")),
+            wall_positions=_positions_from_data(data.get("wall_positions")),
+            colors={str(k): str(v) for k, v in colors.items()} if isinstance(colors, dict) else {},
+        )
+
+
+def load_state(store: Store, workshop_id: int) -> BoardState:
+    """The state the workshop's last recompute saved (an empty one before the first)."""
+    return BoardState.from_json(store.get_meta(workshop_id, STATE_KEY, None))
+
+
+def save_state(store: Store, workshop_id: int, state: BoardState) -> None:
+    """Leave ``state`` for the next recompute, on whichever server it runs."""
+    store.set_meta(workshop_id, STATE_KEY, state.to_json())
 
 
 def neighbour_cache(store: Store, workshop_id: int) -> NeighbourCache:
@@ -196,47 +258,106 @@ _CACHES: dict[tuple[str, int], NeighbourCache] = {}
 _CACHES_LOCK = threading.Lock()
 
 
-def compute_board(
-    store: Store,
-    workshop_ref: int | str,
-    *,
-    display: DisplaySettings | None = None,
-    engine: EngineSettings | None = None,
-    seed: int = 0,
-    persist: bool = True,
-) -> Board:
-    """Recompute a workshop's board from the store, continuing from the saved state:
-    grouped by meaning where the statements' vectors are in, by keywords otherwise."""
+def statement_vectors(store: Store, workshop: Workshop) -> dict[int, np.ndarray]:
+    """``store.statement_vectors`` of the workshop, read once per revision and vectors in
+    (and per store object) in this process, shared by everyone who asks: the board's
+    recompute, a process board over its members, the "similar to" check of every draft.
+    The dict is shared: read it, do not change it.
+
+    Two index reads decide whether the last answer still holds; they come before the
+    vectors, so a write in between makes the next call read again, never keeps old ones.
+    The workshop's creation time tells a new workshop from a deleted one of the same id.
+    """
+    version = (workshop.created_at, store.revision(workshop.id), store.vector_count(workshop.id))
+    with _VECTORS_LOCK:
+        cached = _VECTORS.setdefault(store, OrderedDict())
+        hit = cached.get(workshop.id)
+        if hit is not None and hit[0] == version:
+            cached.move_to_end(workshop.id)
+            return hit[1]
+    vectors = store.statement_vectors(workshop.id)
+    with _VECTORS_LOCK:
+        cached[workshop.id] = (version, vectors)
+        cached.move_to_end(workshop.id)
+        while len(cached) > VECTOR_CACHE_WORKSHOPS:
+            cached.popitem(last=False)
+    return vectors
+
+
+VECTOR_CACHE_WORKSHOPS = 8
+"""How many workshops' vectors a store keeps in this process (about 15 MB each at 10,000
+statements)."""
+_VectorEntry = tuple[tuple[datetime, int, int], dict[int, np.ndarray]]
+_VECTORS: weakref.WeakKeyDictionary[Store, OrderedDict[int, _VectorEntry]] = (
+    weakref.WeakKeyDictionary()
+)
+_VECTORS_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class BoardInputs:
+    """Everything a board is computed from, read from the store at one revision."""
+
+    workshop: Workshop
+    revision: int
+    statements: tuple[Statement, ...]
+    """the visible statements (of every member workshop, on a process board)"""
+    overrides: Overrides
+    state: BoardState
+    vectors: dict[int, np.ndarray] | None = None
+    """statement id -> sentence vector, for grouping by meaning (None: by keywords)"""
+    process: Process | None = None
+    members: tuple[Workshop, ...] = ()
+
+
+def load_inputs(store: Store, workshop_ref: int | str, *, semantic: bool = True) -> BoardInputs:
+    """Read what ``build_board`` needs: the workshop, its visible statements, the
+    moderator's decisions, the saved state and (``semantic``) the statements' vectors."""
     workshop = store.get_workshop(workshop_ref)
     revision = store.revision(workshop.id)
     # a process's board runs the same engine over all statements of its workshops, with
     # its own curation and saved state (both kept under its own workshop row)
     process = store.process_of(workshop.id)
     members = tuple(store.get_workshop(i) for i in process.workshop_ids) if process else ()
-    sources = [m.id for m in members] if process is not None else [workshop.id]
+    sources = members if process is not None else (workshop,)
     statements = tuple(
-        s for source in sources for s in store.statements(source) if not s.hidden
+        s for source in sources for s in store.statements(source.id) if not s.hidden
     )
-    overrides = overrides_from_actions(store.actions(workshop.id))
-    saved = load_state(store, workshop.id)
-    documents = documents_of(statements)
-    settings = engine or EngineSettings()
     vectors = None
-    if settings.semantic:
+    if semantic:
         vectors = {}
         for source in sources:
-            vectors.update(store.statement_vectors(source))
+            vectors.update(statement_vectors(store, source))
+    return BoardInputs(
+        workshop, revision, statements, overrides_from_actions(store.actions(workshop.id)),
+        load_state(store, workshop.id), vectors, process, members,
+    )
+
+
+def build_board(
+    inputs: BoardInputs,
+    *,
+    display: DisplaySettings | None = None,
+    engine: EngineSettings | None = None,
+    seed: int = 0,
+    neighbours: NeighbourCache | None = None,
+) -> tuple[Board, BoardState]:
+    """The board of ``inputs`` and the state to save for the next recompute: a pure
+    function of its arguments (``neighbours`` only saves work; the result is the same
+    without it)."""
+    workshop, saved = inputs.workshop, inputs.state
+    documents = documents_of(inputs.statements)
     clustering = detect_themes(
         documents,
-        overrides=overrides,
-        settings=settings,
+        overrides=inputs.overrides,
+        settings=engine or EngineSettings(),
         previous=saved.previous,
         language=workshop.language,
         seed=seed,
-        vectors=vectors,
-        neighbours=neighbour_cache(store, workshop.id) if vectors else None,
+        vectors=inputs.vectors,
+        neighbours=neighbours if inputs.vectors else None,
     )
-    pictograms = theme_pictograms(clustering.themes, overrides.pictograms)
+    pictograms = theme_pictograms(clustering.themes, inputs.overrides.pictograms)
     graph = build_concept_map(
         clustering,
         documents,
@@ -255,28 +376,47 @@ def compute_board(
         pictograms=pictograms,
     )
     wall_positions = compute_layout(wall_graph, previous=saved.wall_positions, seed=seed)
-    if persist:
-        store.set_meta(
-            workshop.id,
-            STATE_KEY,
-            {
-                "revision": revision,
-                "themes": themes_to_data(clustering.themes),
-                "engine_themes": themes_to_data(clustering.engine_themes),
-                "last_theme_number": clustering.last_theme_number,
-                # keep positions of nodes that left the map too: if they come back, they
-                # come back where people last saw them
-                "positions": {**saved.positions, **{k: list(v) for k, v in positions.items()}},
-                "wall_positions": {
-                    **saved.wall_positions, **{k: list(v) for k, v in wall_positions.items()}
-                },
-                "colors": {**saved.colors, **theme_colors(graph)},
-            },
-        )
-    return Board(
-        workshop, revision, statements, clustering, graph, dict(positions), wall_graph,
-        dict(wall_positions), pictograms, overrides, process, members,
+    state = BoardState(
+        revision=inputs.revision,
+        themes=clustering.themes,
+        engine_themes=clustering.engine_themes,
+        last_theme_number=clustering.last_theme_number,
+        # keep positions of nodes that left the map too: if they come back, they
+        # come back where people last saw them
+        positions={**saved.positions, **positions},
+        wall_positions={**saved.wall_positions, **wall_positions},
+        colors={**saved.colors, **theme_colors(graph)},
     )
+    board = Board(
+        workshop, inputs.revision, inputs.statements, clustering, graph, dict(positions),
+        wall_graph, dict(wall_positions), pictograms, inputs.overrides, inputs.process,
+        inputs.members,
+    )
+    return board, state
+
+
+def compute_board(
+    store: Store,
+    workshop_ref: int | str,
+    *,
+    display: DisplaySettings | None = None,
+    engine: EngineSettings | None = None,
+    seed: int = 0,
+    persist: bool = True,
+) -> Board:
+    """Recompute a workshop's board from the store, continuing from the saved state:
+    grouped by meaning where the statements' vectors are in, by keywords otherwise.
+    Load (``load_inputs``), compute (``build_board``), save (``save_state``, unless
+    ``persist`` is false)."""
+    settings = engine or EngineSettings()
+    inputs = load_inputs(store, workshop_ref, semantic=settings.semantic)
+    board, state = build_board(
+        inputs, display=display, engine=settings, seed=seed,
+        neighbours=neighbour_cache(store, inputs.workshop.id) if inputs.vectors else None,
+    )
+    if persist:
+        save_state(store, inputs.workshop.id, state)
+    return board
 
 
 def restrict(
