@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NoReturn
 
 import networkx as nx
 import numpy as np
@@ -43,7 +43,7 @@ from harvest.conceptmap import (
     to_json,
 )
 from harvest.curation import overrides_from_actions
-from harvest.formats import MAP_FORMATS, MAP_MIME
+from harvest.formats import FORMATS, MAP_FORMATS, MAP_MIME, TABLE_FORMATS
 from harvest.layout import compute_layout
 from harvest.model import (
     Assignment,
@@ -483,36 +483,25 @@ def render_map(
     ``size``: page of the harvest poster (default A1); ``qr_url``: the participant link
     the poster prints as QR code.
     """
-    if fmt.startswith("poster-"):
+    spec = FORMATS.get(fmt)
+    if spec is None:
+        _unknown_map_format(fmt)
+    if spec.layout == "harvest":
         from harvest.poster import poster_bytes
 
-        return poster_bytes(board, fmt.removeprefix("poster-"), size=size or "A1",
-                            qr_url=qr_url, dark=dark)
-    if fmt in ("replay", "replay-gif"):
+        return poster_bytes(board, spec.extension, size=size or "A1", qr_url=qr_url, dark=dark)
+    if spec.layout == "replay":
         from harvest import replay
 
-        if fmt == "replay":
+        if spec.extension == "html":
             return replay.replay_html(board, dark=dark).encode("utf-8")
         return replay.replay_gif(board, dark=dark)
+    if spec.layout == "data":
+        write = {"graphml": to_graphml, "gexf": to_gexf, "json": to_json}[fmt]
+        return write(board.graph, board.positions)
     title = board.workshop.title
     subtitle = board.subtitle()
-    if fmt in ("png", "svg", "pdf"):
-        from harvest import render
-
-        kwargs: dict[str, Any] = {
-            "title": title,
-            "subtitle": subtitle,
-            "dark": dark,
-            "language": board.language,
-        }
-        if fmt == "png":
-            if width_px:
-                kwargs["width_px"] = width_px
-            return render.render_png(board.graph, board.positions, **kwargs)
-        if fmt == "svg":
-            return render.render_svg(board.graph, board.positions, **kwargs)
-        return render.render_pdf(board.graph, board.positions, **kwargs)
-    if fmt == "html":
+    if spec.extension == "html":
         from harvest.view import render_standalone_html
 
         return render_standalone_html(
@@ -523,12 +512,24 @@ def render_map(
             dark=dark,
             language=board.language,
         ).encode("utf-8")
-    if fmt == "graphml":
-        return to_graphml(board.graph, board.positions)
-    if fmt == "gexf":
-        return to_gexf(board.graph, board.positions)
-    if fmt == "json":
-        return to_json(board.graph, board.positions)
+    from harvest import render
+
+    kwargs: dict[str, Any] = {
+        "title": title,
+        "subtitle": subtitle,
+        "dark": dark,
+        "language": board.language,
+    }
+    if spec.extension == "png":
+        if width_px:
+            kwargs["width_px"] = width_px
+        return render.render_png(board.graph, board.positions, **kwargs)
+    if spec.extension == "svg":
+        return render.render_svg(board.graph, board.positions, **kwargs)
+    return render.render_pdf(board.graph, board.positions, **kwargs)
+
+
+def _unknown_map_format(fmt: str) -> NoReturn:
     raise ValueError(f"unknown map format {fmt!r}; expected one of {', '.join(MAP_FORMATS)}")
 
 
@@ -537,8 +538,8 @@ def export_map(
     qr_url: str | None = None,
 ) -> bytes:
     """Recompute a workshop's board and export its map (used by ``harvest export``)."""
-    if fmt not in MAP_FORMATS:
-        raise ValueError(f"unknown map format {fmt!r}; expected one of {', '.join(MAP_FORMATS)}")
+    if fmt not in FORMATS:
+        _unknown_map_format(fmt)
     return render_map(compute_board(store, workshop_ref), fmt, size=size, qr_url=qr_url)
 
 
@@ -608,8 +609,10 @@ def export_statements(store: Store, board: Board, fmt: str, *, visible_only: boo
     from harvest import exports
     from harvest.i18n import translate
 
-    if fmt not in ("csv", "xlsx"):
-        raise ValueError(f"unknown statement format {fmt!r}; expected csv or xlsx")
+    if fmt not in TABLE_FORMATS:
+        raise ValueError(
+            f"unknown statement format {fmt!r}; expected one of {', '.join(TABLE_FORMATS)}"
+        )
     statements = board_statements(store, board, include_hidden=not visible_only)
     tables = [t for w in source_ids(board) for t in store.tables(w)]
     themes = exports.statement_themes(

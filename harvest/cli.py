@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from harvest import __version__, config
-from harvest.formats import FORMATS, MAP_FORMATS, POSTER_SIZES
+from harvest.formats import (
+    EXPORT_FORMATS,
+    FORMATS,
+    MAP_FORMATS,
+    POSTER_SIZES,
+    TABLE_FORMATS,
+    extension_of,
+)
 
 if TYPE_CHECKING:
     from harvest.model import Workshop
@@ -28,8 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EXPORT_FORMATS", "MAP_FORMATS", "build_parser", "main"]
 
-TABLE_FORMATS = ("csv", "xlsx")
-EXPORT_FORMATS = TABLE_FORMATS + MAP_FORMATS
 
 EXIT_OK, EXIT_NEEDS_ATTENTION, EXIT_ERROR = 0, 1, 2
 
@@ -183,8 +188,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 store, workshop.id, args.format, size=args.size, qr_url=qr_url
             )
             what = f"the map ({args.format})"
-        extension = FORMATS[args.format].extension if args.format in FORMATS else args.format
-        where = _write_output(data, args.out or f"harvest-{workshop.slug}.{extension}")
+        where = _write_output(
+            data, args.out or f"harvest-{workshop.slug}.{extension_of(args.format)}"
+        )
     _warn(f"Exported {what} of {workshop.title!r} to {where}.")
     return EXIT_OK
 

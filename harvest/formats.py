@@ -1,4 +1,5 @@
-"""The one table of map export formats, shared by the CLI, the app and ``board.render_map``.
+"""The one table of export formats (the map's and the statements'), shared by the CLI,
+the app and ``board.render_map``/``board.export_statements``.
 
 Light on purpose (no matplotlib, no engine): ``python -m harvest --help`` reads it.
 
@@ -16,13 +17,19 @@ poster-svg     .svg   the same as SVG (text stays text)
 replay         .html  the map's growth, played statement by statement (replay.py)
 replay-gif     .gif   the same as an animated GIF for slides
 =============  =====  ==========================================================
+
+The statements go out as a table (``TABLE_FORMATS``): ``csv`` (UTF-8 with BOM, for Excel)
+and ``xlsx``. ``EXPORT_FORMATS`` is everything ``harvest export --format`` takes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["FORMATS", "MAP_FORMATS", "MAP_MIME", "PAPER_MM", "POSTER_SIZES", "MapFormat"]
+__all__ = [
+    "EXPORT_FORMATS", "FORMATS", "LAYOUTS", "MAP_FORMATS", "MAP_MIME", "PAPER_MM",
+    "POSTER_SIZES", "TABLE_FORMATS", "MapFormat", "TableFormat", "extension_of",
+]
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,40 @@ FORMATS: dict[str, MapFormat] = {
 }
 MAP_FORMATS: tuple[str, ...] = tuple(FORMATS)
 MAP_MIME: dict[str, str] = {name: f.mime for name, f in FORMATS.items()}
+LAYOUTS: tuple[str, ...] = ("harvest", "network", "data", "replay")
+"""The map formats' layouts, in the order the export page groups them."""
+
+
+@dataclass(frozen=True)
+class TableFormat:
+    """One way to export a workshop's statements, with the theme each is in."""
+
+    name: str
+    extension: str
+    mime: str
+
+
+TABLE_FORMATS: dict[str, TableFormat] = {
+    f.name: f
+    for f in (
+        TableFormat("csv", "csv", "text/csv"),
+        TableFormat(
+            "xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        ),
+    )
+}
+EXPORT_FORMATS: tuple[str, ...] = (*TABLE_FORMATS, *MAP_FORMATS)
+"""Everything ``harvest export --format`` takes: the statements' tables, then the maps."""
+
+
+def extension_of(name: str) -> str:
+    """The file extension of an export format (table or map).
+
+    >>> extension_of("poster-pdf"), extension_of("xlsx")
+    ('pdf', 'xlsx')
+    """
+    spec = TABLE_FORMATS.get(name) or FORMATS[name]
+    return spec.extension
 
 PAPER_MM: dict[str, tuple[float, float]] = {
     "A0": (1189.0, 841.0),
