@@ -127,9 +127,8 @@ def _write_output(data: bytes, out: str) -> str:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from harvest.imports import parse_file
+    from harvest.imports import import_into, parse_file
     from harvest.model import DEFAULT_MAX_CHARS
-    from harvest.store import NewStatement
 
     with _open_store(args) as store:
         existing = store.find_workshop(args.workshop)
@@ -149,15 +148,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
             _warn("Nothing imported: the file has no usable statement.")
             return EXIT_NEEDS_ATTENTION
         # Looked up again, atomically: another import or `add` may have created it since.
-        workshop, _created = store.find_or_create_workshop(args.workshop)
-        ids = store.add_statements(
-            workshop.id,
-            [NewStatement(row.text, row.table, row.kind, row.author) for row in result.rows],
-            origin="imported",
-        )
+        imported = import_into(store, result.rows, args.workshop)
+        workshop = imported.workshop
         skipped = f", skipped {bad} bad rows" if bad else ""
         _say(
-            f"Imported {len(ids)} statements into {workshop.title!r} "
+            f"Imported {len(imported.statement_ids)} statements into {workshop.title!r} "
             f"(workshop {workshop.slug}){skipped}."
         )
         _embed(store, workshop)
