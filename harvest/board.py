@@ -27,7 +27,7 @@ from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn
 
 import networkx as nx
 import numpy as np
@@ -65,7 +65,7 @@ STATE_KEY = BOARD_STATE_KEY
 statement is deleted for good; backups carry it)."""
 __all__ = [
     "MAP_FORMATS", "MAP_MIME", "STATE_KEY", "Board", "BoardInputs", "BoardState",
-    "RevisionReader", "build_board", "compute_board", "export_map", "load_inputs",
+    "RevisionReader", "board_votes", "build_board", "compute_board", "export_map", "load_inputs",
     "load_state", "render_map", "save_state", "statement_vectors",
 ]
 REVISION_MAX_AGE_S = 0.5
@@ -603,9 +603,22 @@ def board_statements(store: Store, board: Board, *, include_hidden: bool) -> lis
     ]
 
 
-def export_statements(store: Store, board: Board, fmt: str, *, visible_only: bool = False) -> bytes:
+def board_votes(store: Store, board: Board) -> dict[int, int] | None:
+    """Statement id -> dots in the board's latest vote on demands (None without one, and
+    for a process board, which holds no votes): read once, then handed to the statements'
+    export and to the summary alike."""
+    from harvest.participation_store import demand_votes
+
+    return None if board.process else (demand_votes(store, board.workshop.id) or None)
+
+
+def export_statements(
+    store: Store, board: Board, fmt: str, *, visible_only: bool = False,
+    votes: dict[int, int] | None | Literal["read"] = "read",
+) -> bytes:
     """A board's statements as ``csv`` or ``xlsx`` with the theme the board shows each in;
-    a process's carry a ``workshop`` column (the member's slug) and every member's rows."""
+    a process's carry a ``workshop`` column (the member's slug) and every member's rows.
+    ``votes``: ``board_votes`` if already read (the summary needs them too); "read": here."""
     from harvest import exports
     from harvest.i18n import translate
 
@@ -619,11 +632,9 @@ def export_statements(store: Store, board: Board, fmt: str, *, visible_only: boo
         board.clustering, translate("theme.other", board.language)
     )
     workshops = {m.id: m.slug for m in board.members} if board.process else None
-    from harvest.participation_store import demand_votes
-
-    votes = None if board.process else (demand_votes(store, board.workshop.id) or None)
+    dots = board_votes(store, board) if isinstance(votes, str) else votes
     export = exports.export_statements_csv if fmt == "csv" else exports.export_statements_xlsx
-    return export(board.workshop, statements, tables, themes, workshops, votes)
+    return export(board.workshop, statements, tables, themes, workshops, dots)
 
 
 class RevisionReader:

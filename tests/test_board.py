@@ -13,8 +13,10 @@ from harvest.board import (
     STATE_KEY,
     BoardState,
     RevisionReader,
+    board_votes,
     build_board,
     compute_board,
+    export_statements,
     load_inputs,
     load_state,
     statement_vectors,
@@ -162,3 +164,14 @@ def test_vectors_are_read_once_per_revision(store: Store, monkeypatch: pytest.Mo
     assert len(reads) == 1  # the recompute shares them
     store.set_hidden(store.statements(workshop_id)[0].id, True)
     assert len(statement_vectors(store, workshop)) == len(first) - 1 and len(reads) == 2
+
+
+def test_votes_read_once_serve_the_export(store: Store) -> None:
+    workshop = store.create_workshop("Werkstatt")
+    store.add_statement(workshop.id, "Mehr Abendkurse für Berufstätige")
+    board = compute_board(store, workshop.id)
+    votes = board_votes(store, board)
+    assert votes is None  # no vote yet
+    assert export_statements(store, board, "csv", votes=votes) == export_statements(
+        store, board, "csv"
+    )
