@@ -16,7 +16,6 @@ Workshops: the demo (124 statements) and 3,000 Klimarat comments.
 from __future__ import annotations
 
 import csv
-import statistics
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.timing import median_ms  # noqa: E402
 from harvest.board import STATE_KEY, compute_board  # noqa: E402
 from harvest.demo import create_demo  # noqa: E402
 from harvest.store import NewStatement, Store  # noqa: E402
@@ -35,12 +35,7 @@ DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 
 def cpu(fn: Callable[[], object], repeat: int) -> float:
     """Median CPU time (process time, ms) of ``fn``."""
-    times = []
-    for _ in range(repeat):
-        start = time.process_time()
-        fn()
-        times.append((time.process_time() - start) * 1000)
-    return statistics.median(times)
+    return median_ms(fn, repeat, clock=time.process_time)
 
 
 def klimarat_workshop(store: Store, n: int) -> int:

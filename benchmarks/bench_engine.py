@@ -39,6 +39,9 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.timing import best_of  # noqa: E402
+
 DATA = ROOT / ".." / "shared" / "data"
 POLIS = DATA / "polis_opendata_unlabeled" / "polis_all_comments.csv"
 LABELLED = [
@@ -159,8 +162,7 @@ def child_server(n: int) -> dict[str, float]:
 def measure_best(kind: str, n: int, repeat: int) -> dict[str, float]:
     """The fastest of ``repeat`` fresh runs, figure by figure (this machine is shared:
     the minimum is the least disturbed)."""
-    runs = [measure(kind, n) for _ in range(repeat)]
-    return {key: min(run[key] for run in runs) for key in runs[0]}
+    return best_of([measure(kind, n) for _ in range(repeat)])
 
 
 def measure(kind: str, n: int) -> dict[str, float]:

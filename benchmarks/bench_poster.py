@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import median_time  # noqa: E402
 from harvest import poster, render, replay  # noqa: E402
 from harvest.board import Board, compute_board  # noqa: E402
 from harvest.demo import create_demo  # noqa: E402
@@ -35,12 +34,7 @@ KLIMA = ROOT / ".." / "shared" / "data" / "polis_klimarat_at_de" / "polis_klimar
 
 
 def median(func: Callable[[], Any], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return median_time(func, repeat)[0]
 
 
 def klima_board(store: Store) -> Board:

@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_engine import DATA, POLIS, peak_mb, polis_texts, read_rows  # noqa: E402
+from benchmarks.timing import best_of  # noqa: E402
 
 CACHE = ROOT / ".cache" / "bench"
 THF = DATA / "thf_tempelhofer_feld_de"
@@ -250,7 +251,7 @@ def speed(quick: bool, repeat: int) -> None:
     print("== Speed (one core; fresh processes; best of "
           f"{repeat}: this machine is shared)")
     runs = [measure("add_one", 3000)[0] for _ in range(repeat)]
-    best = {key: min(run[key] for run in runs) for key in runs[0]}
+    best = best_of(runs)
     print(f"add one statement to 3,000: embed + recompute {best['cpu']:.3f} s CPU "
           f"({best['wall']:.3f} s wall; goal under 0.150); keyword engine's recompute "
           f"{best['kw_cpu']:.3f} s CPU ({best['kw_wall']:.3f} wall)", flush=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
 
+from benchmarks import timing  # noqa: E402
 from harvest.intake import InvalidInput, clean_text  # noqa: E402
 from harvest.model import Statement  # noqa: E402
 from harvest.store import NewStatement, Store  # noqa: E402
@@ -80,13 +80,7 @@ def postgres_url(server: str) -> Iterator[str]:
 
 def median_ms(call: Callable[[], object], repeat: int) -> float:
     """Median wall time of ``call`` in milliseconds, after one warm-up call."""
-    call()
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+    return timing.median_ms(call, repeat, warm_up=True)
 
 
 def measure(

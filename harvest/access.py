@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
+from harvest import config
 from harvest.model import ROLES, Workshop
 
 if TYPE_CHECKING:
@@ -98,13 +99,11 @@ def load_secret(sessions_dir: Path | None = None) -> bytes:
     Several app servers that share one database must share this secret too (set the
     environment variable on each) so that ``harvest links`` prints the same links.
     """
-    env = os.environ.get("HARVEST_SECRET_KEY")
+    env = config.secret_key()
     if env:
         return env.encode("utf-8")
     if sessions_dir is None:
-        sessions_dir = Path(
-            os.environ.get("HARVEST_SESSIONS_DIR", Path(__file__).resolve().parents[1] / "sessions")
-        )
+        sessions_dir = config.sessions_dir()
     path = Path(sessions_dir) / "secret.key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,7 +165,7 @@ def reissue_token(
 
 def link_url(token: str, base_url: str | None = None, page: str = "") -> str:
     """A full link: base URL, optional page path, and the token as query parameter."""
-    base = (base_url or os.environ.get("HARVEST_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
+    base = (base_url or config.base_url() or DEFAULT_BASE_URL).rstrip("/")
     path = f"/{page.strip('/')}" if page else "/"
     return f"{base}{path}?{urlencode({TOKEN_PARAM: token})}"
 

@@ -5,6 +5,16 @@ This module chains the stages (store -> documents + overrides -> themes -> conce
 theme ids carry over) and the previous node positions (so the layout is warm-started),
 both saved in the store's per-workshop meta, so that every app server continues from the
 same state.
+
+The service layer between the store and everything that shows a board (app, CLI,
+exports), in three steps that ``compute_board`` runs in order:
+
+- load: ``load_inputs`` reads the workshop, its visible statements, the moderator's
+  decisions, the saved ``BoardState`` and the vectors (``statement_vectors``, read once
+  per revision in this process);
+- compute: ``build_board`` is a pure function of those inputs and returns the board and
+  the state to save;
+- save: ``save_state`` writes that state under ``STATE_KEY``.
 """
 
 from __future__ import annotations
@@ -12,12 +22,15 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, NoReturn
 
 import networkx as nx
+import numpy as np
 
 from harvest.conceptmap import (
     DisplaySettings,
@@ -30,7 +43,7 @@ from harvest.conceptmap import (
     to_json,
 )
 from harvest.curation import overrides_from_actions
-from harvest.formats import MAP_FORMATS, MAP_MIME
+from harvest.formats import FORMATS, MAP_FORMATS, MAP_MIME, TABLE_FORMATS
 from harvest.layout import compute_layout
 from harvest.model import (
     Assignment,
@@ -47,10 +60,13 @@ from harvest.semantic import NeighbourCache
 from harvest.store import BOARD_STATE_KEY, Store
 from harvest.themes import EngineSettings, detect_themes
 
-STATE_KEY = BOARD_STATE_KEY  # scrubbed by the store when a statement is deleted for good
+STATE_KEY = BOARD_STATE_KEY
+"""The meta key of the saved ``BoardState`` (owned by the store, which scrubs it when a
+statement is deleted for good; backups carry it)."""
 __all__ = [
-    "MAP_FORMATS", "MAP_MIME", "Board", "RevisionReader", "compute_board", "export_map",
-    "render_map",
+    "MAP_FORMATS", "MAP_MIME", "STATE_KEY", "Board", "BoardInputs", "BoardState",
+    "RevisionReader", "board_votes", "build_board", "compute_board", "export_map", "load_inputs",
+    "load_state", "render_map", "save_state", "statement_vectors",
 ]
 REVISION_MAX_AGE_S = 0.5
 """How old a revision a board refresh may show: at most this much later than a query."""
@@ -137,18 +153,11 @@ def themes_from_data(data: Any) -> tuple[Theme, ...]:
     return tuple(themes)
 
 
-@dataclass(frozen=True)
-class SavedState:
-    """What one recompute leaves for the next: themes, positions, colours."""
-
-    previous: Clustering | None
-    positions: dict[str, tuple[float, float]]
-    wall_positions: dict[str, tuple[float, float]]
-    colors: dict[str, str]
+Positions = dict[str, tuple[float, float]]
 
 
-def _positions(raw: Any) -> dict[str, tuple[float, float]]:
-    positions: dict[str, tuple[float, float]] = {}
+def _positions_from_data(raw: Any) -> Positions:
+    positions: Positions = {}
     if isinstance(raw, dict):
         for node, xy in raw.items():
             try:
@@ -158,24 +167,77 @@ def _positions(raw: Any) -> dict[str, tuple[float, float]]:
     return positions
 
 
-def load_state(store: Store, workshop_id: int) -> SavedState:
-    """The previous themes (as a Clustering without assignments), positions and colours."""
-    state = store.get_meta(workshop_id, STATE_KEY, None)
-    if not isinstance(state, dict):
-        return SavedState(None, {}, {}, {})
-    themes = themes_from_data(state.get("themes"))
-    engine_themes = themes_from_data(state.get("engine_themes"))
-    last = state.get("last_theme_number")
-    number = last if isinstance(last, int) else 0
-    previous = (Clustering(themes=themes, assignments={}, last_theme_number=number,
-                           engine_themes=engine_themes)
-                if themes else None)
-    raw_colors = state.get("colors")
-    colors = {str(k): str(v) for k, v in raw_colors.items()} if isinstance(raw_colors, dict) else {}
-    return SavedState(
-        previous, _positions(state.get("positions")), _positions(state.get("wall_positions")),
-        colors,
-    )
+@dataclass(frozen=True)
+class BoardState:
+    """What one recompute leaves for the next, saved under ``STATE_KEY`` in the store's
+    per-workshop meta: the themes (so theme ids carry over), node positions (so the layout
+    is warm-started) and theme colours.
+
+    >>> state = BoardState(revision=3, positions={"k:rad": (0.5, -1.0)})
+    >>> BoardState.from_json(state.to_json()) == state
+    True
+    >>> BoardState.from_json("not a state")
+    BoardState(revision=0, themes=(), engine_themes=(), last_theme_number=0, positions={}, \
+wall_positions={}, colors={})
+    """
+
+    revision: int = 0
+    themes: tuple[Theme, ...] = ()
+    engine_themes: tuple[Theme, ...] = ()
+    last_theme_number: int = 0
+    positions: Positions = dataclasses.field(default_factory=dict)
+    wall_positions: Positions = dataclasses.field(default_factory=dict)
+    colors: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def previous(self) -> Clustering | None:
+        """The saved themes as a Clustering without assignments (None before the first)."""
+        if not self.themes:
+            return None
+        return Clustering(themes=self.themes, assignments={},
+                          last_theme_number=self.last_theme_number,
+                          engine_themes=self.engine_themes)
+
+    def to_json(self) -> dict[str, Any]:
+        """The state as JSON-ready data (what the store's meta holds)."""
+        return {
+            "revision": self.revision,
+            "themes": themes_to_data(self.themes),
+            "engine_themes": themes_to_data(self.engine_themes),
+            "last_theme_number": self.last_theme_number,
+            "positions": {k: list(v) for k, v in self.positions.items()},
+            "wall_positions": {k: list(v) for k, v in self.wall_positions.items()},
+            "colors": dict(self.colors),
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> BoardState:
+        """The state back from JSON data; tolerant of missing or malformed parts (a
+        malformed state is an empty one: the board then starts afresh)."""
+        if not isinstance(data, dict):
+            return cls()
+        last = data.get("last_theme_number")
+        revision = data.get("revision")
+        colors = data.get("colors")
+        return cls(
+            revision=revision if isinstance(revision, int) else 0,
+            themes=themes_from_data(data.get("themes")),
+            engine_themes=themes_from_data(data.get("engine_themes")),
+            last_theme_number=last if isinstance(last, int) else 0,
+            positions=_positions_from_data(data.get("positions")),
+            wall_positions=_positions_from_data(data.get("wall_positions")),
+            colors={str(k): str(v) for k, v in colors.items()} if isinstance(colors, dict) else {},
+        )
+
+
+def load_state(store: Store, workshop_id: int) -> BoardState:
+    """The state the workshop's last recompute saved (an empty one before the first)."""
+    return BoardState.from_json(store.get_meta(workshop_id, STATE_KEY, None))
+
+
+def save_state(store: Store, workshop_id: int, state: BoardState) -> None:
+    """Leave ``state`` for the next recompute, on whichever server it runs."""
+    store.set_meta(workshop_id, STATE_KEY, state.to_json())
 
 
 def neighbour_cache(store: Store, workshop_id: int) -> NeighbourCache:
@@ -196,47 +258,106 @@ _CACHES: dict[tuple[str, int], NeighbourCache] = {}
 _CACHES_LOCK = threading.Lock()
 
 
-def compute_board(
-    store: Store,
-    workshop_ref: int | str,
-    *,
-    display: DisplaySettings | None = None,
-    engine: EngineSettings | None = None,
-    seed: int = 0,
-    persist: bool = True,
-) -> Board:
-    """Recompute a workshop's board from the store, continuing from the saved state:
-    grouped by meaning where the statements' vectors are in, by keywords otherwise."""
+def statement_vectors(store: Store, workshop: Workshop) -> dict[int, np.ndarray]:
+    """``store.statement_vectors`` of the workshop, read once per revision and vectors in
+    (and per store object) in this process, shared by everyone who asks: the board's
+    recompute, a process board over its members, the "similar to" check of every draft.
+    The dict is shared: read it, do not change it.
+
+    Two index reads decide whether the last answer still holds; they come before the
+    vectors, so a write in between makes the next call read again, never keeps old ones.
+    The workshop's creation time tells a new workshop from a deleted one of the same id.
+    """
+    version = (workshop.created_at, store.revision(workshop.id), store.vector_count(workshop.id))
+    with _VECTORS_LOCK:
+        cached = _VECTORS.setdefault(store, OrderedDict())
+        hit = cached.get(workshop.id)
+        if hit is not None and hit[0] == version:
+            cached.move_to_end(workshop.id)
+            return hit[1]
+    vectors = store.statement_vectors(workshop.id)
+    with _VECTORS_LOCK:
+        cached[workshop.id] = (version, vectors)
+        cached.move_to_end(workshop.id)
+        while len(cached) > VECTOR_CACHE_WORKSHOPS:
+            cached.popitem(last=False)
+    return vectors
+
+
+VECTOR_CACHE_WORKSHOPS = 8
+"""How many workshops' vectors a store keeps in this process (about 15 MB each at 10,000
+statements)."""
+_VectorEntry = tuple[tuple[datetime, int, int], dict[int, np.ndarray]]
+_VECTORS: weakref.WeakKeyDictionary[Store, OrderedDict[int, _VectorEntry]] = (
+    weakref.WeakKeyDictionary()
+)
+_VECTORS_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class BoardInputs:
+    """Everything a board is computed from, read from the store at one revision."""
+
+    workshop: Workshop
+    revision: int
+    statements: tuple[Statement, ...]
+    """the visible statements (of every member workshop, on a process board)"""
+    overrides: Overrides
+    state: BoardState
+    vectors: dict[int, np.ndarray] | None = None
+    """statement id -> sentence vector, for grouping by meaning (None: by keywords)"""
+    process: Process | None = None
+    members: tuple[Workshop, ...] = ()
+
+
+def load_inputs(store: Store, workshop_ref: int | str, *, semantic: bool = True) -> BoardInputs:
+    """Read what ``build_board`` needs: the workshop, its visible statements, the
+    moderator's decisions, the saved state and (``semantic``) the statements' vectors."""
     workshop = store.get_workshop(workshop_ref)
     revision = store.revision(workshop.id)
     # a process's board runs the same engine over all statements of its workshops, with
     # its own curation and saved state (both kept under its own workshop row)
     process = store.process_of(workshop.id)
     members = tuple(store.get_workshop(i) for i in process.workshop_ids) if process else ()
-    sources = [m.id for m in members] if process is not None else [workshop.id]
+    sources = members if process is not None else (workshop,)
     statements = tuple(
-        s for source in sources for s in store.statements(source) if not s.hidden
+        s for source in sources for s in store.statements(source.id) if not s.hidden
     )
-    overrides = overrides_from_actions(store.actions(workshop.id))
-    saved = load_state(store, workshop.id)
-    documents = documents_of(statements)
-    settings = engine or EngineSettings()
     vectors = None
-    if settings.semantic:
+    if semantic:
         vectors = {}
         for source in sources:
-            vectors.update(store.statement_vectors(source))
+            vectors.update(statement_vectors(store, source))
+    return BoardInputs(
+        workshop, revision, statements, overrides_from_actions(store.actions(workshop.id)),
+        load_state(store, workshop.id), vectors, process, members,
+    )
+
+
+def build_board(
+    inputs: BoardInputs,
+    *,
+    display: DisplaySettings | None = None,
+    engine: EngineSettings | None = None,
+    seed: int = 0,
+    neighbours: NeighbourCache | None = None,
+) -> tuple[Board, BoardState]:
+    """The board of ``inputs`` and the state to save for the next recompute: a pure
+    function of its arguments (``neighbours`` only saves work; the result is the same
+    without it)."""
+    workshop, saved = inputs.workshop, inputs.state
+    documents = documents_of(inputs.statements)
     clustering = detect_themes(
         documents,
-        overrides=overrides,
-        settings=settings,
+        overrides=inputs.overrides,
+        settings=engine or EngineSettings(),
         previous=saved.previous,
         language=workshop.language,
         seed=seed,
-        vectors=vectors,
-        neighbours=neighbour_cache(store, workshop.id) if vectors else None,
+        vectors=inputs.vectors,
+        neighbours=neighbours if inputs.vectors else None,
     )
-    pictograms = theme_pictograms(clustering.themes, overrides.pictograms)
+    pictograms = theme_pictograms(clustering.themes, inputs.overrides.pictograms)
     graph = build_concept_map(
         clustering,
         documents,
@@ -255,28 +376,47 @@ def compute_board(
         pictograms=pictograms,
     )
     wall_positions = compute_layout(wall_graph, previous=saved.wall_positions, seed=seed)
-    if persist:
-        store.set_meta(
-            workshop.id,
-            STATE_KEY,
-            {
-                "revision": revision,
-                "themes": themes_to_data(clustering.themes),
-                "engine_themes": themes_to_data(clustering.engine_themes),
-                "last_theme_number": clustering.last_theme_number,
-                # keep positions of nodes that left the map too: if they come back, they
-                # come back where people last saw them
-                "positions": {**saved.positions, **{k: list(v) for k, v in positions.items()}},
-                "wall_positions": {
-                    **saved.wall_positions, **{k: list(v) for k, v in wall_positions.items()}
-                },
-                "colors": {**saved.colors, **theme_colors(graph)},
-            },
-        )
-    return Board(
-        workshop, revision, statements, clustering, graph, dict(positions), wall_graph,
-        dict(wall_positions), pictograms, overrides, process, members,
+    state = BoardState(
+        revision=inputs.revision,
+        themes=clustering.themes,
+        engine_themes=clustering.engine_themes,
+        last_theme_number=clustering.last_theme_number,
+        # keep positions of nodes that left the map too: if they come back, they
+        # come back where people last saw them
+        positions={**saved.positions, **positions},
+        wall_positions={**saved.wall_positions, **wall_positions},
+        colors={**saved.colors, **theme_colors(graph)},
     )
+    board = Board(
+        workshop, inputs.revision, inputs.statements, clustering, graph, dict(positions),
+        wall_graph, dict(wall_positions), pictograms, inputs.overrides, inputs.process,
+        inputs.members,
+    )
+    return board, state
+
+
+def compute_board(
+    store: Store,
+    workshop_ref: int | str,
+    *,
+    display: DisplaySettings | None = None,
+    engine: EngineSettings | None = None,
+    seed: int = 0,
+    persist: bool = True,
+) -> Board:
+    """Recompute a workshop's board from the store, continuing from the saved state:
+    grouped by meaning where the statements' vectors are in, by keywords otherwise.
+    Load (``load_inputs``), compute (``build_board``), save (``save_state``, unless
+    ``persist`` is false)."""
+    settings = engine or EngineSettings()
+    inputs = load_inputs(store, workshop_ref, semantic=settings.semantic)
+    board, state = build_board(
+        inputs, display=display, engine=settings, seed=seed,
+        neighbours=neighbour_cache(store, inputs.workshop.id) if inputs.vectors else None,
+    )
+    if persist:
+        save_state(store, inputs.workshop.id, state)
+    return board
 
 
 def restrict(
@@ -343,36 +483,25 @@ def render_map(
     ``size``: page of the harvest poster (default A1); ``qr_url``: the participant link
     the poster prints as QR code.
     """
-    if fmt.startswith("poster-"):
+    spec = FORMATS.get(fmt)
+    if spec is None:
+        _unknown_map_format(fmt)
+    if spec.layout == "harvest":
         from harvest.poster import poster_bytes
 
-        return poster_bytes(board, fmt.removeprefix("poster-"), size=size or "A1",
-                            qr_url=qr_url, dark=dark)
-    if fmt in ("replay", "replay-gif"):
+        return poster_bytes(board, spec.extension, size=size or "A1", qr_url=qr_url, dark=dark)
+    if spec.layout == "replay":
         from harvest import replay
 
-        if fmt == "replay":
+        if spec.extension == "html":
             return replay.replay_html(board, dark=dark).encode("utf-8")
         return replay.replay_gif(board, dark=dark)
+    if spec.layout == "data":
+        write = {"graphml": to_graphml, "gexf": to_gexf, "json": to_json}[fmt]
+        return write(board.graph, board.positions)
     title = board.workshop.title
     subtitle = board.subtitle()
-    if fmt in ("png", "svg", "pdf"):
-        from harvest import render
-
-        kwargs: dict[str, Any] = {
-            "title": title,
-            "subtitle": subtitle,
-            "dark": dark,
-            "language": board.language,
-        }
-        if fmt == "png":
-            if width_px:
-                kwargs["width_px"] = width_px
-            return render.render_png(board.graph, board.positions, **kwargs)
-        if fmt == "svg":
-            return render.render_svg(board.graph, board.positions, **kwargs)
-        return render.render_pdf(board.graph, board.positions, **kwargs)
-    if fmt == "html":
+    if spec.extension == "html":
         from harvest.view import render_standalone_html
 
         return render_standalone_html(
@@ -383,12 +512,24 @@ def render_map(
             dark=dark,
             language=board.language,
         ).encode("utf-8")
-    if fmt == "graphml":
-        return to_graphml(board.graph, board.positions)
-    if fmt == "gexf":
-        return to_gexf(board.graph, board.positions)
-    if fmt == "json":
-        return to_json(board.graph, board.positions)
+    from harvest import render
+
+    kwargs: dict[str, Any] = {
+        "title": title,
+        "subtitle": subtitle,
+        "dark": dark,
+        "language": board.language,
+    }
+    if spec.extension == "png":
+        if width_px:
+            kwargs["width_px"] = width_px
+        return render.render_png(board.graph, board.positions, **kwargs)
+    if spec.extension == "svg":
+        return render.render_svg(board.graph, board.positions, **kwargs)
+    return render.render_pdf(board.graph, board.positions, **kwargs)
+
+
+def _unknown_map_format(fmt: str) -> NoReturn:
     raise ValueError(f"unknown map format {fmt!r}; expected one of {', '.join(MAP_FORMATS)}")
 
 
@@ -397,8 +538,8 @@ def export_map(
     qr_url: str | None = None,
 ) -> bytes:
     """Recompute a workshop's board and export its map (used by ``harvest export``)."""
-    if fmt not in MAP_FORMATS:
-        raise ValueError(f"unknown map format {fmt!r}; expected one of {', '.join(MAP_FORMATS)}")
+    if fmt not in FORMATS:
+        _unknown_map_format(fmt)
     return render_map(compute_board(store, workshop_ref), fmt, size=size, qr_url=qr_url)
 
 
@@ -462,25 +603,38 @@ def board_statements(store: Store, board: Board, *, include_hidden: bool) -> lis
     ]
 
 
-def export_statements(store: Store, board: Board, fmt: str, *, visible_only: bool = False) -> bytes:
+def board_votes(store: Store, board: Board) -> dict[int, int] | None:
+    """Statement id -> dots in the board's latest vote on demands (None without one, and
+    for a process board, which holds no votes): read once, then handed to the statements'
+    export and to the summary alike."""
+    from harvest.store.participation_store import demand_votes
+
+    return None if board.process else (demand_votes(store, board.workshop.id) or None)
+
+
+def export_statements(
+    store: Store, board: Board, fmt: str, *, visible_only: bool = False,
+    votes: dict[int, int] | None | Literal["read"] = "read",
+) -> bytes:
     """A board's statements as ``csv`` or ``xlsx`` with the theme the board shows each in;
-    a process's carry a ``workshop`` column (the member's slug) and every member's rows."""
+    a process's carry a ``workshop`` column (the member's slug) and every member's rows.
+    ``votes``: ``board_votes`` if already read (the summary needs them too); "read": here."""
     from harvest import exports
     from harvest.i18n import translate
 
-    if fmt not in ("csv", "xlsx"):
-        raise ValueError(f"unknown statement format {fmt!r}; expected csv or xlsx")
+    if fmt not in TABLE_FORMATS:
+        raise ValueError(
+            f"unknown statement format {fmt!r}; expected one of {', '.join(TABLE_FORMATS)}"
+        )
     statements = board_statements(store, board, include_hidden=not visible_only)
     tables = [t for w in source_ids(board) for t in store.tables(w)]
     themes = exports.statement_themes(
         board.clustering, translate("theme.other", board.language)
     )
     workshops = {m.id: m.slug for m in board.members} if board.process else None
-    from harvest.store.participation_store import demand_votes
-
-    votes = None if board.process else (demand_votes(store, board.workshop.id) or None)
+    dots = board_votes(store, board) if isinstance(votes, str) else votes
     export = exports.export_statements_csv if fmt == "csv" else exports.export_statements_xlsx
-    return export(board.workshop, statements, tables, themes, workshops, votes)
+    return export(board.workshop, statements, tables, themes, workshops, dots)
 
 
 class RevisionReader:

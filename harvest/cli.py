@@ -12,15 +12,21 @@ error (unknown workshop, unreadable file, unreachable database, ...).
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harvest import __version__
-from harvest.formats import FORMATS, MAP_FORMATS, POSTER_SIZES
+from harvest import __version__, config
+from harvest.formats import (
+    EXPORT_FORMATS,
+    FORMATS,
+    MAP_FORMATS,
+    POSTER_SIZES,
+    TABLE_FORMATS,
+    extension_of,
+)
 
 if TYPE_CHECKING:
     from harvest.model import Workshop
@@ -29,8 +35,6 @@ if TYPE_CHECKING:
 
 __all__ = ["EXPORT_FORMATS", "MAP_FORMATS", "build_parser", "main"]
 
-TABLE_FORMATS = ("csv", "xlsx")
-EXPORT_FORMATS = TABLE_FORMATS + MAP_FORMATS
 
 EXIT_OK, EXIT_NEEDS_ATTENTION, EXIT_ERROR = 0, 1, 2
 
@@ -107,9 +111,8 @@ def _write_output(data: bytes, out: str) -> str:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    from harvest.imports import parse_file
+    from harvest.imports import import_into, parse_file
     from harvest.model import DEFAULT_MAX_CHARS
-    from harvest.store import NewStatement
 
     with _open_store(args) as store:
         existing = store.find_workshop(args.workshop)
@@ -129,15 +132,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
             _warn("Nothing imported: the file has no usable statement.")
             return EXIT_NEEDS_ATTENTION
         # Looked up again, atomically: another import or `add` may have created it since.
-        workshop, _created = store.find_or_create_workshop(args.workshop)
-        ids = store.add_statements(
-            workshop.id,
-            [NewStatement(row.text, row.table, row.kind, row.author) for row in result.rows],
-            origin="imported",
-        )
+        imported = import_into(store, result.rows, args.workshop)
+        workshop = imported.workshop
         skipped = f", skipped {bad} bad rows" if bad else ""
         _say(
-            f"Imported {len(ids)} statements into {workshop.title!r} "
+            f"Imported {len(imported.statement_ids)} statements into {workshop.title!r} "
             f"(workshop {workshop.slug}){skipped}."
         )
         _embed(store, workshop)
@@ -167,8 +166,9 @@ def _cmd_export(args: argparse.Namespace) -> int:
                 qr_url = workshop_links(store, workshop, base_url=args.base_url)["participant"]
             data = export_map(store, workshop.id, args.format, size=args.size, qr_url=qr_url)
             what = f"the map ({args.format})"
-        extension = FORMATS[args.format].extension if args.format in FORMATS else args.format
-        where = _write_output(data, args.out or f"harvest-{workshop.slug}.{extension}")
+        where = _write_output(
+            data, args.out or f"harvest-{workshop.slug}.{extension_of(args.format)}"
+        )
     _warn(f"Exported {what} of {workshop.title!r} to {where}.")
     return EXIT_OK
 
@@ -288,7 +288,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 def _cmd_address(args: argparse.Namespace) -> int:
     from harvest.network import hall_url, lan_address, phone_reachable
 
-    configured = os.environ.get("HARVEST_BASE_URL")
+    configured = config.base_url()
     local = f"http://localhost:{args.port}"
     found = lan_address()
     if configured:
@@ -323,7 +323,7 @@ def _cmd_links(args: argparse.Namespace) -> int:
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
-    from harvest.backup import create_backup, read_backup
+    from harvest.store.backup import create_backup, read_backup
 
     if bool(args.workshop) == bool(args.all):
         _warn("harvest backup: name one WORKSHOP or give --all (not both).")
@@ -346,7 +346,7 @@ def _cmd_backup(args: argparse.Namespace) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
-    from harvest.backup import restore_backup
+    from harvest.store.backup import restore_backup
 
     data = sys.stdin.buffer.read() if args.path == "-" else Path(args.path).read_bytes()
     with _open_store(args) as store:
@@ -384,7 +384,7 @@ def _on_off(value: str | None) -> bool | None:
 
 
 def _cmd_settings(args: argparse.Namespace) -> int:
-    from harvest import participation_store as ps
+    from harvest.store import participation_store as ps
 
     with _open_store(args) as store:
         workshop = store.get_workshop(args.workshop)
@@ -423,7 +423,7 @@ def _csv_out(rows: Sequence[Sequence[object]]) -> None:
 
 
 def _cmd_queue(args: argparse.Namespace) -> int:
-    from harvest import participation_store as ps
+    from harvest.store import participation_store as ps
 
     with _open_store(args) as store:
         workshop = store.get_workshop(args.workshop)
@@ -448,7 +448,7 @@ def _cmd_queue(args: argparse.Namespace) -> int:
 
 
 def _cmd_votes(args: argparse.Namespace) -> int:
-    from harvest import participation_store as ps
+    from harvest.store import participation_store as ps
 
     with _open_store(args) as store:
         workshop = store.get_workshop(args.workshop)
@@ -764,7 +764,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     if args.command == "links" and not args.base_url:
-        args.base_url = os.environ.get("HARVEST_BASE_URL") or None
+        args.base_url = config.base_url()
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:

@@ -1,4 +1,5 @@
-"""The one table of map export formats, shared by the CLI, the app and ``board.render_map``.
+"""The one table of export formats (the map's and the statements'), shared by the CLI,
+the app and ``board.render_map``/``board.export_statements``.
 
 Light on purpose (no matplotlib, no engine): ``python -m harvest --help`` reads it.
 
@@ -16,48 +17,86 @@ poster-svg     .svg   the same as SVG (text stays text)
 replay         .html  the map's growth, played statement by statement (replay.py)
 replay-gif     .gif   the same as an animated GIF for slides
 =============  =====  ==========================================================
+
+The statements go out as a table (``TABLE_FORMATS``): ``csv`` (UTF-8 with BOM, for Excel)
+and ``xlsx``. ``EXPORT_FORMATS`` is everything ``harvest export --format`` takes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
-__all__ = ["FORMATS", "MAP_FORMATS", "MAP_MIME", "PAPER_MM", "POSTER_SIZES", "MapFormat"]
+__all__ = [
+    "EXPORT_FORMATS", "FORMATS", "LAYOUTS", "MAP_FORMATS", "MAP_MIME", "PAPER_MM",
+    "POSTER_SIZES", "TABLE_FORMATS", "MapFormat", "TableFormat", "extension_of",
+]
 
 
 @dataclass(frozen=True)
-class MapFormat:
-    """One way to export a workshop's map."""
+class TableFormat:
+    """One way to export a workshop's statements, with the theme each is in."""
 
     name: str
     """what ``harvest export --format`` takes"""
     extension: str
     mime: str
+
+
+F = TypeVar("F", bound=TableFormat)
+
+
+def _by_name(*formats: F) -> dict[str, F]:
+    return {f.name: f for f in formats}
+
+
+@dataclass(frozen=True)
+class MapFormat(TableFormat):
+    """One way to export a workshop's map."""
+
     label: str
     """catalogue key of the download button's label (``harvest.i18n``)"""
     layout: str
     """"network", "harvest" (the poster), "replay" or "data\""""
 
 
-FORMATS: dict[str, MapFormat] = {
-    f.name: f
-    for f in (
-        MapFormat("png", "png", "image/png", "export.png_poster", "network"),
-        MapFormat("svg", "svg", "image/svg+xml", "export.svg", "network"),
-        MapFormat("pdf", "pdf", "application/pdf", "export.pdf", "network"),
-        MapFormat("html", "html", "text/html", "export.html", "network"),
-        MapFormat("graphml", "graphml", "application/xml", "export.graphml", "data"),
-        MapFormat("gexf", "gexf", "application/xml", "export.gexf", "data"),
-        MapFormat("json", "json", "application/json", "export.json", "data"),
-        MapFormat("poster-png", "png", "image/png", "export.poster_png", "harvest"),
-        MapFormat("poster-pdf", "pdf", "application/pdf", "export.poster_pdf", "harvest"),
-        MapFormat("poster-svg", "svg", "image/svg+xml", "export.poster_svg", "harvest"),
-        MapFormat("replay", "html", "text/html", "export.replay", "replay"),
-        MapFormat("replay-gif", "gif", "image/gif", "export.replay_gif", "replay"),
-    )
-}
+FORMATS: dict[str, MapFormat] = _by_name(
+    MapFormat("png", "png", "image/png", "export.png_poster", "network"),
+    MapFormat("svg", "svg", "image/svg+xml", "export.svg", "network"),
+    MapFormat("pdf", "pdf", "application/pdf", "export.pdf", "network"),
+    MapFormat("html", "html", "text/html", "export.html", "network"),
+    MapFormat("graphml", "graphml", "application/xml", "export.graphml", "data"),
+    MapFormat("gexf", "gexf", "application/xml", "export.gexf", "data"),
+    MapFormat("json", "json", "application/json", "export.json", "data"),
+    MapFormat("poster-png", "png", "image/png", "export.poster_png", "harvest"),
+    MapFormat("poster-pdf", "pdf", "application/pdf", "export.poster_pdf", "harvest"),
+    MapFormat("poster-svg", "svg", "image/svg+xml", "export.poster_svg", "harvest"),
+    MapFormat("replay", "html", "text/html", "export.replay", "replay"),
+    MapFormat("replay-gif", "gif", "image/gif", "export.replay_gif", "replay"),
+)
 MAP_FORMATS: tuple[str, ...] = tuple(FORMATS)
 MAP_MIME: dict[str, str] = {name: f.mime for name, f in FORMATS.items()}
+LAYOUTS: tuple[str, ...] = ("harvest", "network", "data", "replay")
+"""The map formats' layouts, in the order the export page groups them."""
+
+TABLE_FORMATS: dict[str, TableFormat] = _by_name(
+    TableFormat("csv", "csv", "text/csv"),
+    TableFormat(
+        "xlsx", "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ),
+)
+EXPORT_FORMATS: tuple[str, ...] = (*TABLE_FORMATS, *MAP_FORMATS)
+"""Everything ``harvest export --format`` takes: the statements' tables, then the maps."""
+
+
+def extension_of(name: str) -> str:
+    """The file extension of an export format (table or map).
+
+    >>> extension_of("poster-pdf"), extension_of("xlsx")
+    ('pdf', 'xlsx')
+    """
+    spec = TABLE_FORMATS.get(name) or FORMATS[name]
+    return spec.extension
 
 PAPER_MM: dict[str, tuple[float, float]] = {
     "A0": (1189.0, 841.0),

@@ -28,10 +28,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path, PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harvest.intake import InvalidInput, clean_kind, clean_statement, clean_text
-from harvest.model import DEFAULT_MAX_CHARS
+from harvest.model import DEFAULT_MAX_CHARS, Workshop
+
+if TYPE_CHECKING:
+    from harvest.store import Store
 
 __all__ = [
     "ACCEPTED_FORMATS",
@@ -41,12 +44,15 @@ __all__ = [
     "ImportFileError",
     "ImportResult",
     "ImportRow",
+    "Imported",
     "NoTextColumn",
     "RowError",
     "TooManyRows",
     "UnsupportedFile",
     "WorkbookTooLarge",
+    "WorkshopTaken",
     "check_size",
+    "import_into",
     "parse_file",
     "parse_statements",
     "strip_neutraliser",
@@ -800,3 +806,62 @@ def _parse_xlsx(
             "The sheet has a header row but no statements below it.", columns=tuple(header)
         )
     return ImportResult(tuple(rows), tuple(errors), "xlsx", "xlsx", None, tuple(header))
+
+
+# --- into the store -----------------------------------------------------------------
+
+
+class WorkshopTaken(InvalidInput):
+    """An import meant for a new workshop names one that is already there."""
+
+    code = "workshop_taken"
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import added: where, the new statements' ids, and whether it made the
+    workshop."""
+
+    workshop: Workshop
+    statement_ids: tuple[int, ...]
+    created: bool
+
+
+def import_into(
+    store: Store,
+    rows: Sequence[ImportRow],
+    workshop: Workshop | str,
+    *,
+    new_only: bool = False,
+) -> Imported:
+    """Add the good rows of a file to a workshop, all or nothing (``origin`` "imported").
+
+    ``workshop``: the workshop itself, or a name: the workshop it names, created with it
+    as title if there is none, looked up and created atomically (two imports naming the
+    same new workshop get one). ``new_only``: the name must be new; if it names a
+    workshop already there, ``WorkshopTaken`` is raised and nothing is added.
+
+    >>> from harvest.store import Store
+    >>> store = Store("sqlite://")
+    >>> row = ImportRow(2, "Mehr Abendkurse", "Sprache", None, None)
+    >>> done = import_into(store, [row], "Werkstatt")
+    >>> done.workshop.slug, len(done.statement_ids), done.created
+    ('werkstatt', 1, True)
+    >>> import_into(store, [row], "Werkstatt", new_only=True)
+    Traceback (most recent call last):
+    harvest.imports.WorkshopTaken: a workshop named 'Werkstatt' is already there
+    """
+    from harvest.store import NewStatement
+
+    created = False
+    if not isinstance(workshop, Workshop):
+        name = workshop
+        workshop, created = store.find_or_create_workshop(name)
+        if new_only and not created:
+            raise WorkshopTaken(f"a workshop named {name!r} is already there", name=name)
+    ids = store.add_statements(
+        workshop.id,
+        [NewStatement(row.text, row.table, row.kind, row.author) for row in rows],
+        origin="imported",
+    )
+    return Imported(workshop, tuple(ids), created)

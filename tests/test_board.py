@@ -9,7 +9,18 @@ from __future__ import annotations
 
 import pytest
 
-from harvest.board import RevisionReader, compute_board
+from harvest.board import (
+    STATE_KEY,
+    BoardState,
+    RevisionReader,
+    board_votes,
+    build_board,
+    compute_board,
+    export_statements,
+    load_inputs,
+    load_state,
+    statement_vectors,
+)
 from harvest.demo import load_demo_spec
 from harvest.store import Store, WorkshopNotFound
 from harvest.vectors import embed_pending
@@ -104,3 +115,63 @@ def test_revision_reader_does_not_remember_a_failure(store: Store) -> None:
         with pytest.raises(WorkshopNotFound):
             reader.revision(987654)
     assert reader.queries == 0
+
+
+def test_the_saved_state_is_typed_and_reads_back_as_it_was_saved(store: Store) -> None:
+    workshop_id = _workshop(store, 30)
+    board = compute_board(store, workshop_id)
+    state = load_state(store, workshop_id)
+    assert state.revision == board.revision
+    assert state.themes == board.clustering.themes
+    assert set(board.positions) <= set(state.positions)
+    assert BoardState.from_json(store.get_meta(workshop_id, STATE_KEY)) == state
+    assert BoardState.from_json(state.to_json()) == state
+
+
+@pytest.mark.parametrize("raw", [None, [], "x", {"themes": "x", "positions": {"a": "bc"}}])
+def test_a_malformed_state_is_an_empty_one(raw: object) -> None:
+    state = BoardState.from_json(raw)
+    assert state.previous is None and state.positions == {} and state.colors == {}
+
+
+def test_compute_is_pure_and_saving_is_apart(store: Store) -> None:
+    workshop_id = _workshop(store, 30)
+    compute_board(store, workshop_id)
+    inputs = load_inputs(store, workshop_id)
+    saved = store.get_meta(workshop_id, STATE_KEY)
+    one, state_one = build_board(inputs)
+    two, state_two = build_board(inputs)
+    assert store.get_meta(workshop_id, STATE_KEY) == saved  # computing writes nothing
+    assert one.clustering == two.clustering and one.positions == two.positions
+    assert state_one == state_two
+    assert compute_board(store, workshop_id).clustering == one.clustering
+
+
+def test_vectors_are_read_once_per_revision(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    workshop_id = _workshop(store, 10)
+    workshop = store.get_workshop(workshop_id)
+    reads: list[int] = []
+    read = store.statement_vectors
+
+    def counted(workshop_id: int, *args: object) -> object:
+        reads.append(workshop_id)
+        return read(workshop_id, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "statement_vectors", counted)
+    first = statement_vectors(store, workshop)
+    assert statement_vectors(store, workshop) is first and len(reads) == 1
+    compute_board(store, workshop_id)
+    assert len(reads) == 1  # the recompute shares them
+    store.set_hidden(store.statements(workshop_id)[0].id, True)
+    assert len(statement_vectors(store, workshop)) == len(first) - 1 and len(reads) == 2
+
+
+def test_votes_read_once_serve_the_export(store: Store) -> None:
+    workshop = store.create_workshop("Werkstatt")
+    store.add_statement(workshop.id, "Mehr Abendkurse für Berufstätige")
+    board = compute_board(store, workshop.id)
+    votes = board_votes(store, board)
+    assert votes is None  # no vote yet
+    assert export_statements(store, board, "csv", votes=votes) == export_statements(
+        store, board, "csv"
+    )

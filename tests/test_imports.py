@@ -28,12 +28,15 @@ from harvest.imports import (
     TooManyRows,
     UnsupportedFile,
     WorkbookTooLarge,
+    WorkshopTaken,
+    import_into,
     map_columns,
     parse_file,
     parse_statements,
     strip_neutraliser,
 )
-from harvest.intake import clean_text
+from harvest.intake import StatementTooLong, clean_text
+from harvest.store import Store
 
 DATA = Path(__file__).parents[1] / ".." / "shared" / "data"
 
@@ -610,3 +613,34 @@ def test_a_workbook_that_unpacks_to_gigabytes_is_refused_before_it_is_read() -> 
         archive.writestr("xl/sharedStrings.xml", b" " * (MAX_UNPACKED_BYTES + 1))
     with pytest.raises(WorkbookTooLarge):
         parse_statements(buffer.getvalue(), "bombe.xlsx")
+
+
+# --- import_into: the one flow of the CLI and the app ---------------------------------
+
+_ROWS = (ImportRow(2, "Mehr Abendkurse", "Sprache", "demand", None),
+         ImportRow(3, "Bessere Busse am Land", None, None, "Ana"))
+
+
+def test_import_into_a_new_name_creates_the_workshop_once(store: Store) -> None:
+    first = import_into(store, _ROWS, "Werkstatt Nord")
+    again = import_into(store, _ROWS[:1], "werkstatt-nord")
+    assert first.created and not again.created and again.workshop.id == first.workshop.id
+    texts = [(s.text, s.table_name, s.origin) for s in store.statements(first.workshop.id)]
+    assert texts == [("Mehr Abendkurse", "Sprache", "imported"),
+                     ("Bessere Busse am Land", None, "imported"),
+                     ("Mehr Abendkurse", "Sprache", "imported")]
+
+
+def test_import_into_a_taken_name_adds_nothing_when_it_must_be_new(store: Store) -> None:
+    workshop = store.create_workshop("Werkstatt")
+    with pytest.raises(WorkshopTaken):
+        import_into(store, _ROWS, "Werkstatt", new_only=True)
+    assert store.statements(workshop.id) == []
+    assert import_into(store, _ROWS, workshop).statement_ids  # the workshop itself: fine
+
+
+def test_import_into_is_all_or_nothing(store: Store) -> None:
+    workshop = store.create_workshop("Werkstatt", max_chars=20)
+    with pytest.raises(StatementTooLong):
+        import_into(store, _ROWS, workshop)
+    assert store.statements(workshop.id) == []

@@ -20,6 +20,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+from harvest import config
+
 __all__ = ["create_engine", "database_url", "normalise_url", "sqlite_busy_timeout"]
 
 SQLITE_BUSY_TIMEOUT_S = 10.0
@@ -40,9 +42,6 @@ of each waiting for its own timeout (a page asks several times: that made a 20 s
 PG_BACKOFF_AFTER_S = 1.0
 
 
-_DEFAULT_SESSIONS_DIR = Path(__file__).resolve().parents[2] / "sessions"
-
-
 def database_url(explicit: str | None = None, sessions_dir: Path | None = None) -> str:
     """The database to use: ``explicit``, else ``$HARVEST_DATABASE_URL``, else the SQLite
     file ``harvest.db`` in ``sessions_dir`` (default ``$HARVEST_SESSIONS_DIR`` or the
@@ -50,11 +49,9 @@ def database_url(explicit: str | None = None, sessions_dir: Path | None = None) 
 
     ``postgresql://`` URLs are normalised to the psycopg 3 driver.
     """
-    url = explicit or os.environ.get("HARVEST_DATABASE_URL", "").strip()
+    url = explicit or config.database_url()
     if not url:
-        folder = sessions_dir or Path(
-            os.environ.get("HARVEST_SESSIONS_DIR") or _DEFAULT_SESSIONS_DIR
-        )
+        folder = sessions_dir or config.sessions_dir()
         folder.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{folder.resolve() / 'harvest.db'}"
     return normalise_url(url)
@@ -185,10 +182,7 @@ _WATCHDOG = _Watchdog()
 
 def sqlite_busy_timeout() -> float:
     """Seconds a SQLite writer waits for a lock held by someone else."""
-    try:
-        return max(0.0, float(os.environ.get("HARVEST_SQLITE_BUSY_SECONDS", SQLITE_BUSY_TIMEOUT_S)))
-    except ValueError:
-        return SQLITE_BUSY_TIMEOUT_S
+    return config.sqlite_busy_seconds(SQLITE_BUSY_TIMEOUT_S)
 
 
 def _create_sqlite_engine(url: sa.URL) -> Engine:
