@@ -29,6 +29,7 @@ from typing import Any
 import networkx as nx
 
 from harvest.model import OTHER_THEME_ID, Assignment, Clustering, Document, Theme
+from harvest.safety import xml_text
 
 # Okabe & Ito (2008), without black, then Paul Tol's "muted" scheme: both are designed to
 # stay distinguishable for the common colour-vision deficiencies. Order matters: the
@@ -506,18 +507,14 @@ def _keyword_counts(clustering: Clustering) -> dict[str, int]:
 # --- data exports ---------------------------------------------------------------------
 
 
-# Characters XML 1.0 cannot carry at all (pasted text brings them in now and then).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
 def _xml_safe(graph: nx.Graph) -> nx.Graph:
     """A copy whose strings hold only characters XML allows (others become U+FFFD)."""
-    out = nx.relabel_nodes(graph, {n: _NOT_XML.sub("\ufffd", str(n)) for n in graph}, copy=True)
+    out = nx.relabel_nodes(graph, {n: xml_text(str(n)) for n in graph}, copy=True)
     for data in [out.graph, *(d for _, d in out.nodes(data=True)),
                  *(d for _, _, d in out.edges(data=True))]:
         for key, value in data.items():
             if isinstance(value, str):
-                data[key] = _NOT_XML.sub("\ufffd", value)
+                data[key] = xml_text(value)
     return out
 
 

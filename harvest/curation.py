@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from harvest.intake import InvalidInput, clean_text
+from harvest.intake import InvalidInput, accept_text
 from harvest.model import Category, Overrides
 from harvest.pictograms import is_known
 
@@ -66,7 +66,7 @@ def _text(payload: Mapping[str, Any], key: str, limit: int) -> str:
     if not isinstance(value, str):
         raise InvalidAction(f"{key!r} must be a non-empty text")
     try:  # the same input rules as statements: NFC, no control characters
-        value = clean_text(value, limit)
+        value = accept_text(value, limit)
     except InvalidInput as exc:
         raise InvalidAction(f"{key!r}: {exc}") from exc
     return " ".join(value.split())

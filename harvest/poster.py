@@ -34,7 +34,7 @@ from harvest.conceptmap import OTHER_COLOR, theme_colors
 from harvest.formats import POSTER_SIZES
 from harvest.i18n import translate
 from harvest.pictograms import CREDIT, pictogram_image
-from harvest.render import printable
+from harvest.safety import drawable, printable
 from harvest.summary import ThemeSummary, _normalise, _similar, build_summary
 
 if TYPE_CHECKING:
@@ -255,22 +255,6 @@ class _Theme:
     candidates: tuple[Item, ...]
     tables: tuple[str, ...]
     is_other: bool
-
-
-@lru_cache(maxsize=1)
-def _charmap() -> frozenset[int]:
-    from matplotlib.ft2font import FT2Font
-
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    return frozenset(FT2Font(str(folder / "DejaVuSans.ttf")).get_charmap())
-
-
-def drawable(text: str) -> str:
-    """``text`` printable and without characters DejaVu Sans has no glyph for (most
-    emoji): they would print as empty boxes. Spaces are tidied after."""
-    known = _charmap()
-    kept = "".join(c for c in printable(text) if ord(c) in known or c.isspace())
-    return " ".join(kept.split())
 
 
 def _themes(board: Board, language: str) -> list[_Theme]:

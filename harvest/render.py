@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +29,7 @@ from matplotlib.patches import Circle, Patch, RegularPolygon  # noqa: E402
 from harvest.conceptmap import OTHER_COLOR, texts  # noqa: E402
 from harvest.formats import PAPER_MM  # noqa: E402
 from harvest.layout import canvas_extent, label_box  # noqa: E402
+from harvest.safety import printable  # noqa: E402
 
 FONT = "DejaVu Sans"
 """Ships with matplotlib and covers umlauts, ß, Greek and Cyrillic."""
@@ -127,17 +127,6 @@ def _save(figure: Figure, fmt: str, *, dpi: float, png_level: int | None = None)
             **extra,
         )
     return buffer.getvalue()
-
-
-# Control characters have no glyph and no place in SVG's XML; lone surrogates cannot be
-# encoded. Both come in with pasted text now and then.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def printable(text: str) -> str:
-    """``text`` without control characters (lone surrogates become U+FFFD)."""
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
 
 
 def _text(ax: object, x: float, y: float, text: str, **kwargs: object) -> None:

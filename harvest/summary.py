@@ -41,6 +41,7 @@ from harvest.model import (
     Theme,
     Workshop,
 )
+from harvest.safety import escape_html, escape_markdown, one_line, safe_color
 
 MAX_KEYWORDS = 8
 """Keywords shown per theme."""
@@ -384,23 +385,6 @@ def _similar(a: str, b: str) -> bool:
     return matcher.quick_ratio() >= NEAR_DUPLICATE and matcher.ratio() >= NEAR_DUPLICATE
 
 
-# --- shared text helpers -------------------------------------------------------------
-
-# Explicit bidi embeddings/overrides/isolates could flip the text that follows them.
-_INVISIBLE = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
-def clean_text(text: str) -> str:
-    """User text as one display line: NFC, whitespace collapsed, control characters dropped.
-
-    >>> clean_text("  Mehr\\nBänke \\x00 im Park ")
-    'Mehr Bänke im Park'
-    """
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = "".join(ch if unicodedata.category(ch) != "Cc" else " " for ch in text)
-    return " ".join(text.split())
-
-
 def _words(language: str) -> dict[str, str]:
     return _STRINGS.get(language, _STRINGS["en"])
 
@@ -444,8 +428,8 @@ def _headline(summary: Summary) -> str:
     parts = []
     if summary.date is not None:
         parts.append(_format_date(summary.date, summary.language))
-    if clean_text(summary.place):
-        parts.append(clean_text(summary.place))
+    if one_line(summary.place):
+        parts.append(one_line(summary.place))
     return " · ".join(parts)
 
 
@@ -462,47 +446,10 @@ def _figures(summary: Summary) -> list[tuple[int, str]]:
 
 
 def _table_list(theme: ThemeSummary) -> str:
-    return ", ".join(f"{clean_text(name)} ({n})" for name, n in theme.tables)
+    return ", ".join(f"{one_line(name)} ({n})" for name, n in theme.tables)
 
 
 # --- Markdown ------------------------------------------------------------------------
-
-# CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that
-# can start emphasis, links, images, code, HTML, headings, tables, strikethrough or an
-# entity, plus ":" so that GFM renderers do not turn "http://..." into a live link (and
-# Streamlit's ":red[...]" / ":material/x:" directives stay text) and "$" so that
-# Streamlit's st.markdown does not typeset "$...$" as LaTeX.
-# Line-start markers (lists, setext underlines) are handled separately.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#<>|~&:$])")
-_MD_LINE_START = re.compile(r"^([-+=]|\d+(?=\.(?:\s|$)))")
-_MD_WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
-# GFM turns bare addresses into links after escapes are resolved ("https\://x" is still
-# https://x to it), so a word joiner (U+2060, invisible, dropped again by intake) breaks
-# the pattern itself: after the scheme or "www", and after an e-mail address's "@".
-_MD_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www)(?=\\[:.])|(@)")
-_WORD_JOINER = "\u2060"
-
-
-def escape_markdown(text: str) -> str:
-    r"""User text as Markdown that renders literally, on one line.
-
-    >>> escape_markdown("# Titel <b>[x](y)</b>")
-    '\\# Titel \\<b\\>\\[x\\]\\(y\\)\\</b\\>'
-    >>> escape_markdown("1. Punkt: siehe www.example.org")
-    '1\\. Punkt\\: siehe www\u2060\\.example.org'
-    """
-    text = _MD_SPECIAL.sub(r"\\\1", clean_text(text))
-    text = _MD_WWW.sub(r"\1\\.", text)  # GFM links bare "www." addresses too
-    text = _MD_AUTOLINK.sub(lambda m: m.group(0) + _WORD_JOINER, text)
-    match = _MD_LINE_START.match(text)
-    if match:
-        if match.group(1).isdigit():  # "1. " would start an ordered list ("1)" is escaped)
-            end = match.end()
-            text = text[:end] + "\\" + text[end:]
-        else:
-            text = "\\" + text
-    return text
-
 
 def summary_markdown(summary: Summary) -> str:
     """The summary as a Markdown document (headings in the summary's language)."""
@@ -537,7 +484,7 @@ def summary_markdown(summary: Summary) -> str:
             out += [f"#### {words['demands']}", ""]
             for index, (text, reason) in enumerate(theme.demands):
                 line = f"- **!** {escape_markdown(text)}{_dots(theme, index, words, ' · ')}"
-                if clean_text(reason):
+                if one_line(reason):
                     line += f"\\\n  *{words['reason']}: {escape_markdown(reason)}*"
                 out += [line]
             out += [""]
@@ -644,15 +591,6 @@ footer {
 """
 
 
-def _h(text: str) -> str:
-    return html.escape(clean_text(text), quote=True)
-
-
-def _safe_color(color: str) -> str:
-    # Colours reach a style attribute; only plain hex colours may.
-    return color if re.fullmatch(r"#[0-9A-Fa-f]{3,8}", color) else OTHER_COLOR
-
-
 def summary_html(summary: Summary, *, dark: bool = False) -> str:
     """The summary as one self-contained HTML page: projectable, printable, no outside files.
 
@@ -661,7 +599,7 @@ def summary_html(summary: Summary, *, dark: bool = False) -> str:
     """
     words = _words(summary.language)
     lang = summary.language
-    title = _h(summary.title) or words["summary"]
+    title = escape_html(summary.title) or words["summary"]
     parts: list[str] = [
         "<!DOCTYPE html>",
         f'<html lang="{html.escape(lang)}">',
@@ -693,8 +631,8 @@ def summary_html(summary: Summary, *, dark: bool = False) -> str:
         parts += [f"<h2>{words['overview']}</h2>", '<ol class="overview">']
         for theme in summary.themes:
             parts.append(
-                f'<li style="--c: {_safe_color(theme.color)}">'
-                f'<span class="name" dir="auto">{_h(theme.label)}</span>'
+                f'<li style="--c: {safe_color(theme.color)}">'
+                f'<span class="name" dir="auto">{escape_html(theme.label)}</span>'
                 f'<span class="bar"><span style="width: {theme.share * 100:.1f}%"></span></span>'
                 f'<span class="num">{theme.size} · {_percent(theme.share, lang)}</span></li>'
             )
@@ -716,38 +654,38 @@ def _theme_html(number: int, theme: ThemeSummary, lang: str) -> list[str]:
     words = _words(lang)
     share = f"{_percent(theme.share, lang)} {words['of_all']}"
     parts = [
-        f'<section class="theme" style="--c: {_safe_color(theme.color)}">',
+        f'<section class="theme" style="--c: {safe_color(theme.color)}">',
         '<div class="theme-head">',
-        f'<h3 dir="auto">{number}. {_h(theme.label)}</h3>',
+        f'<h3 dir="auto">{number}. {escape_html(theme.label)}</h3>',
         f'<span class="num">{_statements(theme.size, lang)} · {html.escape(share)}</span>',
         "</div>",
         f'<div class="bar"><span style="width: {theme.share * 100:.1f}%"></span></div>',
     ]
     if theme.tables:
         parts.append(
-            f'<p class="tables" dir="auto">{words["tables"]}: {_h(_table_list(theme))}</p>'
+            f'<p class="tables" dir="auto">{words["tables"]}: {escape_html(_table_list(theme))}</p>'
         )
     if theme.keywords:
-        chips = "".join(f'<li dir="auto">{_h(k)}</li>' for k in theme.keywords)
+        chips = "".join(f'<li dir="auto">{escape_html(k)}</li>' for k in theme.keywords)
         parts.append(f'<ul class="chips" aria-label="{words["keywords"]}">{chips}</ul>')
     if theme.representatives:
         parts.append(f"<h4>{words['voices']}</h4>")
         for text in theme.representatives:
-            quoted = words["quote"].format(_h(text))
+            quoted = words["quote"].format(escape_html(text))
             parts.append(f'<blockquote dir="auto">{quoted}</blockquote>')
     if theme.demands:
         parts += [f"<h4>{words['demands']} ({len(theme.demands)})</h4>", '<ul class="demands">']
         for index, (text, reason) in enumerate(theme.demands):
             why = (
-                f'<span class="reason">{words["reason"]}: {_h(reason)}</span>'
-                if clean_text(reason)
+                f'<span class="reason">{words["reason"]}: {escape_html(reason)}</span>'
+                if one_line(reason)
                 else ""
             )
             dots = _dots(theme, index, words, "")
             voted = f' <b class="dots">{dots}</b>' if dots else ""
             parts.append(
                 f'<li><span class="mark" aria-label="{words["demand"]}">!</span>'
-                f'<span dir="auto">{_h(text)}{voted}{why}</span></li>'
+                f'<span dir="auto">{escape_html(text)}{voted}{why}</span></li>'
             )
         parts.append("</ul>")
     parts.append("</section>")
@@ -763,7 +701,7 @@ def _font_paths() -> tuple[Path, Path]:
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
-    color = _safe_color(color).lstrip("#")
+    color = safe_color(color).lstrip("#")
     if len(color) in (3, 4):
         color = "".join(ch * 2 for ch in color[:3])
     return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
@@ -816,7 +754,7 @@ def summary_pdf(summary: Summary, map_png: bytes | None = None) -> bytes:
     regular, bold = _font_paths()
     words = _words(summary.language)
     lang = summary.language
-    title = clean_text(summary.title) or words["summary"]
+    title = one_line(summary.title) or words["summary"]
 
     pdf = _SummaryPdf(orientation="portrait", unit="mm", format="A4")
     # "{page}" is filled per page, "{nb}" by fpdf2 at the end; braces in titles stay as typed.
@@ -890,11 +828,11 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
     if pdf.will_page_break(45):
         pdf.add_page()
     pdf.ln(2)
-    pdf.start_section(f"{number}. {clean_text(theme.label)}")  # the PDF viewer's outline
+    pdf.start_section(f"{number}. {one_line(theme.label)}")  # the PDF viewer's outline
     top = pdf.get_y()
     pdf.set_font("DejaVu", "B", 16)
     pdf.set_text_color(20, 20, 20)
-    pdf.para(width - 5, 8, f"{number}. {clean_text(theme.label)}", indent=5)
+    pdf.para(width - 5, 8, f"{number}. {one_line(theme.label)}", indent=5)
     pdf.set_fill_color(red, green, blue)
     pdf.rect(left, top + 1, 2.2, pdf.get_y() - top - 1.5, style="F")
     pdf.set_font("DejaVu", "", 10.5)
@@ -912,11 +850,11 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
     if theme.tables:
         _pdf_labelled(pdf, words["tables"], _table_list(theme))
     if theme.keywords:
-        _pdf_labelled(pdf, words["keywords"], " · ".join(clean_text(k) for k in theme.keywords))
+        _pdf_labelled(pdf, words["keywords"], " · ".join(one_line(k) for k in theme.keywords))
     if theme.representatives:
         _pdf_subheading(pdf, words["voices"])
         for text in theme.representatives:
-            quote = words["quote"].format(clean_text(text))
+            quote = words["quote"].format(one_line(text))
             pdf.set_font("DejaVu", "", 11)
             pdf.set_text_color(25, 25, 25)
             pdf.keep_together(width - 9, 6, quote)
@@ -929,10 +867,10 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
     if theme.demands:
         _pdf_subheading(pdf, f"{words['demands']} ({len(theme.demands)})")
         for index, (text, reason) in enumerate(theme.demands):
-            why = f"{words['reason']}: {clean_text(reason)}" if clean_text(reason) else ""
-            text = clean_text(text) + _dots(theme, index, words, " · ")
+            why = f"{words['reason']}: {one_line(reason)}" if one_line(reason) else ""
+            text = one_line(text) + _dots(theme, index, words, " · ")
             pdf.set_font("DejaVu", "", 11)
-            pdf.keep_together(width - 10, 6, clean_text(text), why)
+            pdf.keep_together(width - 10, 6, one_line(text), why)
             pdf.set_x(left + 5)
             pdf.set_font("DejaVu", "B", 11)
             pdf.set_text_color(180, 35, 24)
@@ -940,7 +878,7 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
             pdf.set_font("DejaVu", "", 11)
             pdf.set_text_color(25, 25, 25)
             pdf.multi_cell(
-                width - 10, 6, clean_text(text), align="L", new_x="LMARGIN", new_y="NEXT"
+                width - 10, 6, one_line(text), align="L", new_x="LMARGIN", new_y="NEXT"
             )
             if why:
                 pdf.set_font("DejaVu", "", 9)
@@ -957,7 +895,7 @@ def _pdf_labelled(pdf: _SummaryPdf, label: str, text: str) -> None:
     label = f"{label}: "
     pdf.cell(pdf.get_string_width(label) + 0.5, 6, label)
     pdf.set_font("DejaVu", "", 10.5)
-    pdf.multi_cell(0, 6, clean_text(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, one_line(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def _pdf_subheading(pdf: _SummaryPdf, text: str) -> None:

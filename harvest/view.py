@@ -24,7 +24,6 @@ import base64
 import hashlib
 import html
 import json
-import re
 from collections.abc import Collection, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +34,7 @@ from pyvis.network import Network
 
 from harvest.conceptmap import texts
 from harvest.layout import canvas_extent
+from harvest.safety import safe_color
 
 ASSETS = Path(__file__).parent / "assets"
 VIS_NETWORK_JS = ASSETS / "vis-network-9.1.2.min.js"
@@ -102,15 +102,6 @@ def _mix(color: str, background: str, share: float) -> str:
     return "#" + "".join(f"{c:02X}" for c in mixed)
 
 
-_HEX = re.compile(r"#[0-9A-Fa-f]{6}")
-
-
-def _safe_color(value: object, fallback: str = "#B0B0B0") -> str:
-    """A ``#RRGGBB`` colour, or the fallback: a colour reaches CSS, so nothing else may."""
-    text = str(value)
-    return text if _HEX.fullmatch(text) else fallback
-
-
 def search_matches(graph: nx.Graph, search: str) -> set[str]:
     """Node ids whose label or hover text contains ``search`` (case-insensitive)."""
     needle = " ".join(search.split()).casefold()
@@ -147,7 +138,7 @@ def _network(
     for node in sorted(graph, key=lambda n: _ORDER.get(graph.nodes[n].get("kind"), 9)):
         data = graph.nodes[node]
         node_id = str(node)
-        color = _safe_color(data.get("color"))
+        color = safe_color(data.get("color"))
         font_color = palette["muted"] if data.get("is_other") else palette["fg"]
         faded = dim and node_id not in matches
         if faded:
@@ -191,7 +182,7 @@ def _network(
         style = _EDGE_STYLE.get(kind, {"width": 1.0, "dashes": False})
         if kind in ("has_keyword", "demand_of"):
             end = a if graph.nodes[a].get("kind") == "theme" else b
-            color = _safe_color(graph.nodes[end].get("color"), palette["edge"])
+            color = safe_color(graph.nodes[end].get("color"), palette["edge"])
         else:
             color = palette["edge"]
         if dim and not (str(a) in matches or str(b) in matches):
@@ -348,7 +339,7 @@ def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> 
         rows.append(
             '<li title="{label}"><span class="sw" style="background:{color}"></span>{label} '
             '<span class="n">{count}</span></li>'.format(
-                color=_safe_color(data.get("color")),
+                color=safe_color(data.get("color")),
                 label=html.escape(str(data.get("name", data.get("label", ""))), quote=True),
                 count=int(data.get("count", 0)),
             )
@@ -384,7 +375,7 @@ def _demands_html(demands: Sequence[tuple[str, str]], heading: str) -> str:
     if not demands:
         return ""
     items = "".join(
-        f'<li style="border-color:{_safe_color(color)}">{html.escape(text)}</li>'
+        f'<li style="border-color:{safe_color(color)}">{html.escape(text)}</li>'
         for text, color in demands
     )
     title = f"<h2>{html.escape(heading)}</h2>" if heading else ""

@@ -17,11 +17,11 @@ from harvest.formats import POSTER_SIZES
 from harvest.poster import (
     PosterError,
     cap_height_mm,
-    drawable,
     layout_poster,
     render_poster,
     wrap_text,
 )
+from harvest.safety import drawable
 from harvest.store import Store
 
 ELLIPSES = ("…", "...")
