@@ -40,6 +40,7 @@ from harvest.model import (
     Overrides,
     StatementId,
     Theme,
+    resolve_merges,
 )
 from harvest.semantic import NeighbourCache, statement_graph
 from harvest.text import analyse
@@ -450,7 +451,7 @@ def _detect_themes(documents: Sequence[Document], overrides: Overrides,
     ws = _workspace(docs, language, lexicon, settings)
     n = len(docs)
     row_of = {doc.id: row for row, doc in enumerate(docs)}
-    merges = _merge_targets(overrides.merges)
+    merges = resolve_merges(overrides.merges)
     prev = _previous_view(previous, merges)
 
     # Guided mode: statements with a category's seed keywords belong to it.
@@ -874,20 +875,6 @@ def _previous_view(previous: Clustering | None, merges: dict[str, str]) -> _Prev
     for sid, theme_id in view.primary.items():
         view.themes.setdefault(theme_id, set()).add(sid)
     return view
-
-
-def _merge_targets(merges: dict[str, str]) -> dict[str, str]:
-    """Each merged-away id -> the id it finally lives on in (chains followed, cycles cut)."""
-    resolved: dict[str, str] = {}
-    for source in sorted(merges):
-        target = merges[source]
-        seen = {source}
-        while target in merges and target not in seen:
-            seen.add(target)
-            target = merges[target]
-        if target != source:
-            resolved[source] = target
-    return resolved
 
 
 def _reserved_ids(overrides: Overrides, categories: list[Category]) -> set[str]:
