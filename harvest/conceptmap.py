@@ -28,36 +28,12 @@ from typing import Any
 
 import networkx as nx
 
+from harvest.i18n import plural, translate
 from harvest.model import OTHER_THEME_ID, Assignment, Clustering, Document, Theme
 from harvest.safety import xml_text
+from harvest.style import OTHER_COLOR, PALETTE, SHAPES
 
-# Okabe & Ito (2008), without black, then Paul Tol's "muted" scheme: both are designed to
-# stay distinguishable for the common colour-vision deficiencies. Order matters: the
-# first themes get the most distinct colours.
-PALETTE: tuple[str, ...] = (
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#009E73",  # bluish green
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#CC79A7",  # reddish purple
-    "#F0E442",  # yellow
-    "#332288",  # indigo
-    "#117733",  # green
-    "#882255",  # wine
-    "#44AA99",  # teal
-    "#999933",  # olive
-    "#AA4499",  # purple
-    "#CC6677",  # rose
-    "#88CCEE",  # cyan
-    "#DDCC77",  # sand
-)
-OTHER_COLOR = "#B0B0B0"
-"""The "Sonstiges / Other" theme is drawn in grey so it does not compete for attention."""
-
-KINDS: tuple[str, ...] = ("theme", "keyword", "demand", "table")
-SHAPES: dict[str, str] = {"theme": "dot", "keyword": "dot", "demand": "diamond", "table": "square"}
-"""vis-network shape per node kind; ``render.py`` maps the same names to matplotlib."""
+# Palette, the other theme's grey and the node shapes live in ``harvest.style``.
 
 # Sizes are radii in pixels on the reference canvas (see ``layout.canvas_extent``).
 THEME_SIZE = (28.0, 60.0)
@@ -67,35 +43,15 @@ TABLE_SIZE = 18.0
 # Label font sizes in pixels on the same canvas: big enough to read from the back row.
 FONT_SIZE: dict[str, float] = {"theme": 48.0, "keyword": 30.0, "demand": 24.0, "table": 28.0}
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "de": {
-        "statements": "Aussagen",
-        "statement": "Aussage",
-        "theme": "Thema",
-        "keywords": "Schlagwörter",
-        "demand": "Forderung",
-        "reason": "Grund",
-        "table": "Thementisch",
-        "other": "Sonstiges",
-        "untitled": "Ohne Titel",
-    },
-    "en": {
-        "statements": "statements",
-        "statement": "statement",
-        "theme": "Theme",
-        "keywords": "Keywords",
-        "demand": "Demand",
-        "reason": "Reason",
-        "table": "Theme table",
-        "other": "Other",
-        "untitled": "Untitled",
-    },
-}
+_MAP_WORDS = ("statements", "statement", "theme", "keywords", "demand", "reason", "table",
+              "untitled")
 
 
 def texts(language: str) -> dict[str, str]:
-    """The UI words for ``language`` (German unless English is asked for)."""
-    return _TEXTS.get(language, _TEXTS["de"])
+    """The map's words for ``language`` from the catalogue (German unless English is asked)."""
+    words = {name: translate(f"map.{name}", language) for name in _MAP_WORDS}
+    words["other"] = translate("theme.other", language)
+    return words
 
 
 class ConceptMapError(ValueError):
@@ -320,7 +276,7 @@ def build_concept_map(
         label = _theme_label(theme, words)
         count = len(theme.statement_ids)
         top = ", ".join(word for word, _ in theme.keywords[: settings.max_keywords_per_theme])
-        title = f"{label}\n{count} {words['statements'] if count != 1 else words['statement']}"
+        title = f"{label}\n{count} {plural('map.statement_n', count, language)}"
         if top:
             title += f"\n{words['keywords']}: {top}"
         graph.add_node(
@@ -371,7 +327,7 @@ def build_concept_map(
         theme_data = graph.nodes[theme_node(theme_id)]
         count = keyword_counts.get(keyword, 0)
         title = (
-            f"{keyword}\n{count} {words['statements'] if count != 1 else words['statement']}"
+            f"{keyword}\n{count} {plural('map.statement_n', count, language)}"
             f"\n{words['theme']}: {theme_data['name']}"
         )
         graph.add_node(

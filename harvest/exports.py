@@ -18,6 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from harvest.i18n import translate
 from harvest.model import OTHER_THEME_ID, Clustering, Statement, Table, Workshop
 from harvest.safety import xml_text
 
@@ -90,7 +91,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def statement_themes(
-    clustering: Clustering, other_label: str = "Sonstiges"
+    clustering: Clustering, other_label: str = translate("theme.other")
 ) -> dict[int, tuple[str, str]]:
     """Each assigned statement's theme id and label, as the board shows them (people
     analyse themes in a spreadsheet); the unlabelled "other" bucket gets ``other_label``.

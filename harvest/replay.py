@@ -24,10 +24,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from harvest.conceptmap import OTHER_COLOR, theme_colors, theme_node
+from harvest.conceptmap import theme_colors, theme_node
 from harvest.i18n import translate
 from harvest.model import Clustering, Document, Statement
 from harvest.pictograms import CREDIT, data_uri, pictogram_image
+from harvest.style import OTHER_COLOR, replay_colors
 from harvest.themes import EngineSettings, detect_themes
 
 if TYPE_CHECKING:
@@ -339,11 +340,12 @@ def replay_html(
     replay: Replay | None = None,
 ) -> str:
     """The replay as one offline HTML page (no outside host, nothing but its own script)."""
-    from harvest.view import _csp_hash, _script_json  # the map page's rules, shared
+    from harvest.view import csp_hash, script_json  # the map page's rules, shared
 
     data = replay or build_replay(board, steps=steps)
     lang = data.language if data.language in ("de", "en") else "de"
-    bg, fg, muted = ("#16181D", "#F2F2F2", "#A8A8A8") if dark else ("#FFFFFF", "#1A1A1A", "#666666")
+    colors = replay_colors(dark)
+    bg, fg, muted = colors["bg"], colors["fg"], colors["muted"]
     payload = {
         "themes": [{"id": t.id, "label": t.label, "color": t.color, "x": t.x, "y": t.y,
                     "final": t.final_count, "picture": data_uri(t.pictogram) if t.pictogram else ""}
@@ -356,7 +358,7 @@ def replay_html(
         "autoplay": autoplay,
     }
     csp = ("default-src 'none'; "
-           f"script-src {_csp_hash(_JS)}; style-src 'unsafe-inline'; img-src data:; "
+           f"script-src {csp_hash(_JS)}; style-src 'unsafe-inline'; img-src data:; "
            "font-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'")
     uses_pictures = any(t.pictogram for t in data.themes)
     credit = translate("poster.credit", lang, credit=CREDIT) if uses_pictures else ""
@@ -394,7 +396,7 @@ input[type=range] {{ flex: 1 1 auto; }}
         '<div id="replay-ticker" aria-live="polite"></div>'
         '<svg id="replay-map" viewBox="0 0 1000 560" role="img"></svg>'
         f'<p class="credit">{html.escape(credit)}</p>'
-        f'<script type="application/json" id="replay-data">{_script_json(payload)}</script>'
+        f'<script type="application/json" id="replay-data">{script_json(payload)}</script>'
         f"<script>{_JS}</script>"
         "</main></body></html>\n"
     ).encode("utf-8", errors="replace").decode("utf-8")

@@ -25,6 +25,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from harvest.style import OTHER_COLOR
+
 __all__ = [
     "FALLBACK_COLOR",
     "drawable",
@@ -36,8 +38,8 @@ __all__ = [
     "xml_text",
 ]
 
-FALLBACK_COLOR = "#B0B0B0"
-"""The colour of anything without a valid colour of its own (also the "other" theme's)."""
+FALLBACK_COLOR = OTHER_COLOR
+"""The colour of anything without a valid colour of its own: the "other" theme's grey."""
 
 # --- display ----------------------------------------------------------------------------
 

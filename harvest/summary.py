@@ -30,7 +30,8 @@ from pathlib import Path
 import matplotlib
 from fpdf import FPDF
 
-from harvest.conceptmap import OTHER_COLOR, assign_theme_colors
+from harvest.conceptmap import assign_theme_colors
+from harvest.i18n import LANGUAGES, plural, translate
 from harvest.model import (
     OTHER_THEME_ID,
     Assignment,
@@ -42,6 +43,7 @@ from harvest.model import (
     Workshop,
 )
 from harvest.safety import escape_html, escape_markdown, one_line, safe_color
+from harvest.style import OTHER_COLOR, css_variables, rgb, summary_colors
 
 MAX_KEYWORDS = 8
 """Keywords shown per theme."""
@@ -49,60 +51,9 @@ MAX_KEYWORDS = 8
 NEAR_DUPLICATE = 0.85
 """Similarity (0..1) from which two statements count as saying the same thing."""
 
-_STRINGS: dict[str, dict[str, str]] = {
-    "de": {
-        "summary": "Zusammenfassung",
-        "themes": "Themen",
-        "overview": "Themen im Überblick",
-        "demands": "Forderungen",
-        "voices": "Stimmen aus den Tischen",
-        "keywords": "Schlagwörter",
-        "tables": "Tische",
-        "reason": "Grund",
-        "statement": "Beitrag",
-        "statements": "Beiträge",
-        "demand": "Forderung",
-        "demands_n": "Forderungen",
-        "table": "Tisch",
-        "tables_n": "Tische",
-        "theme": "Thema",
-        "themes_n": "Themen",
-        "of_all": "aller Beiträge",
-        "other": "Sonstiges",
-        "empty": "Noch keine Beiträge.",
-        "generated": "Erstellt am {when} mit Harvest",
-        "page": "Seite {page} von {pages}",
-        "quote": "„{}“",
-        "percent": "{} %",
-        "dots": "{} Punkte",
-    },
-    "en": {
-        "summary": "Summary",
-        "themes": "Themes",
-        "overview": "Themes at a glance",
-        "demands": "Demands",
-        "voices": "Voices from the tables",
-        "keywords": "Keywords",
-        "tables": "Tables",
-        "reason": "Reason",
-        "statement": "statement",
-        "statements": "statements",
-        "demand": "demand",
-        "demands_n": "demands",
-        "table": "table",
-        "tables_n": "tables",
-        "theme": "theme",
-        "themes_n": "themes",
-        "of_all": "of all statements",
-        "other": "Other",
-        "empty": "No statements yet.",
-        "generated": "Generated on {when} with Harvest",
-        "page": "Page {page} of {pages}",
-        "quote": "“{}”",
-        "percent": "{}%",
-        "dots": "{} dots",
-    },
-}
+_WORDS = ("summary", "themes", "overview", "demands", "voices", "keywords", "tables", "reason",
+          "demand", "of_all", "empty", "generated", "page", "quote", "percent", "dots")
+"""The summary's words, each ``summary.<name>`` in ``harvest.i18n``."""
 
 
 class SummaryError(ValueError):
@@ -184,8 +135,8 @@ def build_summary(
     theme's demands by dots, most first, and shows them.
     """
     lang = language or workshop.language
-    if lang not in _STRINGS:
-        raise SummaryError(f"no summary texts for language {lang!r} (have: {sorted(_STRINGS)})")
+    if lang not in LANGUAGES:
+        raise SummaryError(f"no summary texts for language {lang!r} (have: {sorted(LANGUAGES)})")
     if max_representatives < 0:
         raise SummaryError(f"max_representatives must be >= 0, not {max_representatives}")
 
@@ -204,7 +155,8 @@ def build_summary(
     members = _members(themes, clustering.assignments, visible)
     if members.get(OTHER_THEME_ID) and all(t.id != OTHER_THEME_ID for t in themes):
         themes.append(
-            Theme(OTHER_THEME_ID, _STRINGS[lang]["other"], (), (), is_other=True, origin="user")
+            Theme(OTHER_THEME_ID, translate("theme.other", lang), (), (), is_other=True,
+                  origin="user")
         )
 
     table_names = {table.id: table.name for table in tables or ()}
@@ -237,7 +189,7 @@ def build_summary(
             ThemeSummary(
                 theme_id=theme.id,
                 # an unnamed theme is still told apart by its words
-                label=_STRINGS[lang]["other"] if _unnamed_other(theme)
+                label=translate("theme.other", lang) if _unnamed_other(theme)
                 else theme.label if theme.label.strip() else ", ".join(keywords[:3]) or theme.id,
                 size=len(mine),
                 share=len(mine) / total,
@@ -306,7 +258,7 @@ def _members(
 def _unnamed_other(theme: Theme) -> bool:
     """The "other" bucket under its default name (in any language): it is then named in
     the summary's language, as on the screen ("Other" on an English page)."""
-    defaults = {strings["other"] for strings in _STRINGS.values()}
+    defaults = {translate("theme.other", lang) for lang in LANGUAGES}
     return theme.is_other and theme.label.strip() in (defaults | {""})
 
 
@@ -346,7 +298,7 @@ def _representatives(
     def weight(sid: StatementId, skip: set[str]) -> float:
         return sum(weights[w] for w in words[sid] if w not in skip)
 
-    normal = {s.id: _normalise(s.text) for s in candidates}
+    normal = {s.id: comparable(s.text) for s in candidates}
     chosen: list[Statement] = []
     covered: set[str] = set()
     pool = [s for s in candidates if normal[s.id]]
@@ -356,7 +308,7 @@ def _representatives(
             (
                 i
                 for i, s in enumerate(pool)
-                if not any(_similar(normal[s.id], normal[c.id]) for c in chosen)
+                if not any(near_duplicate(normal[s.id], normal[c.id]) for c in chosen)
             ),
             None,
         )
@@ -368,12 +320,14 @@ def _representatives(
     return tuple(s.text for s in chosen)
 
 
-def _normalise(text: str) -> str:
+def comparable(text: str) -> str:
+    """``text`` folded for comparing: NFKC, case-folded, punctuation gone."""
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
-def _similar(a: str, b: str) -> bool:
+def near_duplicate(a: str, b: str) -> bool:
+    """Whether two ``comparable`` texts say nearly the same (``NEAR_DUPLICATE``)."""
     if a == b:
         return True
     words_a, words_b = set(a.split()), set(b.split())
@@ -386,7 +340,9 @@ def _similar(a: str, b: str) -> bool:
 
 
 def _words(language: str) -> dict[str, str]:
-    return _STRINGS.get(language, _STRINGS["en"])
+    words = {name: translate(f"summary.{name}", language) for name in _WORDS}
+    words["other"] = translate("theme.other", language)
+    return words
 
 
 _MONTHS_EN = (
@@ -413,8 +369,7 @@ def _format_date(value: date, language: str, with_time: bool = False) -> str:
 
 
 def _statements(n: int, language: str) -> str:
-    words = _words(language)
-    return f"{n} {words['statement'] if n == 1 else words['statements']}"
+    return f"{n} {plural('summary.statement_n', n, language)}"
 
 
 def _percent(share: float, language: str) -> str:
@@ -435,14 +390,13 @@ def _headline(summary: Summary) -> str:
 
 def _figures(summary: Summary) -> list[tuple[int, str]]:
     """(number, noun) pairs for the overview line."""
-    words = _words(summary.language)
-    pairs = [
-        (summary.total_statements, "statement", "statements"),
-        (summary.total_demands, "demand", "demands_n"),
-        (summary.table_count, "table", "tables_n"),
-        (len(summary.themes), "theme", "themes_n"),
+    counts = [
+        (summary.total_statements, "summary.statement_n"),
+        (summary.total_demands, "summary.demand_n"),
+        (summary.table_count, "summary.table_n"),
+        (len(summary.themes), "summary.theme_n"),
     ]
-    return [(n, words[one if n == 1 else many]) for n, one, many in pairs]
+    return [(n, plural(key, n, summary.language)) for n, key in counts]
 
 
 def _table_list(theme: ThemeSummary) -> str:
@@ -497,12 +451,10 @@ def summary_markdown(summary: Summary) -> str:
 
 _CSS = """
 :root {
-  --bg: #ffffff; --fg: #17191c; --muted: #52575e; --card: #f4f5f7; --track: #dfe2e6;
-  --demand: #b42318; --demand-bg: #fdeceb; --rule: #d5d8dc;
+  {light}
 }
 body.dark {
-  --bg: #111418; --fg: #f3f4f6; --muted: #b4bac2; --card: #1c2127; --track: #343b44;
-  --demand: #ff8a80; --demand-bg: #3a1f1f; --rule: #3a4048;
+  {dark}
 }
 * { box-sizing: border-box; }
 html { font-size: clamp(18px, 1.45vw, 30px); }
@@ -578,8 +530,7 @@ footer {
   @page { size: A4; margin: 14mm 14mm 16mm; }
   html { font-size: 10.5pt; }
   body, body.dark {
-    --bg: #ffffff; --fg: #000000; --muted: #444444; --card: #ffffff; --track: #e4e4e4;
-    --demand: #b42318; --demand-bg: #ffffff; --rule: #bbbbbb;
+    {print}
   }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   main { max-width: none; padding: 0; }
@@ -589,6 +540,10 @@ footer {
   blockquote, .demands li, .overview li, .chips, .figures li { break-inside: avoid; }
 }
 """
+# The colours come from ``harvest.style``, like every other picture's.
+_CSS = (_CSS.replace("{light}", css_variables(summary_colors("light")))
+        .replace("{dark}", css_variables(summary_colors("dark")))
+        .replace("{print}", css_variables(summary_colors("print"))))
 
 
 def summary_html(summary: Summary, *, dark: bool = False) -> str:
@@ -698,13 +653,6 @@ def _theme_html(number: int, theme: ThemeSummary, lang: str) -> list[str]:
 def _font_paths() -> tuple[Path, Path]:
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     return folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-
-
-def _rgb(color: str) -> tuple[int, int, int]:
-    color = safe_color(color).lstrip("#")
-    if len(color) in (3, 4):
-        color = "".join(ch * 2 for ch in color[:3])
-    return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
 
 
 class _SummaryPdf(FPDF):
@@ -823,7 +771,7 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
     words = _words(lang)
     width = pdf.epw
     left = pdf.l_margin
-    red, green, blue = _rgb(theme.color)
+    red, green, blue = rgb(safe_color(theme.color))
     # Keep a theme's heading, bar and first lines together on one page.
     if pdf.will_page_break(45):
         pdf.add_page()

@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from harvest.communities import leiden
 from harvest.demands import demand_verdict
+from harvest.i18n import translate
 from harvest.keywords import KeywordTable, Lexicon, collector_paused, extract_keywords
 from harvest.model import (
     OTHER_THEME_ID,
@@ -48,7 +49,6 @@ from harvest.text import analyse
 Similarity = Callable[[Sequence[Document]], Iterable[tuple[StatementId, StatementId, float]]]
 """A second signal: statement pairs with a similarity weight (e.g. from embeddings)."""
 
-OTHER_LABELS = {"de": "Sonstiges", "en": "Other"}
 USER_PREFIX = "user-"
 
 
@@ -1161,7 +1161,8 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
         keywords = _theme_keywords(counts[col], ws, settings.theme_keywords)
         is_other = theme_id == OTHER_THEME_ID
         if is_other:
-            label = OTHER_LABELS.get(language, OTHER_LABELS["en"])
+            # the catalogue's word; a language it does not have gets the English one
+            label = translate("theme.other", "de" if language == "de" else "en")
         elif theme_id in overrides.renames:
             label = overrides.renames[theme_id]
         elif theme_id in names:

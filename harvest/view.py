@@ -33,22 +33,14 @@ import networkx as nx
 from pyvis.network import Network
 
 from harvest.conceptmap import texts
+from harvest.i18n import translate
 from harvest.layout import canvas_extent
 from harvest.safety import safe_color
+from harvest.style import KINDS, SHAPE_GLYPHS, draw_rank, map_colors, mix
 
 ASSETS = Path(__file__).parent / "assets"
 VIS_NETWORK_JS = ASSETS / "vis-network-9.1.2.min.js"
 
-_LIGHT = {"bg": "#FFFFFF", "fg": "#1A1A1A", "muted": "#6B6B6B", "edge": "#9A9A9A",
-          "panel": "rgba(255,255,255,0.92)", "border": "#D0D0D0"}
-_DARK = {"bg": "#16181D", "fg": "#F2F2F2", "muted": "#A8A8A8", "edge": "#6F7480",
-         "panel": "rgba(22,24,29,0.92)", "border": "#3A3F4B"}
-_SHAPE_NAMES = {
-    "de": {"theme": "Thema", "keyword": "Schlagwort", "demand": "Forderung",
-           "table": "Thementisch"},
-    "en": {"theme": "Theme", "keyword": "Keyword", "demand": "Demand", "table": "Theme table"},
-}
-_SHAPE_GLYPHS = {"theme": "\u25cf", "keyword": "\u2022", "demand": "\u25c6", "table": "\u25a0"}
 _EDGE_STYLE: dict[str, dict[str, Any]] = {
     "has_keyword": {"width": 2.5, "dashes": False},
     "demand_of": {"width": 2.0, "dashes": [8, 6]},
@@ -74,7 +66,7 @@ def vis_network_integrity() -> str:
     return "sha384-" + base64.b64encode(digest).decode("ascii")
 
 
-def _script_json(value: object) -> str:
+def script_json(value: object) -> str:
     """JSON that can sit inside a ``<script>`` element without ever closing it."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return (
@@ -86,20 +78,10 @@ def _script_json(value: object) -> str:
     )
 
 
-def _csp_hash(script: str) -> str:
+def csp_hash(script: str) -> str:
+    """The Content-Security-Policy source that allows exactly this inline script."""
     digest = hashlib.sha256(script.encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
-
-
-def _mix(color: str, background: str, share: float) -> str:
-    """``color`` faded towards ``background`` (share 0 = color, 1 = background)."""
-    def rgb(value: str) -> tuple[int, int, int]:
-        value = value.lstrip("#")
-        return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
-
-    a, b = rgb(color), rgb(background)
-    mixed = (round(x + (y - x) * share) for x, y in zip(a, b, strict=True))
-    return "#" + "".join(f"{c:02X}" for c in mixed)
 
 
 def search_matches(graph: nx.Graph, search: str) -> set[str]:
@@ -125,7 +107,7 @@ def _network(
     other_label: str,
 ) -> tuple[Network, dict[str, str]]:
     """The pyvis network (nodes, edges) and the hover texts, kept apart from it."""
-    palette = _DARK if dark else _LIGHT
+    palette = map_colors(dark)
     missing = [node for node in graph if node not in positions]
     if missing:
         raise ViewError(f"no position for {len(missing)} node(s), e.g. {missing[0]!r}")
@@ -135,15 +117,15 @@ def _network(
     marked = set(highlight)
     net = Network(height="100%", width="100%", bgcolor=palette["bg"], cdn_resources="in_line")
     tips: dict[str, str] = {}
-    for node in sorted(graph, key=lambda n: _ORDER.get(graph.nodes[n].get("kind"), 9)):
+    for node in sorted(graph, key=lambda n: draw_rank(graph.nodes[n].get("kind"))):
         data = graph.nodes[node]
         node_id = str(node)
         color = safe_color(data.get("color"))
         font_color = palette["muted"] if data.get("is_other") else palette["fg"]
         faded = dim and node_id not in matches
         if faded:
-            color = _mix(color, palette["bg"], 0.75)
-            font_color = _mix(font_color, palette["bg"], 0.7)
+            color = mix(color, palette["bg"], 0.75)
+            font_color = mix(font_color, palette["bg"], 0.7)
         border = palette["fg"] if data.get("kind") == "theme" else palette["bg"]
         if node_id in matches or node_id in marked:
             border = palette["fg"]
@@ -186,13 +168,10 @@ def _network(
         else:
             color = palette["edge"]
         if dim and not (str(a) in matches or str(b) in matches):
-            color = _mix(color, palette["bg"], 0.8)
+            color = mix(color, palette["bg"], 0.8)
         net.add_edge(str(a), str(b), color={"color": color, "opacity": 0.6},
                      width=style["width"], dashes=style["dashes"], smooth=False)
     return net, tips
-
-
-_ORDER = {"table": 0, "keyword": 1, "demand": 2, "theme": 3}
 
 
 def _pictures(graph: nx.Graph) -> dict[str, str]:
@@ -329,7 +308,6 @@ _APP_JS = """
 
 
 def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> str:
-    shapes = _SHAPE_NAMES.get(language, _SHAPE_NAMES["de"])
     themes = sorted(
         (d for _, d in graph.nodes(data=True) if d.get("kind") == "theme"),
         key=lambda d: (bool(d.get("is_other")), -int(d.get("count", 0)), str(d.get("name"))),
@@ -346,16 +324,15 @@ def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> 
         )
     if len(themes) > 16:
         rows.append(f'<li class="n">+ {len(themes) - 16}</li>')
-    kinds = [k for k in ("theme", "keyword", "demand", "table")
-             if any(d.get("kind") == k for _, d in graph.nodes(data=True))]
+    kinds = [k for k in KINDS if any(d.get("kind") == k for _, d in graph.nodes(data=True))]
     marks = "".join(
-        f'<li><span class="gl">{_SHAPE_GLYPHS[k]}</span>{html.escape(shapes[k])}</li>'
+        f'<li><span class="gl">{SHAPE_GLYPHS[k]}</span>'
+        f'{html.escape(translate(f"shape.{k}", language))}</li>'
         for k in kinds
     )
-    heading = "Themes" if language == "en" else "Themen"
+    heading = translate("map.themes", language)
     credit = ""
     if any(d.get("pictogram") for d in themes):  # CC BY-SA: the pictograms' credit travels
-        from harvest.i18n import translate
         from harvest.pictograms import CREDIT
 
         credit = (f'<p class="credit">'
@@ -400,7 +377,7 @@ def _page(
     demands: Sequence[tuple[str, str]] = (),
     demands_heading: str = "",
 ) -> str:
-    palette = _DARK if dark else _LIGHT
+    palette = map_colors(dark)
     net, tips = _network(graph, positions, dark=dark, highlight=highlight, search=search,
                          other_label=texts(language)["other"])
     nodes, edges, _heading, _height, _width, _options = net.get_network_data()
@@ -420,10 +397,10 @@ def _page(
     vis_js = _vis_js()
     # Inline by default (a file that works anywhere, offline); the live board may load the
     # same bytes once from its own server instead, pinned by their integrity hash.
-    vis_source = _csp_hash(vis_js) if vis_src is None else "'self'"
+    vis_source = csp_hash(vis_js) if vis_src is None else "'self'"
     csp = (
         "default-src 'none'; "
-        f"script-src {vis_source} {_csp_hash(_APP_JS)}; "
+        f"script-src {vis_source} {csp_hash(_APP_JS)}; "
         "style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; "
         "base-uri 'none'; form-action 'none'"
     )
@@ -497,7 +474,7 @@ body {{ display: flex; flex-direction: column;
         f'<div id="harvest-tip" role="tooltip"></div></div>'
         f"{_legend_html(graph, language, legend_themes)}</div>"
         f"{_demands_html(demands, demands_heading)}"
-        f'<script type="application/json" id="harvest-data">{_script_json(payload)}</script>'
+        f'<script type="application/json" id="harvest-data">{script_json(payload)}</script>'
         + (
             f"<script>{vis_js}</script>"
             if vis_src is None
