@@ -26,8 +26,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harvest import poster, render, replay  # noqa: E402
 from harvest.board import Board, compute_board  # noqa: E402
+from harvest.conceptmap import poster, render, replay  # noqa: E402
 from harvest.demo import create_demo  # noqa: E402
 from harvest.store import NewStatement, Store  # noqa: E402
 

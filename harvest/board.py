@@ -29,9 +29,9 @@ from harvest.conceptmap import (
     to_graphml,
     to_json,
 )
+from harvest.conceptmap.layout import compute_layout
 from harvest.curation import overrides_from_actions
 from harvest.formats import MAP_FORMATS, MAP_MIME
-from harvest.layout import compute_layout
 from harvest.model import (
     Assignment,
     Clustering,
@@ -344,12 +344,12 @@ def render_map(
     the poster prints as QR code.
     """
     if fmt.startswith("poster-"):
-        from harvest.poster import poster_bytes
+        from harvest.conceptmap.poster import poster_bytes
 
         return poster_bytes(board, fmt.removeprefix("poster-"), size=size or "A1",
                             qr_url=qr_url, dark=dark)
     if fmt in ("replay", "replay-gif"):
-        from harvest import replay
+        from harvest.conceptmap import replay
 
         if fmt == "replay":
             return replay.replay_html(board, dark=dark).encode("utf-8")
@@ -357,7 +357,7 @@ def render_map(
     title = board.workshop.title
     subtitle = board.subtitle()
     if fmt in ("png", "svg", "pdf"):
-        from harvest import render
+        from harvest.conceptmap import render
 
         kwargs: dict[str, Any] = {
             "title": title,
@@ -373,7 +373,7 @@ def render_map(
             return render.render_svg(board.graph, board.positions, **kwargs)
         return render.render_pdf(board.graph, board.positions, **kwargs)
     if fmt == "html":
-        from harvest.view import render_standalone_html
+        from harvest.conceptmap.html import render_standalone_html
 
         return render_standalone_html(
             board.graph,

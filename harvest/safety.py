@@ -25,10 +25,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-from harvest.style import OTHER_COLOR
-
 __all__ = [
-    "FALLBACK_COLOR",
     "drawable",
     "escape_html",
     "escape_markdown",
@@ -38,8 +35,6 @@ __all__ = [
     "xml_text",
 ]
 
-FALLBACK_COLOR = OTHER_COLOR
-"""The colour of anything without a valid colour of its own: the "other" theme's grey."""
 
 # --- display ----------------------------------------------------------------------------
 
@@ -154,8 +149,9 @@ def xml_text(text: str, replacement: str = "\ufffd") -> str:
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
-def safe_color(value: object, fallback: str = FALLBACK_COLOR) -> str:
-    """A ``#RRGGBB`` colour, or the fallback: a colour reaches CSS, so nothing else may.
+def safe_color(value: object, fallback: str | None = None) -> str:
+    """A ``#RRGGBB`` colour, or the fallback (the other theme's grey unless told): a
+    colour reaches CSS, so nothing else may.
 
     One rule for every page: six hex digits, the form the palette and colour mixing use.
 
@@ -163,4 +159,11 @@ def safe_color(value: object, fallback: str = FALLBACK_COLOR) -> str:
     ('#123456', '#B0B0B0', '#B0B0B0')
     """
     text = str(value)
-    return text if _HEX.fullmatch(text) else fallback
+    if _HEX.fullmatch(text):
+        return text
+    if fallback is None:
+        # imported here: the map package imports this module while it loads
+        from harvest.conceptmap.style import OTHER_COLOR
+
+        return OTHER_COLOR
+    return fallback

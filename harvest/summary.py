@@ -31,6 +31,7 @@ import matplotlib
 from fpdf import FPDF
 
 from harvest.conceptmap import assign_theme_colors
+from harvest.conceptmap.style import OTHER_COLOR, css_variables, rgb, summary_colors
 from harvest.i18n import LANGUAGES, plural, translate
 from harvest.model import (
     OTHER_THEME_ID,
@@ -43,7 +44,6 @@ from harvest.model import (
     Workshop,
 )
 from harvest.safety import escape_html, escape_markdown, one_line, safe_color
-from harvest.style import OTHER_COLOR, css_variables, rgb, summary_colors
 
 MAX_KEYWORDS = 8
 """Keywords shown per theme."""
@@ -540,7 +540,7 @@ footer {
   blockquote, .demands li, .overview li, .chips, .figures li { break-inside: avoid; }
 }
 """
-# The colours come from ``harvest.style``, like every other picture's.
+# The colours come from ``harvest.conceptmap.style``, like every other picture's.
 _CSS = (_CSS.replace("{light}", css_variables(summary_colors("light")))
         .replace("{dark}", css_variables(summary_colors("dark")))
         .replace("{print}", css_variables(summary_colors("print"))))

@@ -30,15 +30,15 @@ from harvest import access
 from harvest.backup import create_backup, restore_backup
 from harvest.board import compute_board, map_filename
 from harvest.conceptmap import DisplaySettings, build_concept_map
+from harvest.conceptmap.html import render_html
+from harvest.conceptmap.layout import compute_layout
+from harvest.conceptmap.render import render_svg
 from harvest.curation import ACTION_KINDS, InvalidAction, overrides_from_actions, validate_action
 from harvest.exports import export_statements_csv, export_statements_xlsx
 from harvest.imports import parse_statements
 from harvest.intake import InvalidInput, clean_statement
-from harvest.layout import compute_layout
 from harvest.model import Assignment, Clustering, Document, Theme
-from harvest.render import render_svg
 from harvest.store import Action, Store, slugify
-from harvest.view import render_html
 
 # Any character a person could paste, surrogates aside (they are refused as binary, and
 # they get their own target below).

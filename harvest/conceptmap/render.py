@@ -26,11 +26,11 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Circle, Patch, RegularPolygon  # noqa: E402
 
+from harvest.conceptmap.layout import canvas_extent, label_box  # noqa: E402
+from harvest.conceptmap.style import KINDS, MARKERS, OTHER_COLOR, SHAPES, draw_rank, map_colors  # noqa: E402
 from harvest.formats import PAPER_MM  # noqa: E402
 from harvest.i18n import plural, translate  # noqa: E402
-from harvest.layout import canvas_extent, label_box  # noqa: E402
 from harvest.safety import printable  # noqa: E402
-from harvest.style import KINDS, MARKERS, OTHER_COLOR, SHAPES, draw_rank, map_colors  # noqa: E402
 
 FONT = "DejaVu Sans"
 """Ships with matplotlib and covers umlauts, ß, Greek and Cyrillic."""

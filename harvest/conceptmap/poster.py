@@ -30,12 +30,12 @@ from typing import TYPE_CHECKING
 
 import matplotlib
 
-from harvest.conceptmap import theme_colors
+from harvest.conceptmap.graph import theme_colors
+from harvest.conceptmap.style import OTHER_COLOR, is_dark_ink, mix, poster_ink
 from harvest.formats import POSTER_SIZES
 from harvest.i18n import translate
 from harvest.pictograms import CREDIT, pictogram_image
 from harvest.safety import drawable, printable
-from harvest.style import OTHER_COLOR, is_dark_ink, mix, poster_ink
 from harvest.summary import ThemeSummary, build_summary, comparable, near_duplicate
 
 if TYPE_CHECKING:
@@ -625,7 +625,7 @@ def render_poster(layout: PosterLayout, fmt: str) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch, Rectangle
 
-    from harvest.render import FONT, save_figure
+    from harvest.conceptmap.render import FONT, save_figure
 
     figure = Figure(figsize=(layout.width / 25.4, layout.height / 25.4), dpi=layout.dpi)
     FigureCanvasAgg(figure)

@@ -2,9 +2,9 @@
 
 ``build_concept_map`` turns a ``Clustering`` (plus the statements' texts) into an
 undirected ``nx.Graph`` whose nodes carry everything a picture needs: kind, label,
-hover text, size, colour, shape, theme id and count. The pyvis view (``view.py``), the
-poster export (``render.py``) and the data exports below all read these attributes, so
-they cannot disagree about what the map shows.
+hover text, size, colour, shape, theme id and count. The pyvis page (``html.py``), the
+pictures (``render.py``, ``poster.py``) and the data files (``data.py``) all read these
+attributes, so they cannot disagree about what the map shows.
 
 Node ids are stable strings, so positions can be carried from one recompute to the
 next (see ``layout.py``)::
@@ -17,8 +17,6 @@ next (see ``layout.py``)::
 
 from __future__ import annotations
 
-import io
-import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -28,12 +26,11 @@ from typing import Any
 
 import networkx as nx
 
+from harvest.conceptmap.style import OTHER_COLOR, PALETTE, SHAPES
 from harvest.i18n import plural, translate
 from harvest.model import OTHER_THEME_ID, Assignment, Clustering, Document, Theme
-from harvest.safety import xml_text
-from harvest.style import OTHER_COLOR, PALETTE, SHAPES
 
-# Palette, the other theme's grey and the node shapes live in ``harvest.style``.
+# Palette, the other theme's grey and the node shapes live in ``harvest.conceptmap.style``.
 
 # Sizes are radii in pixels on the reference canvas (see ``layout.canvas_extent``).
 THEME_SIZE = (28.0, 60.0)
@@ -458,112 +455,6 @@ def _keyword_counts(clustering: Clustering) -> dict[str, int]:
     for assignment in clustering.assignments.values():
         counts.update(set(assignment.keywords))
     return dict(counts)
-
-
-# --- data exports ---------------------------------------------------------------------
-
-
-def _xml_safe(graph: nx.Graph) -> nx.Graph:
-    """A copy whose strings hold only characters XML allows (others become U+FFFD)."""
-    out = nx.relabel_nodes(graph, {n: xml_text(str(n)) for n in graph}, copy=True)
-    for data in [out.graph, *(d for _, d in out.nodes(data=True)),
-                 *(d for _, _, d in out.edges(data=True))]:
-        for key, value in data.items():
-            if isinstance(value, str):
-                data[key] = xml_text(value)
-    return out
-
-
-def _with_positions(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> nx.Graph:
-    missing = [node for node in graph if node not in positions]
-    if missing:
-        raise ConceptMapError(f"no position for {len(missing)} node(s), e.g. {missing[0]!r}")
-    out = graph.copy()
-    for node in out:
-        x, y = positions[node]
-        out.nodes[node]["x"] = float(x)
-        out.nodes[node]["y"] = float(y)
-    return out
-
-
-def to_graphml(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> bytes:
-    """The map as GraphML (yEd, Gephi), positions as node attributes ``x`` and ``y``.
-
-    Characters XML cannot hold (control characters) are replaced by U+FFFD.
-    """
-    buffer = io.BytesIO()
-    nx.write_graphml(_xml_safe(_with_positions(graph, positions)), buffer, encoding="utf-8")
-    return buffer.getvalue()
-
-
-def to_gexf(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> bytes:
-    """The map as GEXF 1.2 (Gephi), positions as node attributes ``x`` and ``y``.
-
-    GEXF reserves the node attribute ``label``; networkx writes it as the node's label
-    and reads it back into the same attribute, so nothing is lost.
-    """
-    buffer = io.BytesIO()
-    nx.write_gexf(_xml_safe(_with_positions(graph, positions)), buffer, encoding="utf-8")
-    return buffer.getvalue()
-
-
-def to_json(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> bytes:
-    """The map as JSON: networkx node-link data (``nodes``, ``edges``) with ``x``/``y``.
-
-    Read it back with ``nx.node_link_graph(json.loads(data), edges="edges")`` or
-    ``from_json``.
-    """
-    data = nx.node_link_data(_with_positions(graph, positions), edges="edges")
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-    return text.encode("utf-8", errors="replace")  # a lone surrogate becomes "?"
-
-
-def split_positions(graph: nx.Graph) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
-    """A graph read back from an export, without ``x``/``y``, plus the positions."""
-    out = graph.copy()
-    positions: dict[str, tuple[float, float]] = {}
-    for node, data in out.nodes(data=True):
-        if "x" not in data or "y" not in data:
-            raise ConceptMapError(f"node {node!r} has no position")
-        positions[str(node)] = (float(data.pop("x")), float(data.pop("y")))
-    return out, positions
-
-
-def from_json(data: bytes) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
-    """Graph and positions from ``to_json`` output."""
-    try:
-        graph = nx.node_link_graph(json.loads(data.decode("utf-8")), edges="edges")
-    except (ValueError, KeyError, TypeError) as error:
-        raise ConceptMapError(f"not a concept map JSON export: {error}") from error
-    return split_positions(graph)
-
-
-def _clean_read(graph: nx.Graph) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
-    # networkx' readers add bookkeeping (defaults, GEXF mode and edge ids) that the
-    # map never had; drop it so a round trip gives back an equal graph.
-    for key in ("node_default", "edge_default", "mode"):
-        graph.graph.pop(key, None)
-    for _, _, data in graph.edges(data=True):
-        data.pop("id", None)
-    return split_positions(nx.Graph(graph))
-
-
-def from_graphml(data: bytes) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
-    """Graph and positions from ``to_graphml`` output."""
-    try:
-        graph = nx.read_graphml(io.BytesIO(data))
-    except Exception as error:  # networkx raises bare ElementTree/Networkx errors
-        raise ConceptMapError(f"not a concept map GraphML export: {error}") from error
-    return _clean_read(graph)
-
-
-def from_gexf(data: bytes) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
-    """Graph and positions from ``to_gexf`` output (GEXF keeps no graph attributes)."""
-    try:
-        graph = nx.read_gexf(io.BytesIO(data))
-    except Exception as error:  # networkx raises bare ElementTree/Networkx errors
-        raise ConceptMapError(f"not a concept map GEXF export: {error}") from error
-    return _clean_read(graph)
 
 
 # --- a stand-in clustering --------------------------------------------------------------
