@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.timing import median_ms  # noqa: E402
 from harvest.board import STATE_KEY, compute_board  # noqa: E402
+from harvest.conceptmap.html import render_html  # noqa: E402
 from harvest.demo import create_demo  # noqa: E402
 from harvest.store import NewStatement, Store  # noqa: E402
-from harvest.view import render_html  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 

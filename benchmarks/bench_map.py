@@ -46,10 +46,10 @@ from harvest.conceptmap import (  # noqa: E402
     clustering_by_table,
     theme_colors,
 )
-from harvest.layout import CANVAS_PX, compute_layout, label_box  # noqa: E402
+from harvest.conceptmap.html import render_html  # noqa: E402
+from harvest.conceptmap.layout import CANVAS_PX, compute_layout, label_box  # noqa: E402
+from harvest.conceptmap.render import render_pdf, render_png, render_svg  # noqa: E402
 from harvest.model import Clustering, Document  # noqa: E402
-from harvest.render import render_pdf, render_png, render_svg  # noqa: E402
-from harvest.view import render_html  # noqa: E402
 
 DATA = ROOT / ".." / "shared" / "data"
 DEMO = ROOT / "harvest" / "data" / "demo_workshop.json"

@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.timing import median_time  # noqa: E402
-from harvest import poster, render, replay  # noqa: E402
 from harvest.board import Board, compute_board  # noqa: E402
+from harvest.conceptmap import poster, render, replay  # noqa: E402
 from harvest.demo import create_demo  # noqa: E402
 from harvest.store import NewStatement, Store  # noqa: E402
 

@@ -28,11 +28,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harvest import compare  # noqa: E402
 from harvest.board import STATE_KEY, Board, compute_board  # noqa: E402
+from harvest.conceptmap.html import render_html  # noqa: E402
 from harvest.intake import InvalidInput, clean_statement  # noqa: E402
 from harvest.model import DEFAULT_MAX_CHARS  # noqa: E402
 from harvest.store import NewStatement, Store  # noqa: E402
 from harvest.vectors import embed_pending  # noqa: E402
-from harvest.view import render_html  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 TOTAL = 10_000

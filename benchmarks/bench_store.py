@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 
 from benchmarks import timing  # noqa: E402
-from harvest.intake import InvalidInput, clean_text  # noqa: E402
+from harvest.intake import InvalidInput, accept_text  # noqa: E402
 from harvest.model import Statement  # noqa: E402
 from harvest.store import NewStatement, Store  # noqa: E402
 
@@ -49,7 +49,7 @@ def load_texts(n: int) -> list[tuple[str, str]]:
         rows = []
         for row in csv.DictReader(handle):
             try:
-                clean_text(row["text"])
+                accept_text(row["text"])
             except InvalidInput:
                 continue
             rows.append((row["text"], row["topic"][:60] or "Ohne Tisch"))

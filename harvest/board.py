@@ -42,9 +42,9 @@ from harvest.conceptmap import (
     to_graphml,
     to_json,
 )
+from harvest.conceptmap.layout import compute_layout
 from harvest.curation import overrides_from_actions
 from harvest.formats import FORMATS, MAP_FORMATS, MAP_MIME, TABLE_FORMATS
-from harvest.layout import compute_layout
 from harvest.model import (
     Assignment,
     Clustering,
@@ -487,11 +487,11 @@ def render_map(
     if spec is None:
         _unknown_map_format(fmt)
     if spec.layout == "harvest":
-        from harvest.poster import poster_bytes
+        from harvest.conceptmap.poster import poster_bytes
 
         return poster_bytes(board, spec.extension, size=size or "A1", qr_url=qr_url, dark=dark)
     if spec.layout == "replay":
-        from harvest import replay
+        from harvest.conceptmap import replay
 
         if spec.extension == "html":
             return replay.replay_html(board, dark=dark).encode("utf-8")
@@ -502,7 +502,7 @@ def render_map(
     title = board.workshop.title
     subtitle = board.subtitle()
     if spec.extension == "html":
-        from harvest.view import render_standalone_html
+        from harvest.conceptmap.html import render_standalone_html
 
         return render_standalone_html(
             board.graph,
@@ -512,7 +512,7 @@ def render_map(
             dark=dark,
             language=board.language,
         ).encode("utf-8")
-    from harvest import render
+    from harvest.conceptmap import render
 
     kwargs: dict[str, Any] = {
         "title": title,

@@ -25,7 +25,7 @@ from harvest.board import Board, theme_counts
 from harvest.exports import neutralise_cell
 from harvest.i18n import translate
 from harvest.model import OTHER_THEME_ID, Statement, StatementId, Theme, Workshop
-from harvest.summary import escape_markdown
+from harvest.safety import escape_markdown
 
 __all__ = [
     "ECHO",

@@ -28,8 +28,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from harvest.intake import InvalidInput, clean_text
-from harvest.model import Category, Overrides
+from harvest.intake import InvalidInput, accept_text
+from harvest.model import Category, Overrides, resolve_merges
 from harvest.pictograms import is_known
 
 ACTION_KINDS: tuple[str, ...] = (
@@ -81,7 +81,7 @@ def _text(payload: Mapping[str, Any], key: str, limit: int) -> str:
     if not isinstance(value, str):
         raise InvalidAction(f"{key!r} must be a non-empty text")
     try:  # the same input rules as statements: NFC, no control characters
-        value = clean_text(value, limit)
+        value = accept_text(value, limit)
     except InvalidInput as exc:
         raise InvalidAction(f"{key!r}: {exc}") from exc
     return " ".join(value.split())
@@ -208,16 +208,7 @@ def overrides_from_actions(actions: Iterable[ActionLike]) -> Overrides:
                 Category(id=c["id"], name=c["name"], keywords=tuple(c["keywords"]))
                 for c in payload["categories"]
             )
-    # A merge chain a->b, b->c resolves to c; a cycle is broken by dropping its last link.
-    resolved: dict[str, str] = {}
-    for source in merges:
-        seen = {source}
-        target = merges[source]
-        while target in merges and target not in seen:
-            seen.add(target)
-            target = merges[target]
-        if target not in seen:
-            resolved[source] = target
+    resolved = resolve_merges(merges)  # the one rule for chains and cycles
     return Overrides(
         renames=renames, merges=resolved, moves=moves, demand_marks=marks,
         pinned_keywords=pins, stopwords=frozenset(stopwords), synonyms=synonyms,

@@ -26,10 +26,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
+from harvest.i18n import translate
 from harvest.model import OTHER_THEME_ID, Assignment, Clustering
-from harvest.text import _lemma, detect_language, normalise
+from harvest.text import detect_language, lemmatise, normalise
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a statement counts as a demand, as a code and its parameters (like
+    ``intake.InvalidInput``): the words live in ``harvest.i18n`` under ``reason.<code>``.
+
+    >>> Reason("modal", (("word", "muss"),)).text("de")
+    'Modalverb „muss“'
+    >>> Reason("card").text("en")
+    'keyword card'
+    """
+
+    code: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    def text(self, lang: str) -> str:
+        """The reason in ``lang``'s words."""
+        return translate(f"reason.{self.code}", lang, **dict(self.params))
 
 _SENTENCE = re.compile(r"[^.!?;\n]+[.!?;]*")
 # "etc.", "z.B.", "e.g." do not end a sentence ("… (Fassaden etc.) zwingen.")
@@ -121,7 +142,20 @@ _DE_AUX = frozenset({
 def detect_demand(
     text: str, language: str | None = None, *, explicit_only: bool = False
 ) -> str | None:
-    """A short reason why the wording makes this statement a demand, or None.
+    """A short reason why the wording makes this statement a demand, or None: the
+    ``demand_reason`` in the words of the language whose rules found it.
+    """
+    found = demand_reason(text, language, explicit_only=explicit_only)
+    if found is None:
+        return None
+    rules = language if language in ("de", "en") else detect_language(normalise(text), "de")
+    return found.text(rules)
+
+
+def demand_reason(
+    text: str, language: str | None = None, *, explicit_only: bool = False
+) -> Reason | None:
+    """The reason (a code and parameters) why the wording makes this a demand, or None.
 
     ``language`` is "de" or "en"; None reads it from the text. ``explicit_only``: count
     only words that ask for something (modal verbs, "wir brauchen", "should", "more …"),
@@ -171,7 +205,7 @@ _DE_PHRASE_CUES = frozenset({
 })
 
 
-def _sentence_de(sentence: str, explicit_only: bool = False) -> str | None:
+def _sentence_de(sentence: str, explicit_only: bool = False) -> Reason | None:
     lowered = sentence.casefold()
     words = [w.casefold() for w in _WORD.findall(sentence)]
     present = set(words)
@@ -183,7 +217,7 @@ def _sentence_de(sentence: str, explicit_only: bool = False) -> str | None:
         return None
     if lowered.endswith("?"):
         if _DE_RHETORICAL.search(lowered):
-            return "rhetorische Frage „… nicht …?“"
+            return Reason("rhetorical")
         return None
     if present & _DE_MODAL_CUES:
         for clause in _CLAUSE.split(lowered):
@@ -192,17 +226,17 @@ def _sentence_de(sentence: str, explicit_only: bool = False) -> str | None:
                 continue
             if _DE_SUBORDINATE.search(clause) and not clause[match.end():].strip(" .!;"):
                 continue
-            return f"Modalverb „{match.group(1)}“"
+            return Reason("modal", (("word", match.group(1)),))
     if present & _DE_PHRASE_CUES:
         found = _DE_PHRASE_RE.search(lowered)
         if found and found.lastgroup:
             shown = _DE_PHRASES[int(found.lastgroup[1:])][1]
             if not ("brauch" in shown and _DE_DURATION.search(lowered)):
-                return f"Forderung: „{shown}“"
+                return Reason("phrase", (("words", shown),))
     if "mehr" in present or "weniger" in present:
         more = _DE_MORE.search(lowered)
         if more and "als" not in present:
-            return f"Forderung: „{more.group(1)} …“"
+            return Reason("phrase", (("words", f"{more.group(1)} …"),))
     # "Radwege ausbauen!", "Beratung anbieten, auch am Telefon": a clause ending in an
     # infinitive, with no subject of its own, is a call to do it.
     if explicit_only or present & _DE_SUBJECTS:
@@ -212,7 +246,7 @@ def _sentence_de(sentence: str, explicit_only: bool = False) -> str | None:
         # "… zu übernachten" depends on a word before it ("Möglichkeit, … zu übernachten")
         if (len(clause_words) >= 2 and _is_infinitive(clause_words[-1])
                 and clause_words[-2].casefold() != "zu"):
-            return f"Infinitiv-Forderung „… {clause_words[-1]}“"
+            return Reason("infinitive", (("verb", clause_words[-1]),))
     return _measure_card_de(sentence)
 
 
@@ -225,7 +259,7 @@ _DE_MEASURE = re.compile(
 )
 
 
-def _measure_card_de(sentence: str) -> str | None:
+def _measure_card_de(sentence: str) -> Reason | None:
     words = _WORD.findall(sentence)
     if not 2 <= len(words) <= 20 or sentence.rstrip().endswith("?"):
         return None
@@ -233,7 +267,7 @@ def _measure_card_de(sentence: str) -> str | None:
         return None
     if {w.casefold() for w in words} & (_DE_SUBJECTS - {"kann", "können"}):
         return None
-    return "Stichpunkt-Forderung"
+    return Reason("card")
 
 
 def _is_infinitive(word: str) -> bool:
@@ -242,7 +276,7 @@ def _is_infinitive(word: str) -> bool:
         return False
     if not word.endswith(("en", "ern", "eln")) or len(word) < 5:
         return False
-    return _lemma(word, "de") == word
+    return lemmatise(word, "de") == word
 
 
 def _has_verb_de(words: list[str]) -> bool:
@@ -256,7 +290,7 @@ def _has_verb_de(words: list[str]) -> bool:
         following = words[index + 1] if index + 1 < len(words) else ""
         if following[:1].isupper():  # "orangen Hochwasserzonen": an adjective before a noun
             continue
-        lemma = _lemma(word, "de")
+        lemma = lemmatise(word, "de")
         if lemma.islower() and lemma.endswith(("en", "ern", "eln")) and lemma != word:
             return True
         if lemma == word and _is_infinitive(word):
@@ -264,7 +298,7 @@ def _has_verb_de(words: list[str]) -> bool:
     return False
 
 
-def _nominal_de(text: str) -> str | None:
+def _nominal_de(text: str) -> Reason | None:
     """A short card without a verb names what is wanted ("Solarpflicht für Neubauten")."""
     if "?" in text or _DE_PRAISE.search(text.casefold()):
         return None
@@ -273,7 +307,7 @@ def _nominal_de(text: str) -> str | None:
         return None
     if len(words) == 1 and not text.rstrip().endswith("!"):
         return None
-    return "Stichpunkt-Forderung"
+    return Reason("card")
 
 
 # --- English ----------------------------------------------------------------------------
@@ -291,27 +325,27 @@ _EN_EPISTEMIC = re.compile(
 )
 _EN_PERSONAL = re.compile(r"^(?:i|my)\b.*\b(?:must|should|have to|has to|need|needs)\b|"
                           r"\bi (?:must|should|have to|need)\b")
-_EN_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), reason)
-    for pattern, reason in (
-        (r"\bshould(?:n'?t| not)?\b", "„should“"),
-        (r"\bmust(?:n'?t| not)?\b", "„must“"),
-        (r"\bought to\b", "„ought to“"),
+_EN_PATTERNS: tuple[tuple[re.Pattern[str], Reason], ...] = tuple(
+    (re.compile(pattern), Reason("phrase", (("words", words),)))
+    for pattern, words in (
+        (r"\bshould(?:n'?t| not)?\b", "should"),
+        (r"\bmust(?:n'?t| not)?\b", "must"),
+        (r"\bought to\b", "ought to"),
         (r"\b(?!i\b)\w+ (?:really |urgently )?needs? (?:to|more|a|an|better|stronger|less|"
-         r"proper|safe|affordable|free|real|\w+er)\b", "„need“"),
-        (r"\bthere (?:needs|need) to be\b", "„needs to be“"),
-        (r"\b(?:we|you) (?:have|'ve got|have got) to\b|\bhas to\b", "„have to“"),
+         r"proper|safe|affordable|free|real|\w+er)\b", "need"),
+        (r"\bthere (?:needs|need) to be\b", "needs to be"),
+        (r"\b(?:we|you) (?:have|'ve got|have got) to\b|\bhas to\b", "have to"),
         (r"\b(?:it is|it's|is) (?:essential|vital|crucial|necessary|imperative|important|"
-         r"time) (?:to|that|for)\b", "„it is essential …“"),
+         r"time) (?:to|that|for)\b", "it is essential …"),
         (r"\b(?:would|'d) be (?:great|good|nice|helpful|better|wonderful|fantastic|ideal) "
-         r"(?:if|to)\b", "„it would be great if …“"),
-        (r"\bwe (?:demand|call for|want|urge|ask for|propose|suggest)\b", "„we demand“"),
+         r"(?:if|to)\b", "it would be great if …"),
+        (r"\bwe (?:demand|call for|want|urge|ask for|propose|suggest)\b", "we demand"),
         (r"(?<!way )(?<!what )(?<!how )\bi (?:want|wish|demand|urge|propose|suggest)\b",
-         "„I want“"),
-        (r"\bplease\b(?! (?:note|see|find|read))", "„please“"),
-        (r"\b(?:is|are) (?:urgently |badly )?needed\b", "„… is needed“"),
-        (r"\blet'?s\b", "„let's“"),
-        (r"\b(?:compulsory|mandatory)\b", "„mandatory“"),
+         "I want"),
+        (r"\bplease\b(?! (?:note|see|find|read))", "please"),
+        (r"\b(?:is|are) (?:urgently |badly )?needed\b", "… is needed"),
+        (r"\blet'?s\b", "let's"),
+        (r"\b(?:compulsory|mandatory)\b", "mandatory"),
     )
 )
 _EN_IMPERATIVE = frozenset({
@@ -348,7 +382,7 @@ _EN_CUES = frozenset({
 })
 
 
-def _sentence_en(sentence: str, explicit_only: bool = False) -> str | None:
+def _sentence_en(sentence: str, explicit_only: bool = False) -> Reason | None:
     lowered = sentence.casefold().replace("’", "'")
     words = _WORD.findall(lowered)
     present = set(_EN_LETTERS.findall(lowered))
@@ -358,7 +392,7 @@ def _sentence_en(sentence: str, explicit_only: bool = False) -> str | None:
         return None
     if lowered.endswith("?"):
         if _EN_RHETORICAL.search(lowered):
-            return "rhetorical question"
+            return Reason("rhetorical")
         return None
     if present & _EN_CUES or "'" in lowered:
         if _EN_EPISTEMIC.search(lowered) or _EN_PERSONAL.search(lowered):
@@ -369,16 +403,16 @@ def _sentence_en(sentence: str, explicit_only: bool = False) -> str | None:
     elif ("i" in present or (words and words[0] == "my")) and _EN_PERSONAL.search(lowered):
         return None
     if len(words) >= 2 and words[0] in _EN_IMPERATIVE and not explicit_only:
-        return f"imperative „{words[0]} …“"
+        return Reason("imperative", (("word", words[0]),))
     if words and words[0] in ("more", "better", "cheaper", "safer", "less", "fewer") and (
         re.match(r"(?:more|better|cheaper|safer|less|fewer) \w+", lowered)
         and "than" not in present
     ):
-        return f"„{words[0]} …“"
+        return Reason("phrase", (("words", f"{words[0]} …"),))
     return None
 
 
-def _nominal_en(text: str) -> str | None:
+def _nominal_en(text: str) -> Reason | None:
     """A short card without a verb names what is wanted ("Free childcare during courses")."""
     lowered = text.casefold().replace("’", "'")
     if "?" in lowered or _EN_PRAISE.search(lowered):
@@ -394,7 +428,7 @@ def _nominal_en(text: str) -> str | None:
     for word in words:
         if word in _EN_AUX or (word.endswith("ed") and len(word) > 4 and word != "need"):
             return None
-    return "keyword card"
+    return Reason("card")
 
 
 @lru_cache(maxsize=262_144)  # a pure function of its inputs; recomputes ask again and again
@@ -415,13 +449,12 @@ def demand_verdict(
     >>> demand_verdict("Termine kaum zu bekommen", "challenge", "de", None)
     (False, None)
     """
-    english = workshop_language == "en"
     if mark is not None:
         if mark:
-            return True, "marked by the moderator" if english else "vom Moderationsteam markiert"
+            return True, translate("reason.marked_moderator", workshop_language)
         return False, None
     if kind == "demand":
-        return True, "marked by the facilitator" if english else "von der Tischmoderation markiert"
+        return True, translate("reason.marked_facilitator", workshop_language)
     # The facilitator called it an idea, a challenge or a question: only explicit words
     # make it a demand too ("Lange Wartezeiten, Termine kaum zu bekommen" stays a challenge).
     reason = detect_demand(text, language, explicit_only=kind in ("idea", "challenge", "question"))

@@ -18,7 +18,9 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+from harvest.i18n import translate
 from harvest.model import OTHER_THEME_ID, Clustering, Statement, Table, Workshop
+from harvest.safety import xml_text
 
 __all__ = [
     "COLUMNS",
@@ -55,8 +57,6 @@ _WIDTHS = {"workshop": 18, "id": 7, "table": 24, "kind": 11, "text": 80, "author
            "created_at": 20, "hidden": 8, "origin": 10, "theme_id": 10, "theme_label": 36,
            VOTES_COLUMN: 8}
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
-# XML 1.0 cannot hold these at all; openpyxl refuses them rather than write a broken file.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def neutralise_cell(value: str) -> str:
@@ -91,7 +91,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def statement_themes(
-    clustering: Clustering, other_label: str = "Sonstiges"
+    clustering: Clustering, other_label: str = translate("theme.other")
 ) -> dict[int, tuple[str, str]]:
     """Each assigned statement's theme id and label, as the board shows them (people
     analyse themes in a spreadsheet); the unlabelled "other" bucket gets ``other_label``.
@@ -242,7 +242,8 @@ def export_statements_xlsx(
         cell.font = Font(bold=True)
     for record in records:
         sheet.append(
-            [_XML_ILLEGAL.sub("", value) if isinstance(value, str) else value for value in record]
+            # openpyxl refuses characters XML cannot hold rather than write a broken file.
+            [xml_text(value, "") if isinstance(value, str) else value for value in record]
         )
     wrap = Alignment(wrap_text=True, vertical="top")
     top = Alignment(vertical="top")

@@ -2,7 +2,9 @@
 
 ``translate(key, lang, **params)`` looks a key up and fills ``{placeholders}``; a missing
 English text falls back to German, a missing key shows the key itself (so a gap is visible
-in review, never a crash).
+in review, never a crash). ``plural(key, n, lang)`` picks the one or other form of a
+``PLURALS`` entry. No other module of ``harvest/`` holds a word that people read
+(``tests/test_i18n.py`` checks).
 """
 
 from __future__ import annotations
@@ -649,6 +651,57 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "row.ragged_row": (
         "Mehr Zellen als die Kopfzeile – vermutlich fehlt ein Anführungszeichen.", "",
     ),
+    # --- the map's words (hover texts, legends) ------------------------------------
+    "map.statement": ("Aussage", "statement"),
+    "map.statements": ("Aussagen", "statements"),
+    "map.theme": ("Thema", "Theme"),
+    "map.themes": ("Themen", "Themes"),
+    "map.keywords": ("Schlagwörter", "Keywords"),
+    "map.demand": ("Forderung", "Demand"),
+    "map.reason": ("Grund", "Reason"),
+    "map.table": ("Thementisch", "Theme table"),
+    "map.untitled": ("Ohne Titel", "Untitled"),
+    "shape.theme": ("Thema", "Theme"),
+    "shape.keyword": ("Schlagwort", "Keyword"),
+    "shape.demand": ("Forderung", "Demand"),
+    "shape.table": ("Thementisch", "Theme table"),
+    # --- why a statement counts as a demand (``demands.Reason``) -----------------------
+    "reason.rhetorical": ("rhetorische Frage „… nicht …?“", "rhetorical question"),
+    "reason.modal": ("Modalverb „{word}“", "modal verb „{word}“"),
+    "reason.phrase": ("Forderung: „{words}“", "„{words}“"),
+    "reason.infinitive": ("Infinitiv-Forderung „… {verb}“", "infinitive „… {verb}“"),
+    "reason.imperative": ("Imperativ „{word} …“", "imperative „{word} …“"),
+    "reason.card": ("Stichpunkt-Forderung", "keyword card"),
+    "reason.marked_moderator": ("vom Moderationsteam markiert", "marked by the moderator"),
+    "reason.marked_facilitator": ("von der Tischmoderation markiert",
+                                  "marked by the facilitator"),
+    # --- the closing summary ---------------------------------------------------------
+    "summary.summary": ("Zusammenfassung", "Summary"),
+    "summary.themes": ("Themen", "Themes"),
+    "summary.overview": ("Themen im Überblick", "Themes at a glance"),
+    "summary.demands": ("Forderungen", "Demands"),
+    "summary.voices": ("Stimmen aus den Tischen", "Voices from the tables"),
+    "summary.keywords": ("Schlagwörter", "Keywords"),
+    "summary.tables": ("Tische", "Tables"),
+    "summary.reason": ("Grund", "Reason"),
+    "summary.demand": ("Forderung", "demand"),
+    "summary.of_all": ("aller Beiträge", "of all statements"),
+    "summary.empty": ("Noch keine Beiträge.", "No statements yet."),
+    "summary.generated": ("Erstellt am {when} mit Harvest", "Generated on {when} with Harvest"),
+    "summary.page": ("Seite {page} von {pages}", "Page {page} of {pages}"),
+    "summary.quote": ("„{}“", "“{}”"),
+    "summary.percent": ("{} %", "{}%"),
+    "summary.dots": ("{} Punkte", "{} dots"),
+}
+
+PLURALS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    # key: ((Deutsch one, other), (English one, other)); ``plural`` picks and fills {n}
+    "map.statement_n": (("Aussage", "Aussagen"), ("statement", "statements")),
+    "map.theme_n": (("Thema", "Themen"), ("Theme", "Themes")),
+    "summary.statement_n": (("Beitrag", "Beiträge"), ("statement", "statements")),
+    "summary.demand_n": (("Forderung", "Forderungen"), ("demand", "demands")),
+    "summary.table_n": (("Tisch", "Tische"), ("table", "tables")),
+    "summary.theme_n": (("Thema", "Themen"), ("theme", "themes")),
 }
 
 
@@ -673,6 +726,26 @@ def translate_or(key: str, lang: str, fallback: str, **params: Any) -> str:
     if entry is None or (lang == "en" and not entry[1]):
         return fallback
     return translate(key, lang, **params)
+
+
+def plural(key: str, n: int, lang: str = "de", **params: Any) -> str:
+    """The form of ``key`` for ``n`` things in ``lang`` (one or other), ``{n}`` filled.
+
+    German and English both use the "one" form for exactly 1 and "other" for every other
+    count, 0 included.
+
+    >>> plural("summary.statement_n", 1), plural("summary.statement_n", 0, "en")
+    ('Beitrag', 'statements')
+    """
+    forms = PLURALS.get(key)
+    if forms is None:
+        return key
+    one, other = forms[1] if lang == "en" else forms[0]
+    text = one if n == 1 else other
+    try:
+        return text.format(n=n, **params)
+    except (KeyError, IndexError, ValueError):
+        return text
 
 
 def kind_label(kind: str | None, lang: str = "de") -> str:

@@ -30,7 +30,7 @@ from datetime import date, datetime, time
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
-from harvest.intake import InvalidInput, clean_kind, clean_statement, clean_text
+from harvest.intake import InvalidInput, accept_text, clean_kind, clean_statement
 from harvest.model import DEFAULT_MAX_CHARS, Workshop
 
 if TYPE_CHECKING:
@@ -279,7 +279,7 @@ def _clean_name(value: str) -> str | None:
     """
     if not value.strip():
         return None
-    return clean_text(strip_neutraliser(value), NAME_MAX_CHARS).replace("\n", " ")
+    return accept_text(strip_neutraliser(value), NAME_MAX_CHARS).replace("\n", " ")
 
 
 def _row_from_cells(

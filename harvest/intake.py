@@ -1,12 +1,12 @@
 """Input rules: what a statement's text and kind may be before Harvest stores them.
 
-Every text that reaches the store passes ``clean_text``: stripped, Unicode NFC, control
+Every text that reaches the store passes ``accept_text``: stripped, Unicode NFC, control
 characters dropped, whitespace tidied, and refused when empty (or only invisible
 characters), too long or binary garbage. Letters of every script (umlauts, ß, Arabic,
 Cyrillic, Ukrainian) and emoji pass unchanged. A statement's text passes ``clean_statement``
 too, which also refuses what says nothing: "ok", ".", "👍", a lone filler word.
 
->>> clean_text("  Mehr  Sprachkurse\\tfür Eltern \\r\\n  am Abend ")
+>>> accept_text("  Mehr  Sprachkurse\\tfür Eltern \\r\\n  am Abend ")
 'Mehr Sprachkurse für Eltern\\nam Abend'
 >>> clean_statement("Mehr Bänke!")
 'Mehr Bänke!'
@@ -36,7 +36,7 @@ __all__ = [
     "UnknownKind",
     "clean_kind",
     "clean_statement",
-    "clean_text",
+    "accept_text",
 ]
 
 
@@ -121,7 +121,7 @@ def _count_suspicious(text: str) -> int:
     )
 
 
-def clean_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+def accept_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     """Return ``text`` as Harvest stores it, or raise an ``InvalidInput`` saying why not.
 
     Stripped, NFC-normalised, control characters dropped, tabs and runs of spaces
@@ -131,7 +131,7 @@ def clean_text(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     Raises ``EmptyStatement``, ``StatementTooLong`` or ``BinaryText``.
     """
     if not isinstance(text, str):
-        raise TypeError(f"clean_text() needs a str, not {type(text).__name__}")
+        raise TypeError(f"accept_text() needs a str, not {type(text).__name__}")
     if max_chars < 1:
         raise ValueError(f"max_chars must be at least 1, not {max_chars}")
     if "\x00" in text:
@@ -203,12 +203,12 @@ _ALNUM_MIN = 2
 
 
 def clean_statement(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    """``clean_text``, and refuse a text that says nothing (``Contentless``): fewer than
+    """``accept_text``, and refuse a text that says nothing (``Contentless``): fewer than
     two letters or digits ("." "?!" "👍" "a"), or one filler word alone ("ok", "Danke!").
 
-    The one owner of what a statement must hold; names and labels use ``clean_text``.
+    The one owner of what a statement must hold; names and labels use ``accept_text``.
     """
-    text = clean_text(text, max_chars)
+    text = accept_text(text, max_chars)
     alnum = sum(1 for char in text if char.isalnum())
     word = text.strip(" .,;:!?…-–—\"'„“”‚‘’«»()[]").casefold()
     if alnum < _ALNUM_MIN or word in FILLER_WORDS:
@@ -274,3 +274,4 @@ def clean_kind(value: str | None) -> str | None:
             value=str(value),
             allowed=list(KINDS),
         ) from None
+

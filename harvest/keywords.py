@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 
-from harvest.model import Overrides
+from harvest.model import Overrides, resolve_chains
 from harvest.text import Analysis, Term, analyse, split_compound
 
 
@@ -47,13 +47,7 @@ class Lexicon:
                 synonyms[word_key] = canonical_key
                 spelling.setdefault(canonical_key, canonical.strip())
         # Follow chains (a -> b -> c) so that every word lands on one canonical key.
-        for word in list(synonyms):
-            seen = {word}
-            target = synonyms[word]
-            while target in synonyms and target not in seen:
-                seen.add(target)
-                target = synonyms[target]
-            synonyms[word] = target
+        synonyms = resolve_chains(synonyms)
         return cls(
             stopwords=frozenset(w.strip().casefold() for w in overrides.stopwords if w.strip()),
             synonyms=synonyms,

@@ -7,6 +7,7 @@ the concept map reads a ``Clustering``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -138,6 +139,53 @@ class Overrides:
     pictograms: dict[str, str] = field(default_factory=dict)
     """theme id -> pictogram code chosen by the moderator ("" for none); not read by the
     engine, only by the pictures (``harvest.pictograms``)"""
+
+
+def resolve_chains(links: Mapping[str, str]) -> dict[str, str]:
+    """Each source -> where its chain of links finally ends: the one rule for merges and synonyms.
+
+    A chain is followed to its end (``a->b, b->c`` gives ``a->c, b->c``). A cycle has no
+    end, so it collapses onto its smallest member (in sorted order): every member of the
+    cycle, that one included, maps to it, and so does every chain leading into the
+    cycle. A self-loop is a cycle of one. The answer does not depend on the order of
+    ``links``, and resolving twice changes nothing. Callers for whom "maps to itself"
+    means "no link" (merges) drop those entries.
+
+    >>> resolve_chains({"a": "b", "b": "c"})
+    {'a': 'c', 'b': 'c'}
+    >>> resolve_chains({"b": "a", "a": "b", "x": "b"})
+    {'b': 'a', 'a': 'a', 'x': 'a'}
+    >>> resolve_chains({"a": "a"})
+    {'a': 'a'}
+    """
+    resolved: dict[str, str] = {}
+    for source in sorted(links):
+        path = [source]
+        on_path = {source}
+        target = links[source]
+        while target in links and target not in on_path and target not in resolved:
+            path.append(target)
+            on_path.add(target)
+            target = links[target]
+        if target in resolved:
+            end = resolved[target]
+        elif target in on_path:  # a cycle: from ``target`` back round to ``target``
+            end = min(path[path.index(target):])
+        else:
+            end = target
+        for node in path:
+            resolved[node] = end
+    return {source: resolved[source] for source in links}
+
+
+def resolve_merges(merges: Mapping[str, str]) -> dict[str, str]:
+    """``resolve_chains`` for theme merges: a theme that ends on itself is not merged.
+
+    >>> resolve_merges({"a": "b", "b": "a", "c": "c"})
+    {'b': 'a'}
+    """
+    return {source: target for source, target in resolve_chains(merges).items()
+            if source != target}
 
 
 # --- engine output ------------------------------------------------------------------

@@ -30,7 +30,9 @@ from pathlib import Path
 import matplotlib
 from fpdf import FPDF
 
-from harvest.conceptmap import OTHER_COLOR, assign_theme_colors
+from harvest.conceptmap import assign_theme_colors
+from harvest.conceptmap.style import OTHER_COLOR, css_variables, rgb, summary_colors
+from harvest.i18n import LANGUAGES, plural, translate
 from harvest.model import (
     OTHER_THEME_ID,
     Assignment,
@@ -41,6 +43,7 @@ from harvest.model import (
     Theme,
     Workshop,
 )
+from harvest.safety import escape_html, escape_markdown, one_line, safe_color
 
 MAX_KEYWORDS = 8
 """Keywords shown per theme."""
@@ -48,60 +51,9 @@ MAX_KEYWORDS = 8
 NEAR_DUPLICATE = 0.85
 """Similarity (0..1) from which two statements count as saying the same thing."""
 
-_STRINGS: dict[str, dict[str, str]] = {
-    "de": {
-        "summary": "Zusammenfassung",
-        "themes": "Themen",
-        "overview": "Themen im Überblick",
-        "demands": "Forderungen",
-        "voices": "Stimmen aus den Tischen",
-        "keywords": "Schlagwörter",
-        "tables": "Tische",
-        "reason": "Grund",
-        "statement": "Beitrag",
-        "statements": "Beiträge",
-        "demand": "Forderung",
-        "demands_n": "Forderungen",
-        "table": "Tisch",
-        "tables_n": "Tische",
-        "theme": "Thema",
-        "themes_n": "Themen",
-        "of_all": "aller Beiträge",
-        "other": "Sonstiges",
-        "empty": "Noch keine Beiträge.",
-        "generated": "Erstellt am {when} mit Harvest",
-        "page": "Seite {page} von {pages}",
-        "quote": "„{}“",
-        "percent": "{} %",
-        "dots": "{} Punkte",
-    },
-    "en": {
-        "summary": "Summary",
-        "themes": "Themes",
-        "overview": "Themes at a glance",
-        "demands": "Demands",
-        "voices": "Voices from the tables",
-        "keywords": "Keywords",
-        "tables": "Tables",
-        "reason": "Reason",
-        "statement": "statement",
-        "statements": "statements",
-        "demand": "demand",
-        "demands_n": "demands",
-        "table": "table",
-        "tables_n": "tables",
-        "theme": "theme",
-        "themes_n": "themes",
-        "of_all": "of all statements",
-        "other": "Other",
-        "empty": "No statements yet.",
-        "generated": "Generated on {when} with Harvest",
-        "page": "Page {page} of {pages}",
-        "quote": "“{}”",
-        "percent": "{}%",
-        "dots": "{} dots",
-    },
-}
+_WORDS = ("summary", "themes", "overview", "demands", "voices", "keywords", "tables", "reason",
+          "demand", "of_all", "empty", "generated", "page", "quote", "percent", "dots")
+"""The summary's words, each ``summary.<name>`` in ``harvest.i18n``."""
 
 
 class SummaryError(ValueError):
@@ -183,8 +135,8 @@ def build_summary(
     theme's demands by dots, most first, and shows them.
     """
     lang = language or workshop.language
-    if lang not in _STRINGS:
-        raise SummaryError(f"no summary texts for language {lang!r} (have: {sorted(_STRINGS)})")
+    if lang not in LANGUAGES:
+        raise SummaryError(f"no summary texts for language {lang!r} (have: {sorted(LANGUAGES)})")
     if max_representatives < 0:
         raise SummaryError(f"max_representatives must be >= 0, not {max_representatives}")
 
@@ -203,7 +155,8 @@ def build_summary(
     members = _members(themes, clustering.assignments, visible)
     if members.get(OTHER_THEME_ID) and all(t.id != OTHER_THEME_ID for t in themes):
         themes.append(
-            Theme(OTHER_THEME_ID, _STRINGS[lang]["other"], (), (), is_other=True, origin="user")
+            Theme(OTHER_THEME_ID, translate("theme.other", lang), (), (), is_other=True,
+                  origin="user")
         )
 
     table_names = {table.id: table.name for table in tables or ()}
@@ -236,7 +189,7 @@ def build_summary(
             ThemeSummary(
                 theme_id=theme.id,
                 # an unnamed theme is still told apart by its words
-                label=_STRINGS[lang]["other"] if _unnamed_other(theme)
+                label=translate("theme.other", lang) if _unnamed_other(theme)
                 else theme.label if theme.label.strip() else ", ".join(keywords[:3]) or theme.id,
                 size=len(mine),
                 share=len(mine) / total,
@@ -305,7 +258,7 @@ def _members(
 def _unnamed_other(theme: Theme) -> bool:
     """The "other" bucket under its default name (in any language): it is then named in
     the summary's language, as on the screen ("Other" on an English page)."""
-    defaults = {strings["other"] for strings in _STRINGS.values()}
+    defaults = {translate("theme.other", lang) for lang in LANGUAGES}
     return theme.is_other and theme.label.strip() in (defaults | {""})
 
 
@@ -345,7 +298,7 @@ def _representatives(
     def weight(sid: StatementId, skip: set[str]) -> float:
         return sum(weights[w] for w in words[sid] if w not in skip)
 
-    normal = {s.id: _normalise(s.text) for s in candidates}
+    normal = {s.id: comparable(s.text) for s in candidates}
     chosen: list[Statement] = []
     covered: set[str] = set()
     pool = [s for s in candidates if normal[s.id]]
@@ -355,7 +308,7 @@ def _representatives(
             (
                 i
                 for i, s in enumerate(pool)
-                if not any(_similar(normal[s.id], normal[c.id]) for c in chosen)
+                if not any(near_duplicate(normal[s.id], normal[c.id]) for c in chosen)
             ),
             None,
         )
@@ -367,12 +320,14 @@ def _representatives(
     return tuple(s.text for s in chosen)
 
 
-def _normalise(text: str) -> str:
+def comparable(text: str) -> str:
+    """``text`` folded for comparing: NFKC, case-folded, punctuation gone."""
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
-def _similar(a: str, b: str) -> bool:
+def near_duplicate(a: str, b: str) -> bool:
+    """Whether two ``comparable`` texts say nearly the same (``NEAR_DUPLICATE``)."""
     if a == b:
         return True
     words_a, words_b = set(a.split()), set(b.split())
@@ -384,25 +339,10 @@ def _similar(a: str, b: str) -> bool:
     return matcher.quick_ratio() >= NEAR_DUPLICATE and matcher.ratio() >= NEAR_DUPLICATE
 
 
-# --- shared text helpers -------------------------------------------------------------
-
-# Explicit bidi embeddings/overrides/isolates could flip the text that follows them.
-_INVISIBLE = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
-
-
-def clean_text(text: str) -> str:
-    """User text as one display line: NFC, whitespace collapsed, control characters dropped.
-
-    >>> clean_text("  Mehr\\nBänke \\x00 im Park ")
-    'Mehr Bänke im Park'
-    """
-    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    text = "".join(ch if unicodedata.category(ch) != "Cc" else " " for ch in text)
-    return " ".join(text.split())
-
-
 def _words(language: str) -> dict[str, str]:
-    return _STRINGS.get(language, _STRINGS["en"])
+    words = {name: translate(f"summary.{name}", language) for name in _WORDS}
+    words["other"] = translate("theme.other", language)
+    return words
 
 
 _MONTHS_EN = (
@@ -429,8 +369,7 @@ def _format_date(value: date, language: str, with_time: bool = False) -> str:
 
 
 def _statements(n: int, language: str) -> str:
-    words = _words(language)
-    return f"{n} {words['statement'] if n == 1 else words['statements']}"
+    return f"{n} {plural('summary.statement_n', n, language)}"
 
 
 def _percent(share: float, language: str) -> str:
@@ -444,65 +383,27 @@ def _headline(summary: Summary) -> str:
     parts = []
     if summary.date is not None:
         parts.append(_format_date(summary.date, summary.language))
-    if clean_text(summary.place):
-        parts.append(clean_text(summary.place))
+    if one_line(summary.place):
+        parts.append(one_line(summary.place))
     return " · ".join(parts)
 
 
 def _figures(summary: Summary) -> list[tuple[int, str]]:
     """(number, noun) pairs for the overview line."""
-    words = _words(summary.language)
-    pairs = [
-        (summary.total_statements, "statement", "statements"),
-        (summary.total_demands, "demand", "demands_n"),
-        (summary.table_count, "table", "tables_n"),
-        (len(summary.themes), "theme", "themes_n"),
+    counts = [
+        (summary.total_statements, "summary.statement_n"),
+        (summary.total_demands, "summary.demand_n"),
+        (summary.table_count, "summary.table_n"),
+        (len(summary.themes), "summary.theme_n"),
     ]
-    return [(n, words[one if n == 1 else many]) for n, one, many in pairs]
+    return [(n, plural(key, n, summary.language)) for n, key in counts]
 
 
 def _table_list(theme: ThemeSummary) -> str:
-    return ", ".join(f"{clean_text(name)} ({n})" for name, n in theme.tables)
+    return ", ".join(f"{one_line(name)} ({n})" for name, n in theme.tables)
 
 
 # --- Markdown ------------------------------------------------------------------------
-
-# CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that
-# can start emphasis, links, images, code, HTML, headings, tables, strikethrough or an
-# entity, plus ":" so that GFM renderers do not turn "http://..." into a live link (and
-# Streamlit's ":red[...]" / ":material/x:" directives stay text) and "$" so that
-# Streamlit's st.markdown does not typeset "$...$" as LaTeX.
-# Line-start markers (lists, setext underlines) are handled separately.
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]()#<>|~&:$])")
-_MD_LINE_START = re.compile(r"^([-+=]|\d+(?=\.(?:\s|$)))")
-_MD_WWW = re.compile(r"\b(www)\.", re.IGNORECASE)
-# GFM turns bare addresses into links after escapes are resolved ("https\://x" is still
-# https://x to it), so a word joiner (U+2060, invisible, dropped again by intake) breaks
-# the pattern itself: after the scheme or "www", and after an e-mail address's "@".
-_MD_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www)(?=\\[:.])|(@)")
-_WORD_JOINER = "\u2060"
-
-
-def escape_markdown(text: str) -> str:
-    r"""User text as Markdown that renders literally, on one line.
-
-    >>> escape_markdown("# Titel <b>[x](y)</b>")
-    '\\# Titel \\<b\\>\\[x\\]\\(y\\)\\</b\\>'
-    >>> escape_markdown("1. Punkt: siehe www.example.org")
-    '1\\. Punkt\\: siehe www\u2060\\.example.org'
-    """
-    text = _MD_SPECIAL.sub(r"\\\1", clean_text(text))
-    text = _MD_WWW.sub(r"\1\\.", text)  # GFM links bare "www." addresses too
-    text = _MD_AUTOLINK.sub(lambda m: m.group(0) + _WORD_JOINER, text)
-    match = _MD_LINE_START.match(text)
-    if match:
-        if match.group(1).isdigit():  # "1. " would start an ordered list ("1)" is escaped)
-            end = match.end()
-            text = text[:end] + "\\" + text[end:]
-        else:
-            text = "\\" + text
-    return text
-
 
 def summary_markdown(summary: Summary) -> str:
     """The summary as a Markdown document (headings in the summary's language)."""
@@ -537,7 +438,7 @@ def summary_markdown(summary: Summary) -> str:
             out += [f"#### {words['demands']}", ""]
             for index, (text, reason) in enumerate(theme.demands):
                 line = f"- **!** {escape_markdown(text)}{_dots(theme, index, words, ' · ')}"
-                if clean_text(reason):
+                if one_line(reason):
                     line += f"\\\n  *{words['reason']}: {escape_markdown(reason)}*"
                 out += [line]
             out += [""]
@@ -550,12 +451,10 @@ def summary_markdown(summary: Summary) -> str:
 
 _CSS = """
 :root {
-  --bg: #ffffff; --fg: #17191c; --muted: #52575e; --card: #f4f5f7; --track: #dfe2e6;
-  --demand: #b42318; --demand-bg: #fdeceb; --rule: #d5d8dc;
+  {light}
 }
 body.dark {
-  --bg: #111418; --fg: #f3f4f6; --muted: #b4bac2; --card: #1c2127; --track: #343b44;
-  --demand: #ff8a80; --demand-bg: #3a1f1f; --rule: #3a4048;
+  {dark}
 }
 * { box-sizing: border-box; }
 html { font-size: clamp(18px, 1.45vw, 30px); }
@@ -631,8 +530,7 @@ footer {
   @page { size: A4; margin: 14mm 14mm 16mm; }
   html { font-size: 10.5pt; }
   body, body.dark {
-    --bg: #ffffff; --fg: #000000; --muted: #444444; --card: #ffffff; --track: #e4e4e4;
-    --demand: #b42318; --demand-bg: #ffffff; --rule: #bbbbbb;
+    {print}
   }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   main { max-width: none; padding: 0; }
@@ -642,15 +540,10 @@ footer {
   blockquote, .demands li, .overview li, .chips, .figures li { break-inside: avoid; }
 }
 """
-
-
-def _h(text: str) -> str:
-    return html.escape(clean_text(text), quote=True)
-
-
-def _safe_color(color: str) -> str:
-    # Colours reach a style attribute; only plain hex colours may.
-    return color if re.fullmatch(r"#[0-9A-Fa-f]{3,8}", color) else OTHER_COLOR
+# The colours come from ``harvest.conceptmap.style``, like every other picture's.
+_CSS = (_CSS.replace("{light}", css_variables(summary_colors("light")))
+        .replace("{dark}", css_variables(summary_colors("dark")))
+        .replace("{print}", css_variables(summary_colors("print"))))
 
 
 def summary_html(summary: Summary, *, dark: bool = False) -> str:
@@ -661,7 +554,7 @@ def summary_html(summary: Summary, *, dark: bool = False) -> str:
     """
     words = _words(summary.language)
     lang = summary.language
-    title = _h(summary.title) or words["summary"]
+    title = escape_html(summary.title) or words["summary"]
     parts: list[str] = [
         "<!DOCTYPE html>",
         f'<html lang="{html.escape(lang)}">',
@@ -693,8 +586,8 @@ def summary_html(summary: Summary, *, dark: bool = False) -> str:
         parts += [f"<h2>{words['overview']}</h2>", '<ol class="overview">']
         for theme in summary.themes:
             parts.append(
-                f'<li style="--c: {_safe_color(theme.color)}">'
-                f'<span class="name" dir="auto">{_h(theme.label)}</span>'
+                f'<li style="--c: {safe_color(theme.color)}">'
+                f'<span class="name" dir="auto">{escape_html(theme.label)}</span>'
                 f'<span class="bar"><span style="width: {theme.share * 100:.1f}%"></span></span>'
                 f'<span class="num">{theme.size} · {_percent(theme.share, lang)}</span></li>'
             )
@@ -716,38 +609,38 @@ def _theme_html(number: int, theme: ThemeSummary, lang: str) -> list[str]:
     words = _words(lang)
     share = f"{_percent(theme.share, lang)} {words['of_all']}"
     parts = [
-        f'<section class="theme" style="--c: {_safe_color(theme.color)}">',
+        f'<section class="theme" style="--c: {safe_color(theme.color)}">',
         '<div class="theme-head">',
-        f'<h3 dir="auto">{number}. {_h(theme.label)}</h3>',
+        f'<h3 dir="auto">{number}. {escape_html(theme.label)}</h3>',
         f'<span class="num">{_statements(theme.size, lang)} · {html.escape(share)}</span>',
         "</div>",
         f'<div class="bar"><span style="width: {theme.share * 100:.1f}%"></span></div>',
     ]
     if theme.tables:
         parts.append(
-            f'<p class="tables" dir="auto">{words["tables"]}: {_h(_table_list(theme))}</p>'
+            f'<p class="tables" dir="auto">{words["tables"]}: {escape_html(_table_list(theme))}</p>'
         )
     if theme.keywords:
-        chips = "".join(f'<li dir="auto">{_h(k)}</li>' for k in theme.keywords)
+        chips = "".join(f'<li dir="auto">{escape_html(k)}</li>' for k in theme.keywords)
         parts.append(f'<ul class="chips" aria-label="{words["keywords"]}">{chips}</ul>')
     if theme.representatives:
         parts.append(f"<h4>{words['voices']}</h4>")
         for text in theme.representatives:
-            quoted = words["quote"].format(_h(text))
+            quoted = words["quote"].format(escape_html(text))
             parts.append(f'<blockquote dir="auto">{quoted}</blockquote>')
     if theme.demands:
         parts += [f"<h4>{words['demands']} ({len(theme.demands)})</h4>", '<ul class="demands">']
         for index, (text, reason) in enumerate(theme.demands):
             why = (
-                f'<span class="reason">{words["reason"]}: {_h(reason)}</span>'
-                if clean_text(reason)
+                f'<span class="reason">{words["reason"]}: {escape_html(reason)}</span>'
+                if one_line(reason)
                 else ""
             )
             dots = _dots(theme, index, words, "")
             voted = f' <b class="dots">{dots}</b>' if dots else ""
             parts.append(
                 f'<li><span class="mark" aria-label="{words["demand"]}">!</span>'
-                f'<span dir="auto">{_h(text)}{voted}{why}</span></li>'
+                f'<span dir="auto">{escape_html(text)}{voted}{why}</span></li>'
             )
         parts.append("</ul>")
     parts.append("</section>")
@@ -760,13 +653,6 @@ def _theme_html(number: int, theme: ThemeSummary, lang: str) -> list[str]:
 def _font_paths() -> tuple[Path, Path]:
     folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     return folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf"
-
-
-def _rgb(color: str) -> tuple[int, int, int]:
-    color = _safe_color(color).lstrip("#")
-    if len(color) in (3, 4):
-        color = "".join(ch * 2 for ch in color[:3])
-    return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
 
 
 class _SummaryPdf(FPDF):
@@ -816,7 +702,7 @@ def summary_pdf(summary: Summary, map_png: bytes | None = None) -> bytes:
     regular, bold = _font_paths()
     words = _words(summary.language)
     lang = summary.language
-    title = clean_text(summary.title) or words["summary"]
+    title = one_line(summary.title) or words["summary"]
 
     pdf = _SummaryPdf(orientation="portrait", unit="mm", format="A4")
     # "{page}" is filled per page, "{nb}" by fpdf2 at the end; braces in titles stay as typed.
@@ -885,16 +771,16 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
     words = _words(lang)
     width = pdf.epw
     left = pdf.l_margin
-    red, green, blue = _rgb(theme.color)
+    red, green, blue = rgb(safe_color(theme.color))
     # Keep a theme's heading, bar and first lines together on one page.
     if pdf.will_page_break(45):
         pdf.add_page()
     pdf.ln(2)
-    pdf.start_section(f"{number}. {clean_text(theme.label)}")  # the PDF viewer's outline
+    pdf.start_section(f"{number}. {one_line(theme.label)}")  # the PDF viewer's outline
     top = pdf.get_y()
     pdf.set_font("DejaVu", "B", 16)
     pdf.set_text_color(20, 20, 20)
-    pdf.para(width - 5, 8, f"{number}. {clean_text(theme.label)}", indent=5)
+    pdf.para(width - 5, 8, f"{number}. {one_line(theme.label)}", indent=5)
     pdf.set_fill_color(red, green, blue)
     pdf.rect(left, top + 1, 2.2, pdf.get_y() - top - 1.5, style="F")
     pdf.set_font("DejaVu", "", 10.5)
@@ -912,11 +798,11 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
     if theme.tables:
         _pdf_labelled(pdf, words["tables"], _table_list(theme))
     if theme.keywords:
-        _pdf_labelled(pdf, words["keywords"], " · ".join(clean_text(k) for k in theme.keywords))
+        _pdf_labelled(pdf, words["keywords"], " · ".join(one_line(k) for k in theme.keywords))
     if theme.representatives:
         _pdf_subheading(pdf, words["voices"])
         for text in theme.representatives:
-            quote = words["quote"].format(clean_text(text))
+            quote = words["quote"].format(one_line(text))
             pdf.set_font("DejaVu", "", 11)
             pdf.set_text_color(25, 25, 25)
             pdf.keep_together(width - 9, 6, quote)
@@ -929,10 +815,10 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
     if theme.demands:
         _pdf_subheading(pdf, f"{words['demands']} ({len(theme.demands)})")
         for index, (text, reason) in enumerate(theme.demands):
-            why = f"{words['reason']}: {clean_text(reason)}" if clean_text(reason) else ""
-            text = clean_text(text) + _dots(theme, index, words, " · ")
+            why = f"{words['reason']}: {one_line(reason)}" if one_line(reason) else ""
+            text = one_line(text) + _dots(theme, index, words, " · ")
             pdf.set_font("DejaVu", "", 11)
-            pdf.keep_together(width - 10, 6, clean_text(text), why)
+            pdf.keep_together(width - 10, 6, one_line(text), why)
             pdf.set_x(left + 5)
             pdf.set_font("DejaVu", "B", 11)
             pdf.set_text_color(180, 35, 24)
@@ -940,7 +826,7 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
             pdf.set_font("DejaVu", "", 11)
             pdf.set_text_color(25, 25, 25)
             pdf.multi_cell(
-                width - 10, 6, clean_text(text), align="L", new_x="LMARGIN", new_y="NEXT"
+                width - 10, 6, one_line(text), align="L", new_x="LMARGIN", new_y="NEXT"
             )
             if why:
                 pdf.set_font("DejaVu", "", 9)
@@ -957,7 +843,7 @@ def _pdf_labelled(pdf: _SummaryPdf, label: str, text: str) -> None:
     label = f"{label}: "
     pdf.cell(pdf.get_string_width(label) + 0.5, 6, label)
     pdf.set_font("DejaVu", "", 10.5)
-    pdf.multi_cell(0, 6, clean_text(text), align="L", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 6, one_line(text), align="L", new_x="LMARGIN", new_y="NEXT")
 
 
 def _pdf_subheading(pdf: _SummaryPdf, text: str) -> None:

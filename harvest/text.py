@@ -126,7 +126,7 @@ def normalise(text: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
-def _lemma(word: str, language: str) -> str:
+def lemmatise(word: str, language: str) -> str:
     """simplemma's lemma, cached (the same words recur across statements)."""
     try:
         return simplemma.lemmatize(word, lang=language)
@@ -170,7 +170,7 @@ def _term(word: str, folded: str, language: str, initial: bool) -> Term | None:
     stop = stopwords(language)
     if folded in stop:
         return None
-    lemma = _lemma(word, language)
+    lemma = lemmatise(word, language)
     key = lemma.casefold()
     if key in stop or not _keep(key, word):
         return None

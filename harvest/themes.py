@@ -30,6 +30,7 @@ import scipy.sparse as sp
 
 from harvest.communities import leiden, leiden_graph
 from harvest.demands import demand_verdict
+from harvest.i18n import translate
 from harvest.keywords import KeywordTable, Lexicon, collector_paused, extract_keywords
 from harvest.model import (
     OTHER_THEME_ID,
@@ -40,6 +41,7 @@ from harvest.model import (
     Overrides,
     StatementId,
     Theme,
+    resolve_merges,
 )
 from harvest.semantic import NeighbourCache, statement_graph
 from harvest.text import analyse
@@ -47,7 +49,6 @@ from harvest.text import analyse
 Similarity = Callable[[Sequence[Document]], Iterable[tuple[StatementId, StatementId, float]]]
 """A second signal: statement pairs with a similarity weight (e.g. from embeddings)."""
 
-OTHER_LABELS = {"de": "Sonstiges", "en": "Other"}
 USER_PREFIX = "user-"
 
 
@@ -450,7 +451,7 @@ def _detect_themes(documents: Sequence[Document], overrides: Overrides,
     ws = _workspace(docs, language, lexicon, settings)
     n = len(docs)
     row_of = {doc.id: row for row, doc in enumerate(docs)}
-    merges = _merge_targets(overrides.merges)
+    merges = resolve_merges(overrides.merges)
     prev = _previous_view(previous, merges)
 
     # Guided mode: statements with a category's seed keywords belong to it.
@@ -871,20 +872,6 @@ def _previous_view(previous: Clustering | None, merges: dict[str, str]) -> _Prev
     return view
 
 
-def _merge_targets(merges: dict[str, str]) -> dict[str, str]:
-    """Each merged-away id -> the id it finally lives on in (chains followed, cycles cut)."""
-    resolved: dict[str, str] = {}
-    for source in sorted(merges):
-        target = merges[source]
-        seen = {source}
-        while target in merges and target not in seen:
-            seen.add(target)
-            target = merges[target]
-        if target != source:
-            resolved[source] = target
-    return resolved
-
-
 def _reserved_ids(overrides: Overrides, categories: list[Category]) -> set[str]:
     reserved = set(overrides.merges) | {c.id for c in categories}
     return reserved
@@ -1169,7 +1156,8 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
         keywords = _theme_keywords(counts[col], ws, settings.theme_keywords)
         is_other = theme_id == OTHER_THEME_ID
         if is_other:
-            label = OTHER_LABELS.get(language, OTHER_LABELS["en"])
+            # the catalogue's word; a language it does not have gets the English one
+            label = translate("theme.other", "de" if language == "de" else "en")
         elif theme_id in overrides.renames:
             label = overrides.renames[theme_id]
         elif theme_id in names:

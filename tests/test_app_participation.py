@@ -12,10 +12,10 @@ import streamlit as st
 
 from harvest import access
 from harvest.participation import VoteItem, item_key
+from harvest.safety import escape_markdown
 from harvest.store import Store
 from harvest.store import migrations as schema
 from harvest.store import participation_store as ps
-from harvest.summary import escape_markdown
 from tests.test_app import SECRET, app, app_environment, open_page, texts
 
 HOSTILE = '<img src=x onerror=alert(1)> **fett** =SUMME(A1)'

@@ -35,7 +35,7 @@ from harvest.imports import (
     parse_statements,
     strip_neutraliser,
 )
-from harvest.intake import StatementTooLong, clean_text
+from harvest.intake import StatementTooLong, accept_text
 from harvest.store import Store
 
 DATA = Path(__file__).parents[1] / ".." / "shared" / "data"
@@ -469,7 +469,7 @@ def test_polis_comments_import_row_for_row() -> None:
     by_line = {row.line: row for row in result.rows}
     for line, row in enumerate(source, start=2):
         if line in by_line:
-            assert by_line[line].text == clean_text(row["text"])
+            assert by_line[line].text == accept_text(row["text"])
             assert by_line[line].table is None  # polis has "topic", which is no table
     assert len(result.rows) > 0.99 * len(source)
 

@@ -399,7 +399,7 @@ def test_summary_markdown_renders_no_live_links_or_tags(hostile: list[Hostile], 
     assert not _event_attributes(parsed)
     assert tags["h1"] == 1  # "# heading" inside a statement never becomes a heading
     text = _flat("".join(parsed.text)).replace("\u2060", "")  # the invisible word joiner
-    from harvest.summary import clean_text as summary_text
+    from harvest.safety import one_line as summary_text
 
     for shown in _shown_texts(h.summary):
         if payload[:10] in shown:
@@ -410,7 +410,7 @@ def test_summary_markdown_renders_no_live_links_or_tags(hostile: list[Hostile], 
 @pytest.mark.parametrize(("part", "payload"), _cases())
 def test_summary_html_has_no_active_elements(hostile: list[Hostile], part: int,
                                              payload: str) -> None:
-    from harvest.summary import clean_text as summary_text
+    from harvest.safety import one_line as summary_text
 
     h = hostile[part]
     page = h.files["summary.html"].decode("utf-8")

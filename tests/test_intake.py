@@ -1,4 +1,4 @@
-"""Input rules: what clean_text and clean_kind keep, change and refuse."""
+"""Input rules: what accept_text and clean_kind keep, change and refuse."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from harvest.intake import (
     InvalidInput,
     StatementTooLong,
     UnknownKind,
+    accept_text,
     clean_kind,
     clean_statement,
-    clean_text,
 )
 from harvest.model import DEFAULT_MAX_CHARS, KINDS
 
@@ -38,8 +38,8 @@ from harvest.model import DEFAULT_MAX_CHARS, KINDS
         "מגדבורג",
     ],
 )
-def test_clean_text_returns_every_script_exactly(text: str) -> None:
-    assert clean_text(text) == text
+def test_accept_text_returns_every_script_exactly(text: str) -> None:
+    assert accept_text(text) == text
 
 
 @pytest.mark.parametrize(
@@ -60,35 +60,35 @@ def test_clean_text_returns_every_script_exactly(text: str) -> None:
         ("Absatz\u2029Trenner", "Absatz\nTrenner"),
     ],
 )
-def test_clean_text_tidies_whitespace_and_drops_controls(raw: str, expected: str) -> None:
-    assert clean_text(raw) == expected
+def test_accept_text_tidies_whitespace_and_drops_controls(raw: str, expected: str) -> None:
+    assert accept_text(raw) == expected
 
 
-def test_clean_text_normalises_to_nfc() -> None:
+def test_accept_text_normalises_to_nfc() -> None:
     decomposed = "Mu\u0308ller fu\u0308r Gru\u0308nfla\u0308chen"
-    cleaned = clean_text(decomposed)
+    cleaned = accept_text(decomposed)
     assert cleaned == "Müller für Grünflächen"
     assert unicodedata.is_normalized("NFC", cleaned)
     assert len(cleaned) == len(decomposed) - 4
 
 
 @pytest.mark.parametrize("text", ["", " ", "\n\n", "\t \r\n", "\u00a0\u3000", "\x07\x08"])
-def test_clean_text_refuses_empty_text(text: str) -> None:
+def test_accept_text_refuses_empty_text(text: str) -> None:
     with pytest.raises(EmptyStatement) as info:
-        clean_text(text)
+        accept_text(text)
     assert info.value.code == "empty"
     assert "empty" in str(info.value)
 
 
 def test_limit_counts_characters_after_cleaning() -> None:
-    assert clean_text("ä" * 1000) == "ä" * 1000
-    assert clean_text("  " + "a" * 1000 + "  ") == "a" * 1000
-    assert clean_text("a" * 9, max_chars=9) == "a" * 9
+    assert accept_text("ä" * 1000) == "ä" * 1000
+    assert accept_text("  " + "a" * 1000 + "  ") == "a" * 1000
+    assert accept_text("a" * 9, max_chars=9) == "a" * 9
 
 
 def test_one_character_over_the_limit_is_refused_naming_the_limit() -> None:
     with pytest.raises(StatementTooLong) as info:
-        clean_text("x" * 1001)
+        accept_text("x" * 1001)
     assert str(info.value) == (
         "Statement is 1,001 characters long; this workshop allows at most 1,000. "
         "Shorten it or split it into two."
@@ -99,7 +99,7 @@ def test_one_character_over_the_limit_is_refused_naming_the_limit() -> None:
 
 def test_a_workshop_limit_replaces_the_default() -> None:
     with pytest.raises(StatementTooLong) as info:
-        clean_text("zu lang", max_chars=5)
+        accept_text("zu lang", max_chars=5)
     assert info.value.params == {"length": 7, "limit": 5}
     assert DEFAULT_MAX_CHARS == 1000
 
@@ -117,34 +117,34 @@ def test_a_workshop_limit_replaces_the_default() -> None:
     ],
     ids=["zip", "all-bytes", "random-utf8", "png", "replacement", "private-use", "c0-controls"],
 )
-def test_clean_text_refuses_binary_garbage(garbage: str) -> None:
+def test_accept_text_refuses_binary_garbage(garbage: str) -> None:
     with pytest.raises(BinaryText) as info:
-        clean_text(garbage)
+        accept_text(garbage)
     assert info.value.code == "binary"
     assert "binary file" in str(info.value)
 
 
 def test_one_stray_replacement_character_is_not_binary() -> None:
-    assert clean_text("Caf\ufffd am Markt") == "Caf\ufffd am Markt"
+    assert accept_text("Caf\ufffd am Markt") == "Caf\ufffd am Markt"
 
 
 def test_emoji_newer_than_python_are_text() -> None:
     # U+1FAE8 (shaking face, Unicode 15) is unassigned in Python 3.11's tables.
     assert (
-        clean_text("\U0001fae8\U0001fae8\U0001fae8 zu laut")
+        accept_text("\U0001fae8\U0001fae8\U0001fae8 zu laut")
         == "\U0001fae8\U0001fae8\U0001fae8 zu laut"
     )
 
 
 def test_lone_surrogates_are_dropped_so_text_can_be_stored() -> None:
-    cleaned = clean_text("kaputt\udcc3 kodiert")
+    cleaned = accept_text("kaputt\udcc3 kodiert")
     assert cleaned == "kaputt kodiert"
     cleaned.encode("utf-8")
 
 
-def test_clean_text_needs_a_string() -> None:
+def test_accept_text_needs_a_string() -> None:
     with pytest.raises(TypeError):
-        clean_text(b"bytes")  # type: ignore[arg-type]
+        accept_text(b"bytes")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -198,7 +198,7 @@ def test_every_refusal_is_a_value_error_with_code_and_params() -> None:
 @given(st.text(alphabet=st.characters(codec=None), max_size=300), st.integers(1, 400))
 def test_any_text_is_cleaned_or_refused_never_crashes(text: str, limit: int) -> None:
     try:
-        cleaned = clean_text(text, max_chars=limit)
+        cleaned = accept_text(text, max_chars=limit)
     except InvalidInput as exc:
         assert exc.code in ("empty", "too_long", "binary")
         return
@@ -207,7 +207,7 @@ def test_any_text_is_cleaned_or_refused_never_crashes(text: str, limit: int) -> 
     assert unicodedata.is_normalized("NFC", cleaned)
     assert "\x00" not in cleaned and "\r" not in cleaned and "\t" not in cleaned
     cleaned.encode("utf-8")
-    assert clean_text(cleaned, max_chars=limit) == cleaned  # cleaning is idempotent
+    assert accept_text(cleaned, max_chars=limit) == cleaned  # cleaning is idempotent
 
 
 @settings(max_examples=200, deadline=None)
@@ -239,7 +239,7 @@ def test_any_kind_is_mapped_or_refused_never_crashes(value: str | None) -> None:
 )
 def test_a_statement_of_only_invisible_characters_is_refused_as_empty(text: str) -> None:
     with pytest.raises(EmptyStatement):
-        clean_text(text)
+        accept_text(text)
     with pytest.raises(EmptyStatement):
         clean_statement(text)
 
@@ -265,5 +265,5 @@ def test_short_statements_with_content_pass(text: str) -> None:
 
 def test_names_and_labels_keep_the_plain_rules() -> None:
     # a table called "A" or "1" is fine: only statements must say something
-    assert clean_text("A") == "A"
-    assert clean_text("1") == "1"
+    assert accept_text("A") == "A"
+    assert accept_text("1") == "1"

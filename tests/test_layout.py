@@ -18,7 +18,7 @@ from harvest.conceptmap import (
     theme_colors,
     theme_node,
 )
-from harvest.layout import BOX, CANVAS_PX, LayoutError, compute_layout, label_box
+from harvest.conceptmap.layout import BOX, CANVAS_PX, LayoutError, compute_layout, label_box
 from harvest.model import Document
 from tests.conftest import require
 from tests.test_conceptmap import small_workshop

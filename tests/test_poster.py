@@ -12,16 +12,16 @@ from PIL import Image
 
 from harvest.board import Board, compute_board, render_map
 from harvest.cli import main
-from harvest.demo import create_demo
-from harvest.formats import POSTER_SIZES
-from harvest.poster import (
+from harvest.conceptmap.poster import (
     PosterError,
     cap_height_mm,
-    drawable,
     layout_poster,
     render_poster,
     wrap_text,
 )
+from harvest.demo import create_demo
+from harvest.formats import POSTER_SIZES
+from harvest.safety import drawable
 from harvest.store import Store
 
 ELLIPSES = ("…", "...")

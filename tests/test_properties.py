@@ -3,7 +3,7 @@ through the store, the board, backups, the spreadsheet exports, the poster (SVG)
 interactive map page, curation payloads, tokens and file names. A clear error or a
 result, never an unhandled exception; and what goes in comes back out.
 
-(Already covered elsewhere: intake's clean_text and kinds in test_intake.py, the import
+(Already covered elsewhere: intake's accept_text and kinds in test_intake.py, the import
 parsers in test_imports.py, the text pipeline in test_text.py, the engine in
 test_themes.py, demands in test_demands.py, the summary in test_summary.py, the
 GraphML/GEXF/JSON round trip in test_conceptmap.py.)
@@ -29,16 +29,16 @@ from hypothesis import strategies as st
 from harvest import access
 from harvest.board import compute_board, map_filename
 from harvest.conceptmap import DisplaySettings, build_concept_map
+from harvest.conceptmap.html import render_html
+from harvest.conceptmap.layout import compute_layout
+from harvest.conceptmap.render import render_svg
 from harvest.curation import ACTION_KINDS, InvalidAction, overrides_from_actions, validate_action
 from harvest.exports import export_statements_csv, export_statements_xlsx
 from harvest.imports import parse_statements
 from harvest.intake import InvalidInput, clean_statement
-from harvest.layout import compute_layout
 from harvest.model import Assignment, Clustering, Document, Theme
-from harvest.render import render_svg
 from harvest.store import Action, Store, slugify
 from harvest.store.backup import create_backup, restore_backup
-from harvest.view import render_html
 
 # Any character a person could paste, surrogates aside (they are refused as binary, and
 # they get their own target below).

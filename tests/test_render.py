@@ -16,9 +16,9 @@ import pytest
 from PIL import Image
 
 from harvest.conceptmap import build_concept_map
-from harvest.layout import compute_layout
+from harvest.conceptmap.layout import compute_layout
+from harvest.conceptmap.render import RenderError, render_pdf, render_png, render_svg
 from harvest.model import Assignment, Clustering, Document, Theme
-from harvest.render import RenderError, render_pdf, render_png, render_svg
 from tests.test_conceptmap import small_workshop
 
 REPO = Path(__file__).resolve().parents[1]
@@ -136,7 +136,7 @@ def test_rendering_never_loads_pyplot() -> None:
     code = (
         "import sys\n"
         "from tests.test_render import tricky_map\n"
-        "from harvest.render import render_png\n"
+        "from harvest.conceptmap.render import render_png\n"
         "g, p = tricky_map()\n"
         "render_png(g, p, title='x', width_px=400)\n"
         "import matplotlib\n"

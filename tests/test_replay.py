@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from harvest.board import Board, compute_board, render_map
+from harvest.conceptmap.replay import build_replay, counts_at, replay_gif, replay_html
 from harvest.demo import create_demo
-from harvest.replay import build_replay, counts_at, replay_gif, replay_html
 from harvest.store import Store
 
 

@@ -20,14 +20,13 @@ from hypothesis import strategies as st
 
 from harvest.demo import load_demo_spec
 from harvest.model import Assignment, Clustering, Statement, Table, Theme, Workshop
+from harvest.safety import escape_markdown, one_line
 from harvest.summary import (
     MAX_KEYWORDS,
     Summary,
     SummaryError,
     ThemeSummary,
     build_summary,
-    clean_text,
-    escape_markdown,
     summary_html,
     summary_markdown,
     summary_pdf,
@@ -504,9 +503,9 @@ def hostile_summary(payload: str, language: str = "de") -> Summary:
 
 
 def test_clean_text_makes_one_line_without_controls_or_direction_overrides():
-    assert clean_text(" Mehr\r\nBänke\u2028im \x00Park\t ") == "Mehr Bänke im Park"
-    assert clean_text("a\u202eb\u2066c\u2069d") == "abcd"
-    assert clean_text("Cafe\u0301 🚲\u200d") == "Café 🚲\u200d"  # NFC; joiners stay for emoji
+    assert one_line(" Mehr\r\nBänke\u2028im \x00Park\t ") == "Mehr Bänke im Park"
+    assert one_line("a\u202eb\u2066c\u2069d") == "abcd"
+    assert one_line("Cafe\u0301 🚲\u200d") == "Café 🚲\u200d"  # NFC; joiners stay for emoji
 
 
 def test_markdown_keeps_bare_addresses_from_becoming_links():
@@ -528,7 +527,7 @@ def unescape_markdown(text: str) -> str:
 def test_escaped_markdown_reads_back_as_the_original_text(payload):
     escaped = escape_markdown(payload)
     assert "\n" not in escaped
-    assert unescape_markdown(escaped) == clean_text(payload)
+    assert unescape_markdown(escaped) == one_line(payload)
     # every character that could start markup is escaped
     unescaped_specials = re.findall(r"(?<!\\)(?:\\\\)*[`*_\[\]()#<>|~&:$]", escaped)
     assert unescaped_specials == []
@@ -584,7 +583,7 @@ def test_markdown_renders_hostile_text_literally(payload):
     assert all(not attrs for _, attrs in page.tags)
     assert page.comments == []
     text = "".join(page.text).replace("\u2060", "")  # the invisible word joiner
-    flat = clean_text(payload)
+    flat = one_line(payload)
     assert f"„{flat}“" in text
     assert f"Grund: {flat}" in text
     assert [tag for tag, _ in page.tags].count("h3") == 1
@@ -610,7 +609,7 @@ def test_html_shows_hostile_text_as_text(payload, dark):
         assert not {"href", "src", "srcset", "action"} & set(attrs), tag
     assert page.comments == []
     text = "".join(page.text)
-    flat = clean_text(payload)
+    flat = one_line(payload)
     assert f"„{flat}“" in text
     assert f"Grund: {flat}" in text
     assert text.count(flat) >= 8  # title x2, place, label x2, table, keyword, quotes, demand
@@ -749,7 +748,7 @@ any_text = st.text(max_size=300)
 def test_escaped_markdown_reads_back_for_any_text(text):
     escaped = escape_markdown(text)
     assert "\n" not in escaped
-    assert unescape_markdown(escaped) == clean_text(text)
+    assert unescape_markdown(escaped) == one_line(text)
 
 
 @settings(max_examples=60, deadline=None)

@@ -14,15 +14,15 @@ import networkx as nx
 import pytest
 
 from harvest.conceptmap import DisplaySettings, build_concept_map
-from harvest.layout import compute_layout
-from harvest.model import Assignment, Clustering, Document, Theme
-from harvest.view import (
+from harvest.conceptmap.html import (
     VIS_NETWORK_JS,
     ViewError,
     render_html,
     render_standalone_html,
     search_matches,
 )
+from harvest.conceptmap.layout import compute_layout
+from harvest.model import Assignment, Clustering, Document, Theme
 from tests.test_conceptmap import small_workshop
 
 PAYLOADS = (

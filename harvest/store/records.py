@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Row
 
-from harvest.intake import clean_text
+from harvest.intake import accept_text
 from harvest.model import LANGUAGES, Statement, Table, Workshop
 from harvest.store import migrations as schema
 
@@ -92,7 +92,7 @@ def utc_now() -> datetime:
 
 def clean_name(name: str, max_chars: int = NAME_MAX_CHARS) -> str:
     """A one-line name (table, title, author) by the input rules."""
-    return clean_text(name, max_chars).replace("\n", " ")
+    return accept_text(name, max_chars).replace("\n", " ")
 
 
 def clean_optional(value: str | None, max_chars: int = NAME_MAX_CHARS) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from harvest.intake import clean_text
+from harvest.intake import accept_text
 from harvest.model import DEFAULT_MAX_CHARS, Table, Workshop
 from harvest.store.database import Database
 from harvest.store.errors import TableExists, TableNotFound, WorkshopNotFound
@@ -169,7 +169,7 @@ def insert_table(
                 workshop_id=workshop_id,
                 name=name,
                 name_key=key,
-                topic="" if not topic.strip() else clean_text(topic),
+                topic="" if not topic.strip() else accept_text(topic),
                 facilitator=clean_optional(facilitator),
                 created_at=utc_now(),
             )

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from harvest.conceptmap import build_concept_map, clustering_by_table
-from harvest.layout import compute_layout
+from harvest.conceptmap.html import render_html, render_standalone_html
+from harvest.conceptmap.layout import compute_layout
 from harvest.model import Document
-from harvest.view import render_html, render_standalone_html
 from tests.test_layout import big_documents
 from tests.test_view import PAYLOADS, hostile_map
 

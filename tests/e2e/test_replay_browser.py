@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from harvest.board import Board, compute_board
+from harvest.conceptmap.html import render_html
+from harvest.conceptmap.replay import replay_html
 from harvest.demo import create_demo
-from harvest.replay import replay_html
 from harvest.store import Store
-from harvest.view import render_html
 
 
 @pytest.fixture(scope="module")

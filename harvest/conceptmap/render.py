@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,19 +26,15 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Circle, Patch, RegularPolygon  # noqa: E402
 
-from harvest.conceptmap import OTHER_COLOR, texts  # noqa: E402
+from harvest.conceptmap.layout import canvas_extent, label_box  # noqa: E402
+from harvest.conceptmap.style import KINDS, MARKERS, OTHER_COLOR, SHAPES, draw_rank, map_colors  # noqa: E402
 from harvest.formats import PAPER_MM  # noqa: E402
-from harvest.layout import canvas_extent, label_box  # noqa: E402
+from harvest.i18n import plural, translate  # noqa: E402
+from harvest.safety import printable  # noqa: E402
 
 FONT = "DejaVu Sans"
 """Ships with matplotlib and covers umlauts, ß, Greek and Cyrillic."""
 
-_LIGHT = {"bg": "#FFFFFF", "fg": "#1A1A1A", "muted": "#6B6B6B", "edge": "#9A9A9A"}
-_DARK = {"bg": "#16181D", "fg": "#F2F2F2", "muted": "#A8A8A8", "edge": "#6F7480"}
-_SHAPE_LEGEND = {"de": {"theme": "Thema", "keyword": "Schlagwort", "demand": "Forderung",
-                        "table": "Thementisch"},
-                 "en": {"theme": "Theme", "keyword": "Keyword", "demand": "Demand",
-                        "table": "Theme table"}}
 
 
 class RenderError(ValueError):
@@ -63,7 +58,7 @@ def render_png(
     height_px = round(width_px / math.sqrt(2))
     figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
     _draw(figure, graph, positions, title=title, subtitle=subtitle, dark=dark, language=language)
-    return _save(figure, "png", dpi=dpi)
+    return save_figure(figure, "png", dpi=dpi)
 
 
 def render_svg(
@@ -100,7 +95,7 @@ def _paper_poster(
 ) -> bytes:
     figure = _paper_figure(paper)
     _draw(figure, graph, positions, title=title, subtitle=subtitle, dark=dark, language=language)
-    return _save(figure, fmt, dpi=72.0)
+    return save_figure(figure, fmt, dpi=72.0)
 
 
 def _paper_figure(paper: str) -> Figure:
@@ -110,7 +105,8 @@ def _paper_figure(paper: str) -> Figure:
     return Figure(figsize=(width_mm / 25.4, height_mm / 25.4), dpi=72.0)
 
 
-def _save(figure: Figure, fmt: str, *, dpi: float, png_level: int | None = None) -> bytes:
+def save_figure(figure: Figure, fmt: str, *, dpi: float, png_level: int | None = None) -> bytes:
+    """``figure`` as PNG, SVG or PDF bytes (``png_level``: zlib level for PNG)."""
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     # TrueType embedding in PDF and real <text> in SVG; set per call, restored after.
@@ -127,17 +123,6 @@ def _save(figure: Figure, fmt: str, *, dpi: float, png_level: int | None = None)
             **extra,
         )
     return buffer.getvalue()
-
-
-# Control characters have no glyph and no place in SVG's XML; lone surrogates cannot be
-# encoded. Both come in with pasted text now and then.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def printable(text: str) -> str:
-    """``text`` without control characters (lone surrogates become U+FFFD)."""
-    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
 
 
 def _text(ax: object, x: float, y: float, text: str, **kwargs: object) -> None:
@@ -160,7 +145,7 @@ def _draw(
     missing = [node for node in graph if node not in positions]
     if missing:
         raise RenderError(f"no position for {len(missing)} node(s), e.g. {missing[0]!r}")
-    theme = _DARK if dark else _LIGHT
+    theme = map_colors(dark)
     figure.set_facecolor(theme["bg"])
     width_in, height_in = figure.get_size_inches()
     unit = width_in * 72.0 / 100.0  # one "poster point": 1 % of the width, in pt
@@ -234,7 +219,7 @@ def _draw(
 
     outline = theme["bg"]
     ordered = sorted(
-        graph.nodes(data=True), key=lambda item: _DRAW_ORDER.get(item[1].get("kind"), 9)
+        graph.nodes(data=True), key=lambda item: draw_rank(item[1].get("kind"))
     )
     for node, data in ordered:
         x, y = at(node)
@@ -273,14 +258,9 @@ def _draw(
     _legend(figure, graph, theme, unit, language)
 
 
-_DRAW_ORDER = {"table": 0, "keyword": 1, "demand": 2, "theme": 3}
-
-
 def _legend(
     figure: Figure, graph: nx.Graph, theme: Mapping[str, str], unit: float, language: str
 ) -> None:
-    words = texts(language)
-    shapes = _SHAPE_LEGEND.get(language, _SHAPE_LEGEND["de"])
     themes = sorted(
         (d for _, d in graph.nodes(data=True) if d.get("kind") == "theme"),
         key=lambda d: (bool(d.get("is_other")), -int(d.get("count", 0)), str(d.get("name"))),
@@ -291,7 +271,7 @@ def _legend(
     ax.set_ylim(1, 0)
     row = 1.0 / 30
     y = 0.02
-    _text(ax, 0.0, y, words["theme"] if len(themes) == 1 else _plural(words["theme"], language),
+    _text(ax, 0.0, y, plural("map.theme_n", len(themes), language),
           fontsize=1.5 * unit, fontweight="bold", color=theme["fg"], va="top")
     y += row * 1.4
     shown = themes[:18]
@@ -308,20 +288,16 @@ def _legend(
               color=theme["muted"], va="top")
         y += row
     y += row * 0.6
-    kinds = [k for k in ("theme", "keyword", "demand", "table")
-             if any(d.get("kind") == k for _, d in graph.nodes(data=True))]
+    kinds = [k for k in KINDS if any(d.get("kind") == k for _, d in graph.nodes(data=True))]
     for kind in kinds:
-        marker = {"theme": "o", "keyword": "o", "demand": "D", "table": "s"}[kind]
+        marker = MARKERS[SHAPES[kind]]
         ax.plot([0.04], [y + row * 0.3], marker=marker,
                 markersize=(1.3 if kind == "theme" else 0.8) * unit, linestyle="none",
                 markerfacecolor=theme["muted"], markeredgecolor=theme["fg"],
                 markeredgewidth=0.1 * unit)
-        _text(ax, 0.12, y, shapes[kind], fontsize=1.15 * unit, color=theme["fg"], va="top")
+        _text(ax, 0.12, y, translate(f"shape.{kind}", language), fontsize=1.15 * unit,
+              color=theme["fg"], va="top")
         y += row
-
-
-def _plural(word: str, language: str) -> str:
-    return {"Thema": "Themen", "Theme": "Themes"}.get(word, word)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -39,7 +39,7 @@ class LayoutError(ValueError):
     """Positions cannot be computed for this graph."""
 
 
-def canvas_extent(node_count: int = 0) -> float:
+def canvas_extent() -> float:
     """Reference pixels spanned by the box [-1, 1] (the same for every map)."""
     return CANVAS_PX
 

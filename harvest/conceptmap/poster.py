@@ -30,12 +30,13 @@ from typing import TYPE_CHECKING
 
 import matplotlib
 
-from harvest.conceptmap import OTHER_COLOR, theme_colors
+from harvest.conceptmap.graph import theme_colors
+from harvest.conceptmap.style import OTHER_COLOR, is_dark_ink, mix, poster_ink
 from harvest.formats import POSTER_SIZES
 from harvest.i18n import translate
 from harvest.pictograms import CREDIT, pictogram_image
-from harvest.render import printable
-from harvest.summary import ThemeSummary, _normalise, _similar, build_summary
+from harvest.safety import drawable, printable
+from harvest.summary import ThemeSummary, build_summary, comparable, near_duplicate
 
 if TYPE_CHECKING:
     from harvest.board import Board
@@ -56,8 +57,6 @@ _REFERENCE_H = 594.0  # A1's height: the sizes below are for A1 and scale with t
 # Type sizes on A1 in points: theme name cap 15.4 mm, keywords 10.3 mm, statements 9.3 mm.
 _SIZES = {"title": 84.0, "subtitle": 40.0, "theme": 60.0, "keywords": 40.0, "item": 36.0,
           "legend": 28.0, "credit": 20.0, "count": 34.0}
-_INK = {"fg": "#1A1A1A", "muted": "#555555", "bg": "#FFFFFF", "line": "#D5D5D5"}
-_DARK_INK = {"fg": "#F2F2F2", "muted": "#B8B8B8", "bg": "#16181D", "line": "#3A3F4B"}
 _MAX_ITEMS = 4
 
 
@@ -257,22 +256,6 @@ class _Theme:
     is_other: bool
 
 
-@lru_cache(maxsize=1)
-def _charmap() -> frozenset[int]:
-    from matplotlib.ft2font import FT2Font
-
-    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    return frozenset(FT2Font(str(folder / "DejaVuSans.ttf")).get_charmap())
-
-
-def drawable(text: str) -> str:
-    """``text`` printable and without characters DejaVu Sans has no glyph for (most
-    emoji): they would print as empty boxes. Spaces are tidied after."""
-    known = _charmap()
-    kept = "".join(c for c in printable(text) if ord(c) in known or c.isspace())
-    return " ".join(kept.split())
-
-
 def _themes(board: Board, language: str) -> list[_Theme]:
     summary = build_summary(
         board.workshop, board.clustering, list(board.statements), language=language,
@@ -315,17 +298,11 @@ def _best_demands(board: Board, summary_theme: ThemeSummary, limit: int = 8) -> 
     scored.sort()
     chosen: list[str] = []
     for *_, text in scored:  # near-repeats of a pick say nothing new on a wall
-        if not any(_similar(_normalise(text), _normalise(c)) for c in chosen):
+        if not any(near_duplicate(comparable(text), comparable(c)) for c in chosen):
             chosen.append(text)
         if len(chosen) >= limit:
             break
     return chosen
-
-
-def _mix(color: str, other: str, share: float) -> str:
-    from harvest.view import _mix as mix  # one colour blender for the whole app
-
-    return mix(color, other, share)
 
 
 def layout_poster(
@@ -340,7 +317,7 @@ def layout_poster(
     if size not in POSTER_SIZES:
         raise PosterError(f"unknown poster size {size!r}; use one of {', '.join(POSTER_SIZES)}")
     lang = language or board.language
-    ink = _DARK_INK if dark else _INK
+    ink = poster_ink(dark)
     width, height = POSTER_SIZES[size]
     k = height / _REFERENCE_H
     pt = {role: value * k for role, value in _SIZES.items()}
@@ -500,7 +477,7 @@ def _block(
     keywords, then as many whole items as fit, at the largest type that still shows as
     many items (up to three) as any size would."""
     pad = 0.03 * min(w, h) + 0.35 * pt["item"] * _PT
-    fill = _mix(theme.color, ink["bg"], 0.80 if not dark else 0.75)
+    fill = mix(theme.color, ink["bg"], 0.80 if not dark else 0.75)
     boxes.append(Box(x, y, w, h, fill, radius=0.025 * min(w, h)))
     inner = w - 2 * pad
     limit = y + h - pad
@@ -623,9 +600,9 @@ def theme_ink(theme: _Theme, ink: Mapping[str, str]) -> str:
     a light page, lightened where it would be dim on a dark one."""
     r, g, b = (int(theme.color[i : i + 2], 16) for i in (1, 3, 5))
     light = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    if ink["bg"] == _DARK_INK["bg"]:
-        return _mix(theme.color, "#FFFFFF", 0.55) if light < 200 else theme.color
-    return _mix(theme.color, "#000000", 0.45) if light > 150 else theme.color
+    if is_dark_ink(ink):
+        return mix(theme.color, "#FFFFFF", 0.55) if light < 200 else theme.color
+    return mix(theme.color, "#000000", 0.45) if light > 150 else theme.color
 
 
 # --- drawing --------------------------------------------------------------------------
@@ -648,7 +625,7 @@ def render_poster(layout: PosterLayout, fmt: str) -> bytes:
     from matplotlib.figure import Figure
     from matplotlib.patches import FancyBboxPatch, Rectangle
 
-    from harvest.render import FONT, _save
+    from harvest.conceptmap.render import FONT, save_figure
 
     figure = Figure(figsize=(layout.width / 25.4, layout.height / 25.4), dpi=layout.dpi)
     FigureCanvasAgg(figure)
@@ -689,7 +666,7 @@ def render_poster(layout: PosterLayout, fmt: str) -> bytes:
     ax.set_xlim(0, layout.width)
     ax.set_ylim(layout.height, 0)
     # zlib level 3: a 16-megapixel page saves in a third of the default's time, ~10 % larger
-    return _save(figure, fmt, dpi=layout.dpi, png_level=3)
+    return save_figure(figure, fmt, dpi=layout.dpi, png_level=3)
 
 
 def poster_bytes(board: Board, fmt: str, *, size: str = "A1", qr_url: str | None = None,

@@ -2,9 +2,9 @@
 
 ``build_concept_map`` turns a ``Clustering`` (plus the statements' texts) into an
 undirected ``nx.Graph`` whose nodes carry everything a picture needs: kind, label,
-hover text, size, colour, shape, theme id and count. The pyvis view (``view.py``), the
-poster export (``render.py``) and the data exports below all read these attributes, so
-they cannot disagree about what the map shows.
+hover text, size, colour, shape, theme id and count. The pyvis page (``html.py``), the
+pictures (``render.py``, ``poster.py``) and the data files (``data.py``) all read these
+attributes, so they cannot disagree about what the map shows.
 
 Node ids are stable strings, so positions can be carried from one recompute to the
 next (see ``layout.py``)::
@@ -17,8 +17,6 @@ next (see ``layout.py``)::
 
 from __future__ import annotations
 
-import io
-import json
 import math
 import re
 from collections import Counter, defaultdict
@@ -28,35 +26,11 @@ from typing import Any
 
 import networkx as nx
 
+from harvest.conceptmap.style import OTHER_COLOR, PALETTE, SHAPES
+from harvest.i18n import plural, translate
 from harvest.model import OTHER_THEME_ID, Assignment, Clustering, Document, Theme
 
-# Okabe & Ito (2008), without black, then Paul Tol's "muted" scheme: both are designed to
-# stay distinguishable for the common colour-vision deficiencies. Order matters: the
-# first themes get the most distinct colours.
-PALETTE: tuple[str, ...] = (
-    "#E69F00",  # orange
-    "#56B4E9",  # sky blue
-    "#009E73",  # bluish green
-    "#0072B2",  # blue
-    "#D55E00",  # vermillion
-    "#CC79A7",  # reddish purple
-    "#F0E442",  # yellow
-    "#332288",  # indigo
-    "#117733",  # green
-    "#882255",  # wine
-    "#44AA99",  # teal
-    "#999933",  # olive
-    "#AA4499",  # purple
-    "#CC6677",  # rose
-    "#88CCEE",  # cyan
-    "#DDCC77",  # sand
-)
-OTHER_COLOR = "#B0B0B0"
-"""The "Sonstiges / Other" theme is drawn in grey so it does not compete for attention."""
-
-KINDS: tuple[str, ...] = ("theme", "keyword", "demand", "table")
-SHAPES: dict[str, str] = {"theme": "dot", "keyword": "dot", "demand": "diamond", "table": "square"}
-"""vis-network shape per node kind; ``render.py`` maps the same names to matplotlib."""
+# Palette, the other theme's grey and the node shapes live in ``harvest.conceptmap.style``.
 
 # Sizes are radii in pixels on the reference canvas (see ``layout.canvas_extent``).
 THEME_SIZE = (28.0, 60.0)
@@ -66,35 +40,15 @@ TABLE_SIZE = 18.0
 # Label font sizes in pixels on the same canvas: big enough to read from the back row.
 FONT_SIZE: dict[str, float] = {"theme": 48.0, "keyword": 30.0, "demand": 24.0, "table": 28.0}
 
-_TEXTS: dict[str, dict[str, str]] = {
-    "de": {
-        "statements": "Aussagen",
-        "statement": "Aussage",
-        "theme": "Thema",
-        "keywords": "Schlagwörter",
-        "demand": "Forderung",
-        "reason": "Grund",
-        "table": "Thementisch",
-        "other": "Sonstiges",
-        "untitled": "Ohne Titel",
-    },
-    "en": {
-        "statements": "statements",
-        "statement": "statement",
-        "theme": "Theme",
-        "keywords": "Keywords",
-        "demand": "Demand",
-        "reason": "Reason",
-        "table": "Theme table",
-        "other": "Other",
-        "untitled": "Untitled",
-    },
-}
+_MAP_WORDS = ("statements", "statement", "theme", "keywords", "demand", "reason", "table",
+              "untitled")
 
 
 def texts(language: str) -> dict[str, str]:
-    """The UI words for ``language`` (German unless English is asked for)."""
-    return _TEXTS.get(language, _TEXTS["de"])
+    """The map's words for ``language`` from the catalogue (German unless English is asked)."""
+    words = {name: translate(f"map.{name}", language) for name in _MAP_WORDS}
+    words["other"] = translate("theme.other", language)
+    return words
 
 
 class ConceptMapError(ValueError):
@@ -319,7 +273,7 @@ def build_concept_map(
         label = _theme_label(theme, words)
         count = len(theme.statement_ids)
         top = ", ".join(word for word, _ in theme.keywords[: settings.max_keywords_per_theme])
-        title = f"{label}\n{count} {words['statements'] if count != 1 else words['statement']}"
+        title = f"{label}\n{count} {plural('map.statement_n', count, language)}"
         if top:
             title += f"\n{words['keywords']}: {top}"
         graph.add_node(
@@ -370,7 +324,7 @@ def build_concept_map(
         theme_data = graph.nodes[theme_node(theme_id)]
         count = keyword_counts.get(keyword, 0)
         title = (
-            f"{keyword}\n{count} {words['statements'] if count != 1 else words['statement']}"
+            f"{keyword}\n{count} {plural('map.statement_n', count, language)}"
             f"\n{words['theme']}: {theme_data['name']}"
         )
         graph.add_node(
@@ -501,116 +455,6 @@ def _keyword_counts(clustering: Clustering) -> dict[str, int]:
     for assignment in clustering.assignments.values():
         counts.update(set(assignment.keywords))
     return dict(counts)
-
-
-# --- data exports ---------------------------------------------------------------------
-
-
-# Characters XML 1.0 cannot carry at all (pasted text brings them in now and then).
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _xml_safe(graph: nx.Graph) -> nx.Graph:
-    """A copy whose strings hold only characters XML allows (others become U+FFFD)."""
-    out = nx.relabel_nodes(graph, {n: _NOT_XML.sub("\ufffd", str(n)) for n in graph}, copy=True)
-    for data in [out.graph, *(d for _, d in out.nodes(data=True)),
-                 *(d for _, _, d in out.edges(data=True))]:
-        for key, value in data.items():
-            if isinstance(value, str):
-                data[key] = _NOT_XML.sub("\ufffd", value)
-    return out
-
-
-def _with_positions(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> nx.Graph:
-    missing = [node for node in graph if node not in positions]
-    if missing:
-        raise ConceptMapError(f"no position for {len(missing)} node(s), e.g. {missing[0]!r}")
-    out = graph.copy()
-    for node in out:
-        x, y = positions[node]
-        out.nodes[node]["x"] = float(x)
-        out.nodes[node]["y"] = float(y)
-    return out
-
-
-def to_graphml(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> bytes:
-    """The map as GraphML (yEd, Gephi), positions as node attributes ``x`` and ``y``.
-
-    Characters XML cannot hold (control characters) are replaced by U+FFFD.
-    """
-    buffer = io.BytesIO()
-    nx.write_graphml(_xml_safe(_with_positions(graph, positions)), buffer, encoding="utf-8")
-    return buffer.getvalue()
-
-
-def to_gexf(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> bytes:
-    """The map as GEXF 1.2 (Gephi), positions as node attributes ``x`` and ``y``.
-
-    GEXF reserves the node attribute ``label``; networkx writes it as the node's label
-    and reads it back into the same attribute, so nothing is lost.
-    """
-    buffer = io.BytesIO()
-    nx.write_gexf(_xml_safe(_with_positions(graph, positions)), buffer, encoding="utf-8")
-    return buffer.getvalue()
-
-
-def to_json(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> bytes:
-    """The map as JSON: networkx node-link data (``nodes``, ``edges``) with ``x``/``y``.
-
-    Read it back with ``nx.node_link_graph(json.loads(data), edges="edges")`` or
-    ``from_json``.
-    """
-    data = nx.node_link_data(_with_positions(graph, positions), edges="edges")
-    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True)
-    return text.encode("utf-8", errors="replace")  # a lone surrogate becomes "?"
-
-
-def split_positions(graph: nx.Graph) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
-    """A graph read back from an export, without ``x``/``y``, plus the positions."""
-    out = graph.copy()
-    positions: dict[str, tuple[float, float]] = {}
-    for node, data in out.nodes(data=True):
-        if "x" not in data or "y" not in data:
-            raise ConceptMapError(f"node {node!r} has no position")
-        positions[str(node)] = (float(data.pop("x")), float(data.pop("y")))
-    return out, positions
-
-
-def from_json(data: bytes) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
-    """Graph and positions from ``to_json`` output."""
-    try:
-        graph = nx.node_link_graph(json.loads(data.decode("utf-8")), edges="edges")
-    except (ValueError, KeyError, TypeError) as error:
-        raise ConceptMapError(f"not a concept map JSON export: {error}") from error
-    return split_positions(graph)
-
-
-def _clean_read(graph: nx.Graph) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
-    # networkx' readers add bookkeeping (defaults, GEXF mode and edge ids) that the
-    # map never had; drop it so a round trip gives back an equal graph.
-    for key in ("node_default", "edge_default", "mode"):
-        graph.graph.pop(key, None)
-    for _, _, data in graph.edges(data=True):
-        data.pop("id", None)
-    return split_positions(nx.Graph(graph))
-
-
-def from_graphml(data: bytes) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
-    """Graph and positions from ``to_graphml`` output."""
-    try:
-        graph = nx.read_graphml(io.BytesIO(data))
-    except Exception as error:  # networkx raises bare ElementTree/Networkx errors
-        raise ConceptMapError(f"not a concept map GraphML export: {error}") from error
-    return _clean_read(graph)
-
-
-def from_gexf(data: bytes) -> tuple[nx.Graph, dict[str, tuple[float, float]]]:
-    """Graph and positions from ``to_gexf`` output (GEXF keeps no graph attributes)."""
-    try:
-        graph = nx.read_gexf(io.BytesIO(data))
-    except Exception as error:  # networkx raises bare ElementTree/Networkx errors
-        raise ConceptMapError(f"not a concept map GEXF export: {error}") from error
-    return _clean_read(graph)
 
 
 # --- a stand-in clustering --------------------------------------------------------------
