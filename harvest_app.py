@@ -6,7 +6,6 @@ the core, and shows what comes back; domain errors become messages, never traceb
 
 from __future__ import annotations
 
-import hashlib
 import html
 import io
 import ipaddress
@@ -37,7 +36,7 @@ from harvest.board import (
 )
 from harvest.formats import FORMATS, POSTER_SIZES
 from harvest.i18n import LANGUAGES, kind_label, translate, translate_or
-from harvest.intake import InvalidInput
+from harvest.intake import InvalidInput, submission_key
 from harvest.model import KINDS, OTHER_THEME_ID, Workshop
 from harvest.participation import (
     MAX_DOTS,
@@ -50,6 +49,7 @@ from harvest.participation import (
     demand_items,
     theme_items,
 )
+from harvest.qr import qr_data_uri
 from harvest.store import (
     DatabaseUnavailable,
     HiddenByModerator,
@@ -242,16 +242,7 @@ def cached_qr(url: str, dark: bool) -> str:
     """The QR code of ``url`` as a PNG data URI, made once per link and shared (a
     resource: no copy per call). ``st.image`` passes a URI through untouched, where PNG
     bytes cost every viewer's refresh a decode, a resize, a hash and a media file."""
-    import base64
-
-    import qrcode
-
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=2)
-    code.add_data(url)
-    fill, back = ("white", "#111418") if dark else ("black", "white")
-    buffer = io.BytesIO()
-    code.make_image(fill_color=fill, back_color=back).save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return qr_data_uri(url, dark=dark)
 
 
 # --- language and access --------------------------------------------------------------
@@ -504,7 +495,7 @@ def page_start() -> None:
         st.subheader(T("start.open"))
         link = st.text_input(T("start.paste_link"), key="open_link", type="password")
         if st.button(T("start.open_button"), key="open_button") and link:
-            token = link.rsplit(f"{access.TOKEN_PARAM}=", 1)[-1].split("&")[0].strip()
+            token = access.token_from_link(link)
             try:
                 authenticate(token)
             except TooManyAttempts as exc:
@@ -563,7 +554,7 @@ def create_workshop(
     st.session_state["created_links"] = {
         "title": ws.title,
         "links": links,
-        "moderator_token": links["moderator"].rsplit(f"{access.TOKEN_PARAM}=", 1)[-1],
+        "moderator_token": access.token_from_link(links["moderator"]),
     }
 
 
@@ -1030,7 +1021,7 @@ def submission_id(table: str | None, text: str) -> str:
     """The same text from the same person at the same table is a double submit, not
     news: it gets the same id, and the store keeps it once however often it is sent."""
     session = st.session_state.setdefault("entry_session", uuid.uuid4().hex)
-    return hashlib.sha256(f"{session}|{table}|{text.strip()}".encode()).hexdigest()[:32]
+    return submission_key(session, table, text)
 
 
 def send_unsent(ws: Workshop) -> bool:
@@ -1431,22 +1422,11 @@ def page_curate() -> None:
                 do("pin", {"keyword": keyword, "theme_id": pin_theme})
     with tab_guided:
         st.caption(T("curate.guided_hint"))
-        current = [c for c in curation.overrides_from_actions(store.actions(ws.id)).categories]
-        text = "\n".join(f"{c.name}: {', '.join(c.keywords)}" for c in current)
+        current = curation.overrides_from_actions(store.actions(ws.id)).categories
+        text = curation.categories_text(current)
         spec = st.text_area(T("curate.guided_field"), value=text, key="cur_guided", height=180)
         if st.button(T("curate.guided_save"), key="cur_guided_save"):
-            categories = []
-            for index, line in enumerate(spec.splitlines()):
-                if not line.strip():
-                    continue
-                name, _, words = line.partition(":")
-                categories.append(
-                    {
-                        "id": f"cat-{index + 1}",
-                        "name": name.strip(),
-                        "keywords": [w.strip() for w in words.split(",") if w.strip()],
-                    }
-                )
+            categories = curation.parse_categories(spec)
             do("categories", {"categories": categories})
     with tab_log:
         if st.button(T("curate.undo_last"), key="cur_undo", type="primary"):

@@ -178,24 +178,6 @@ def load_state(store: Store, workshop_id: int) -> SavedState:
     )
 
 
-def neighbour_cache(store: Store, workshop_id: int) -> NeighbourCache:
-    """The neighbour lists of this workshop's last recompute in this process (the next
-    recompute searches only new statements; the result is the same without it)."""
-    key = (store.url, workshop_id)
-    with _CACHES_LOCK:
-        cache = _CACHES.get(key)
-        if cache is None:
-            cache = _CACHES[key] = NeighbourCache()
-            while len(_CACHES) > 64:
-                _CACHES.pop(next(iter(_CACHES)))
-        return cache
-
-
-_CACHES: dict[tuple[str, int], NeighbourCache] = {}
-
-_CACHES_LOCK = threading.Lock()
-
-
 def compute_board(
     store: Store,
     workshop_ref: int | str,
@@ -204,9 +186,15 @@ def compute_board(
     engine: EngineSettings | None = None,
     seed: int = 0,
     persist: bool = True,
+    cache: NeighbourCache | None = None,
 ) -> Board:
     """Recompute a workshop's board from the store, continuing from the saved state:
-    grouped by meaning where the statements' vectors are in, by keywords otherwise."""
+    grouped by meaning where the statements' vectors are in, by keywords otherwise.
+
+    ``cache``: this workshop's neighbour lists from its last recompute, kept by the caller
+    (the app keeps one per workshop and server), so the next recompute searches only new
+    statements; without it a fresh one serves this call alone (the board is the same).
+    """
     workshop = store.get_workshop(workshop_ref)
     revision = store.revision(workshop.id)
     # a process's board runs the same engine over all statements of its workshops, with
@@ -234,7 +222,7 @@ def compute_board(
         language=workshop.language,
         seed=seed,
         vectors=vectors,
-        neighbours=neighbour_cache(store, workshop.id) if vectors else None,
+        neighbours=(cache if cache is not None else NeighbourCache()) if vectors else None,
     )
     pictograms = theme_pictograms(clustering.themes, overrides.pictograms)
     graph = build_concept_map(
