@@ -36,7 +36,7 @@ run: setup
 		--server.address $(ADDRESS) --server.port $(PORT) --browser.gatherUsageStats false
 
 test: setup
-	$(BIN)/python -m ruff check harvest tests benchmarks harvest_app.py
+	$(BIN)/python -m ruff check harvest app tests benchmarks harvest_app.py
 	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
@@ -44,7 +44,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not browser and not slow"
 
 lint: setup
-	$(BIN)/python -m ruff check harvest tests benchmarks harvest_app.py
+	$(BIN)/python -m ruff check harvest app tests benchmarks harvest_app.py
 	$(BIN)/python -m mypy
 
 bench: setup

@@ -1,6 +1,6 @@
 """Board refresh cost: CPU time of one viewer refresh, nothing new vs one new statement.
 
-What a board viewer's refresh does on the server (see harvest_app.board_fragment):
+What a board viewer's refresh does on the server (see app/board.py: board_fragment):
 - nothing new: one ``store.revision()`` query; the Board and the map HTML come from the
   shared cache;
 - one new statement: ``statements_since`` + ``compute_board`` (engine, concept map,

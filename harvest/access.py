@@ -170,10 +170,17 @@ def link_url(token: str, base_url: str | None = None, page: str = "") -> str:
     return f"{base}{path}?{urlencode({TOKEN_PARAM: token})}"
 
 
-ROLE_PAGES = {"moderator": "", "facilitator": "", "participant": ""}
-"""The page each role's link opens: the root, where each role's default page is (the
-board for moderator and participant, entry for facilitators); a page that is some role's
-default has no path of its own in Streamlit's navigation."""
+def token_from_link(link: str) -> str:
+    """The token of a pasted link (or of a bare token): what follows the last ``t=``, up
+    to the next parameter. Every role's link opens the root, where the role's default
+    page is, so the path does not matter.
+
+    >>> token_from_link("http://192.168.1.20:8501/?t=abc123&lang=en")
+    'abc123'
+    >>> token_from_link("  abc123 ")
+    'abc123'
+    """
+    return link.rsplit(f"{TOKEN_PARAM}=", 1)[-1].split("&")[0].strip()
 
 
 def workshop_links(
@@ -185,7 +192,7 @@ def workshop_links(
     secret = secret if secret is not None else load_secret()
     roles = PROCESS_ROLES if store.is_process(workshop.id) else ROLES
     tokens = {role: issue_token(store, workshop, role, secret=secret) for role in roles}
-    return {role: link_url(tokens[role], base_url, ROLE_PAGES[role]) for role in roles}
+    return {role: link_url(tokens[role], base_url) for role in roles}
 
 
 def resolve_token(store: Store, token: str | None) -> Access:

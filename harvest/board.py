@@ -240,24 +240,6 @@ def save_state(store: Store, workshop_id: int, state: BoardState) -> None:
     store.set_meta(workshop_id, STATE_KEY, state.to_json())
 
 
-def neighbour_cache(store: Store, workshop_id: int) -> NeighbourCache:
-    """The neighbour lists of this workshop's last recompute in this process (the next
-    recompute searches only new statements; the result is the same without it)."""
-    key = (store.url, workshop_id)
-    with _CACHES_LOCK:
-        cache = _CACHES.get(key)
-        if cache is None:
-            cache = _CACHES[key] = NeighbourCache()
-            while len(_CACHES) > 64:
-                _CACHES.pop(next(iter(_CACHES)))
-        return cache
-
-
-_CACHES: dict[tuple[str, int], NeighbourCache] = {}
-
-_CACHES_LOCK = threading.Lock()
-
-
 def statement_vectors(store: Store, workshop: Workshop) -> dict[int, np.ndarray]:
     """``store.statement_vectors`` of the workshop, read once per revision and vectors in
     (and per store object) in this process, shared by everyone who asks: the board's
@@ -403,16 +385,22 @@ def compute_board(
     engine: EngineSettings | None = None,
     seed: int = 0,
     persist: bool = True,
+    cache: NeighbourCache | None = None,
 ) -> Board:
     """Recompute a workshop's board from the store, continuing from the saved state:
     grouped by meaning where the statements' vectors are in, by keywords otherwise.
     Load (``load_inputs``), compute (``build_board``), save (``save_state``, unless
-    ``persist`` is false)."""
+    ``persist`` is false).
+
+    ``cache``: this workshop's neighbour lists from its last recompute, kept by the caller
+    (the app keeps one per workshop and server), so the next recompute searches only new
+    statements; without it a fresh one serves this call alone (the board is the same).
+    """
     settings = engine or EngineSettings()
     inputs = load_inputs(store, workshop_ref, semantic=settings.semantic)
     board, state = build_board(
         inputs, display=display, engine=settings, seed=seed,
-        neighbours=neighbour_cache(store, inputs.workshop.id) if inputs.vectors else None,
+        neighbours=(cache if cache is not None else NeighbourCache()) if inputs.vectors else None,
     )
     if persist:
         save_state(store, inputs.workshop.id, state)

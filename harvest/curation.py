@@ -40,6 +40,40 @@ MAX_LABEL_CHARS = 80
 MAX_WORD_CHARS = 60
 
 
+def categories_text(categories: Iterable[Category]) -> str:
+    """Guided-mode categories as the moderator edits them: one line per category,
+    ``Name: keyword, keyword``.
+
+    >>> categories_text([Category("cat-1", "Sprache", ("kurs", "deutsch"))])
+    'Sprache: kurs, deutsch'
+    """
+    return "\n".join(f"{c.name}: {', '.join(c.keywords)}" for c in categories)
+
+
+def parse_categories(text: str) -> list[dict[str, Any]]:
+    """The ``categories`` action's payload list from the moderator's lines (the inverse of
+    ``categories_text``); blank lines are skipped, ids count the lines as typed.
+
+    >>> for category in parse_categories("Sprache: kurs, deutsch\\n\\nWohnen"):
+    ...     print(category)
+    {'id': 'cat-1', 'name': 'Sprache', 'keywords': ['kurs', 'deutsch']}
+    {'id': 'cat-3', 'name': 'Wohnen', 'keywords': []}
+    """
+    categories = []
+    for index, line in enumerate(text.splitlines()):
+        if not line.strip():
+            continue
+        name, _, words = line.partition(":")
+        categories.append(
+            {
+                "id": f"cat-{index + 1}",
+                "name": name.strip(),
+                "keywords": [w.strip() for w in words.split(",") if w.strip()],
+            }
+        )
+    return categories
+
+
 class InvalidAction(ValueError):
     """A curation action is of an unknown kind or its payload is malformed."""
 

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 __all__ = [
-    "EXPORT_FORMATS", "FORMATS", "LAYOUTS", "MAP_FORMATS", "MAP_MIME", "PAPER_MM",
-    "POSTER_SIZES", "TABLE_FORMATS", "MapFormat", "TableFormat", "extension_of",
+    "DOWNLOAD_GROUPS", "EXPORT_FORMATS", "FORMATS", "LAYOUTS", "MAP_FORMATS", "MAP_MIME",
+    "PAPER_MM", "POSTER_SIZES", "STATEMENT_FORMATS", "TABLE_FORMATS", "Download", "MapFormat",
+    "TableFormat", "extension_of", "map_downloads",
 ]
 
 
@@ -98,6 +99,7 @@ def extension_of(name: str) -> str:
     spec = TABLE_FORMATS.get(name) or FORMATS[name]
     return spec.extension
 
+
 PAPER_MM: dict[str, tuple[float, float]] = {
     "A0": (1189.0, 841.0),
     "A1": (841.0, 594.0),
@@ -109,3 +111,69 @@ PAPER_MM: dict[str, tuple[float, float]] = {
 
 POSTER_SIZES: dict[str, tuple[float, float]] = {**PAPER_MM, "16:9": (508.0, 285.75)}
 """Harvest poster pages, landscape, in mm; 16:9 is a projector (1920 x 1080 px at 96 dpi)."""
+
+
+DOWNLOAD_GROUPS: tuple[str, ...] = LAYOUTS
+"""The export page's sections, in order: the poster first, then ``MapFormat.layout``'s others."""
+
+SCREEN_WIDTH = 1600
+"""The network PNG is offered twice: full size for print, this wide for a screen."""
+
+PRINT_WIDTH = 4000
+
+
+@dataclass(frozen=True)
+class Download:
+    """One download button of the export page: a map format, at a width, in a section."""
+
+    format: MapFormat
+    width: int
+    """pixels for a PNG, 0: the format's own size"""
+    label: str
+    """catalogue key of the button's label"""
+    suffix: str
+    """what the file name carries before its extension ("-poster-A1", "-screen", ...)"""
+
+    @property
+    def poster(self) -> bool:
+        """Whether it is the graphical-harvest poster (it takes a size and the QR link)."""
+        return self.format.layout == "harvest"
+
+    @property
+    def key(self) -> str:
+        """A stable widget key."""
+        return f"export_{self.format.name}_{self.width}"
+
+    def file_name(self, base: str) -> str:
+        """``base`` (the map's file name, ``harvest-SLUG-DATE.EXT``) with the suffix.
+
+        >>> map_downloads("A1")["harvest"][0].file_name("harvest-zw-2025-05-01.png")
+        'harvest-zw-2025-05-01-poster-A1.png'
+        """
+        stem, dot, extension = base.rpartition(".")
+        return f"{stem}{self.suffix}{dot}{extension}" if dot else f"{base}{self.suffix}"
+
+
+def map_downloads(size: str) -> dict[str, list[Download]]:
+    """The export page's map downloads per section (``DOWNLOAD_GROUPS``), every format of
+    ``FORMATS`` once and the network PNG twice (print and screen); ``size`` is the
+    poster's page (``POSTER_SIZES``).
+
+    >>> [(d.format.name, d.width) for d in map_downloads("A1")["network"]][:2]
+    [('png', 4000), ('png', 1600)]
+    """
+    groups: dict[str, list[Download]] = {group: [] for group in DOWNLOAD_GROUPS}
+    suffixes = {"harvest": f"-poster-{size.replace(':', 'x')}", "replay": "-replay"}
+    for spec in FORMATS.values():
+        suffix = suffixes.get(spec.layout, "")
+        width = PRINT_WIDTH if spec.name == "png" else 0
+        groups[spec.layout].append(Download(spec, width, spec.label, suffix))
+        if spec.name == "png":
+            groups[spec.layout].append(Download(spec, SCREEN_WIDTH, "export.png_screen", "-screen"))
+    return groups
+
+
+STATEMENT_FORMATS: tuple[tuple[str, str, str], ...] = tuple(
+    (spec.name.upper(), spec.extension, spec.mime) for spec in TABLE_FORMATS.values()
+)
+"""The statements' downloads: (button label, extension, MIME type)."""

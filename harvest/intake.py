@@ -21,6 +21,7 @@ contentless
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from typing import Any
@@ -37,6 +38,7 @@ __all__ = [
     "clean_kind",
     "clean_statement",
     "accept_text",
+    "submission_key",
 ]
 
 
@@ -275,3 +277,16 @@ def clean_kind(value: str | None) -> str | None:
             allowed=list(KINDS),
         ) from None
 
+
+def submission_key(session: str, table: str | None, text: str) -> str:
+    """The double-submit key of a typed statement: the same text from the same browser
+    session at the same table is a resend, not news, so it gets the same key and the store
+    keeps it once however often it is sent (surrounding whitespace does not count).
+
+    >>> key = submission_key("s1", "Sprache", "Mehr Kurse")
+    >>> key == submission_key("s1", "Sprache", " Mehr Kurse "), len(key)
+    (True, 32)
+    >>> key == submission_key("s2", "Sprache", "Mehr Kurse")
+    False
+    """
+    return hashlib.sha256(f"{session}|{table}|{text.strip()}".encode()).hexdigest()[:32]

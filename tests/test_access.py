@@ -128,3 +128,23 @@ def test_secret_file_is_created_once_and_private(tmp_path, monkeypatch) -> None:
     assert (tmp_path / "secret.key").stat().st_mode & 0o077 == 0
     monkeypatch.setenv("HARVEST_SECRET_KEY", "from-env")
     assert access.load_secret(tmp_path) == b"from-env"
+
+
+@pytest.mark.parametrize(
+    ("pasted", "token"),
+    [
+        ("http://192.168.1.20:8501/?t=abc123", "abc123"),
+        ("http://hall:8501/entry?t=abc123&lang=en", "abc123"),
+        ("  abc123  ", "abc123"),
+        ("https://x.org/?lang=de&t=abc123", "abc123"),
+        ("", ""),
+    ],
+)
+def test_token_from_link_finds_the_token_in_a_pasted_link(pasted: str, token: str) -> None:
+    assert access.token_from_link(pasted) == token
+
+
+def test_token_from_link_reads_the_links_harvest_hands_out(store: Store) -> None:
+    _, links = links_of(store)
+    for url in links.values():
+        assert access.resolve_token(store, access.token_from_link(url)).workshop_id

@@ -1,7 +1,7 @@
 """The Streamlit app, driven by AppTest: real store (SQLite file), real engine, no mocks.
 
 Widgets are found by their ``key=``. Pages are opened the way a link opens them: the
-token in the query string; the page by its url path (``open_page``).
+token in the query string; the page by its file in app/ (``open_page``).
 """
 
 from __future__ import annotations
@@ -81,9 +81,12 @@ def app(token: str | None = None, page: str | None = None) -> AppTest:
 
 
 def open_page(at: AppTest, url_path: str) -> AppTest:
-    # st.navigation pages are callables here; AppTest.switch_page only knows files, so
-    # select the page by the hash st.Page gives its url path (as the browser's URL does).
-    at._page_hash = calc_hash(url_path)  # noqa: SLF001
+    # every page is a file app/<url path>.py; one the role has no right to is not in the
+    # navigation (switch_page refuses it), so it is asked for as a typed URL asks for it
+    try:
+        at.switch_page(f"app/{url_path}.py")
+    except ValueError:
+        at._page_hash = calc_hash(url_path)  # noqa: SLF001 - AppTest has no URL of its own
     return at.run()
 
 

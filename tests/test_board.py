@@ -175,3 +175,14 @@ def test_votes_read_once_serve_the_export(store: Store) -> None:
     assert export_statements(store, board, "csv", votes=votes) == export_statements(
         store, board, "csv"
     )
+def test_a_neighbour_cache_passed_in_is_filled_and_gives_the_same_board(sqlite_store: Store) -> None:
+    from harvest.semantic import NeighbourCache
+
+    workshop_id = _workshop(sqlite_store, 40)
+    alone = compute_board(sqlite_store, workshop_id, persist=False)
+    cache = NeighbourCache()
+    first = compute_board(sqlite_store, workshop_id, persist=False, cache=cache)
+    again = compute_board(sqlite_store, workshop_id, persist=False, cache=cache)
+    themes = lambda b: {sid: a.theme_id for sid, a in b.clustering.assignments.items()}  # noqa: E731
+    assert themes(alone) == themes(first) == themes(again)
+    assert cache._ids.size == len(alone.statements)  # the caller's cache holds the neighbours

@@ -111,3 +111,17 @@ def test_recorded_actions_reach_the_overrides_and_undo_removes_them(store: Store
     curation.undo_last(store, ws.id)
     overrides = overrides_from_actions(store.actions(ws.id))
     assert overrides.stopwords == frozenset() and overrides.renames == {"t1": "Sprache"}
+
+
+def test_guided_categories_round_trip_through_their_text_format() -> None:
+    text = "Sprache: kurs, deutsch\n\n Wohnen :miete,,  wohnung \nKita"
+    parsed = curation.parse_categories(text)
+    assert parsed == [
+        {"id": "cat-1", "name": "Sprache", "keywords": ["kurs", "deutsch"]},
+        {"id": "cat-3", "name": "Wohnen", "keywords": ["miete", "wohnung"]},
+        {"id": "cat-4", "name": "Kita", "keywords": []},
+    ]
+    categories = [Category(c["id"], c["name"], tuple(c["keywords"])) for c in parsed]
+    assert curation.categories_text(categories) == "Sprache: kurs, deutsch\nWohnen: miete, wohnung\nKita: "
+    assert validate_action("categories", {"categories": parsed})["categories"] == parsed
+    assert curation.parse_categories("") == []

@@ -267,3 +267,15 @@ def test_names_and_labels_keep_the_plain_rules() -> None:
     # a table called "A" or "1" is fine: only statements must say something
     assert accept_text("A") == "A"
     assert accept_text("1") == "1"
+
+
+def test_submission_key_is_the_same_for_a_resend_and_differs_for_news() -> None:
+    from harvest.intake import submission_key
+
+    key = submission_key("session", "Sprache", "Mehr Abendkurse")
+    assert len(key) == 32
+    assert submission_key("session", "Sprache", "  Mehr Abendkurse\n") == key
+    assert submission_key("other", "Sprache", "Mehr Abendkurse") != key
+    assert submission_key("session", "Arbeit", "Mehr Abendkurse") != key
+    assert submission_key("session", None, "Mehr Abendkurse") != key
+    assert submission_key("session", "Sprache", "Mehr Abendkurse!") != key

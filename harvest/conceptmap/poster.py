@@ -609,11 +609,9 @@ def theme_ink(theme: _Theme, ink: Mapping[str, str]) -> str:
 
 
 def _qr_image(url: str):  # type: ignore[no-untyped-def]  # a PIL image
-    import qrcode
+    from harvest.qr import qr_image
 
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=8, border=1)
-    code.add_data(url)
-    return code.make_image(fill_color="black", back_color="white").convert("RGB")
+    return qr_image(url, box_size=8, border=1).convert("RGB")
 
 
 def render_poster(layout: PosterLayout, fmt: str) -> bytes:
