@@ -26,7 +26,6 @@ from app.shared import (
 from app.widgets import (
     show_ranking,
 )
-from harvest.store import participation_store
 from harvest.i18n import kind_label
 from harvest.intake import InvalidInput
 from harvest.model import KINDS, Workshop
@@ -41,6 +40,7 @@ from harvest.participation import (
 from harvest.store import (
     DatabaseUnavailable,
     StoreError,
+    participation_store,
 )
 from harvest.vectors import similar_statements
 

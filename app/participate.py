@@ -24,7 +24,6 @@ from app.shared import (
 from app.widgets import (
     show_ranking,
 )
-from harvest.store import participation_store
 from harvest.intake import InvalidInput
 from harvest.model import Workshop
 from harvest.participation import (
@@ -32,6 +31,7 @@ from harvest.participation import (
 )
 from harvest.store import (
     StoreError,
+    participation_store,
 )
 
 

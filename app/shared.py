@@ -13,7 +13,6 @@ from typing import Any
 import streamlit as st
 
 from harvest import access
-from harvest.store import participation_store
 from harvest.access import Access, AccessDenied
 from harvest.board import (
     Board,
@@ -32,6 +31,7 @@ from harvest.participation import (
     Vote,
 )
 from harvest.qr import qr_data_uri
+from harvest.safety import escape_markdown
 from harvest.semantic import NeighbourCache
 from harvest.store import (
     DatabaseUnavailable,
@@ -40,8 +40,8 @@ from harvest.store import (
     Store,
     StoreError,
     database_url,
+    participation_store,
 )
-from harvest.safety import escape_markdown
 from harvest.vectors import background_embedder
 
 REFRESH_SECONDS = float(os.environ.get("HARVEST_REFRESH_SECONDS", "3"))
@@ -148,8 +148,8 @@ def cached_map_html(
     # The live board shows the projector variant (fewer, larger words) in both modes: it
     # is what a hall reads; the full map (8 keywords a theme, 40 demands) goes to exports
     from harvest.conceptmap import theme_colors
-    from harvest.demands import top_demands
     from harvest.conceptmap.html import render_html
+    from harvest.demands import top_demands
 
     board = restrict(
         compute_cached_board(url, workshop_id, revision), tables=tables, kinds=kinds, wall=True,

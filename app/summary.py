@@ -18,10 +18,10 @@ from app.shared import (
     require,
     workshop_of,
 )
-from harvest.store import participation_store
 from harvest.board import (
     map_filename,
 )
+from harvest.store import participation_store
 
 
 def page_summary() -> None:
