@@ -7,7 +7,6 @@ the core, and shows what comes back; domain errors become messages, never traceb
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import ipaddress
 import os
@@ -38,6 +37,7 @@ from harvest.board import (
 from harvest.formats import FORMATS, POSTER_SIZES
 from harvest.i18n import LANGUAGES, kind_label, translate, translate_or
 from harvest.intake import InvalidInput
+from harvest.live import RANKING_CSS, THEME_LIST_CSS, demand_count, ranking_html, theme_list_html
 from harvest.model import KINDS, OTHER_THEME_ID, Workshop
 from harvest.participation import (
     MAX_DOTS,
@@ -61,6 +61,7 @@ from harvest.store import (
 )
 from harvest.summary import escape_markdown
 from harvest.vectors import background_embedder, similar_statements
+from harvest.web import live_routes, live_url
 
 REFRESH_SECONDS = float(os.environ.get("HARVEST_REFRESH_SECONDS", "3"))
 TOKEN_RECHECK_SECONDS = 10.0
@@ -388,18 +389,8 @@ def show_store_error(exc: Exception) -> None:
 
 
 def inject_style(presentation: bool, dark: bool) -> None:
-    css = """
+    css = THEME_LIST_CSS + """
     .block-container {padding-top: 2.2rem;}
-    .harvest-theme {font-size: 1.15rem; line-height: 1.5; margin: 0 0 .35rem 0;
-                    display: flex; align-items: baseline;}
-    .harvest-theme b {font-weight: 700; flex: 1 1 auto;}
-    .harvest-count {flex: 0 0 auto; padding-left: .6rem; font-variant-numeric: tabular-nums;
-                    opacity: .8;}
-    .harvest-swatch {flex: 0 0 auto; display:inline-block; width: .9rem; height: .9rem;
-                     border-radius: 50%;
-                     margin-right: .45rem; vertical-align: -1px;}
-    .harvest-pict {flex: 0 0 auto; width: 1.6em; height: 1.6em; margin-right: .35rem;
-                   align-self: center;}
     @media (max-width: 640px) {
       /* a phone: a smaller title and a map frame sized to the screen, no blank band */
       .block-container {padding-top: 3.2rem;}
@@ -858,35 +849,11 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
 
 
 def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> None:
-    from harvest.conceptmap import theme_colors
-    from harvest.pictograms import data_uri
-
-    colors = theme_colors(board.graph)
-    counts = [(t, c) for t, c in theme_counts(board) if c]
-    total = sum(c for _, c in counts)
     # every element is a message to every viewer on every refresh (the server's main cost
     # under load, see benchmarks/load_board.py): heading and list go as one
-    heading = f"<h4>{html.escape(T('board.themes'))} · {len(counts)}</h4>"
-    lines = []
-    for theme, count in counts:
-        color = colors.get(theme.id, "#9a9a9a")
-        label = T("theme.other") if theme.id == OTHER_THEME_ID else theme.label
-        code = board.pictograms.get(theme.id, "")
-        picture = f'<img class="harvest-pict" alt="" src="{data_uri(code)}">' if code else ""
-        lines.append(
-            f'<div class="harvest-theme"><span class="harvest-swatch" style="background:{color}">'
-            f'</span>{picture}<b>{html.escape(label)}</b>'
-            f'<span class="harvest-count">{count}</span></div>'
-        )
-    # presentation: the list shrinks with the screen's height and the number of themes, so
-    # every theme and the QR code below stay on a beamer's screen (see inject_style)
-    fit = min(1.0, 8 / max(len(counts), 1))
-    st.html(
-        heading + f'<div class="harvest-themes" style="--fit:{fit:.3f}">{"".join(lines)}</div>'
-        if lines
-        else f"{heading}<p>{html.escape(T('board.empty'))}</p>"
-    )
-    demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
+    themes, total = theme_list_html(board, lang())
+    st.html(themes)
+    demands = demand_count(board)
     st.caption(T("board.counts", statements=total, demands=demands))
     waiting_caption(board.workshop.id)
     url = participant_url(board.workshop)
@@ -933,7 +900,7 @@ def participant_url(ws: Workshop) -> str | None:
     token = st.session_state.get("token")
     acc = st.session_state.get("access")
     if acc is not None and acc.role == "participant" and token:
-        return access.link_url(token, base_url())
+        return live_url(token, base_url())
     try:
         access.resolve_token(get_store(), token)
         return cached_participant_url(db_url(), ws.id, base_url())
@@ -943,11 +910,11 @@ def participant_url(ws: Workshop) -> str | None:
 
 @st.cache_data(ttl=10, max_entries=256, show_spinner=False)
 def cached_participant_url(url: str, workshop_id: int, base: str | None) -> str:
-    """The QR code's link, looked up at most every 10 s (a re-issued link shows soon)."""
+    """The QR code's link (the light live board, harvest/live.py), looked up at most
+    every 10 s (a re-issued link shows soon)."""
     store = open_store(url)
-    return access.workshop_links(store, store.get_workshop(workshop_id), base_url=base)[
-        "participant"
-    ]
+    return live_url(access.issue_token(store, store.get_workshop(workshop_id), "participant"),
+                    base)
 
 
 def page_entry() -> None:
@@ -1663,16 +1630,6 @@ def participation_active(workshop_id: int) -> bool:
     return settings.participant_input or (vote is not None and not vote.closed)
 
 
-RANKING_STYLE = """<style>
-.harvest-votes { display: flex; gap: 1.2rem; }
-.harvest-vote { flex: 1 1 0; min-width: 0; margin: 0 0 .55rem; line-height: 1.25; }
-.harvest-vote .harvest-dots { display: inline-block; min-width: 2.6em; margin-right: .35em;
-  padding: 0 .35em; border-radius: .3em; background: #b42318; color: #fff; text-align: center; }
-.harvest-vote .harvest-label { display: -webkit-box; -webkit-line-clamp: 2; line-clamp: 2;
-  -webkit-box-orient: vertical; overflow: hidden; }
-.harvest-vote-tables { font-size: .8em; opacity: .7; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
-</style>"""
 
 
 def show_ranking(
@@ -1683,21 +1640,7 @@ def show_ranking(
     if not tallies:
         return
     st.markdown(f"#### {T('board.ranking_closed' if closed else 'board.ranking')}")
-    rows = []
-    for entry in tallies[:limit]:
-        tables = " · ".join(
-            f"{html.escape(name or T('participate.no_table'))} {dots}"
-            for name, dots in entry.by_table
-        )
-        rows.append(
-            f'<div class="harvest-vote"><div class="harvest-label"><b class="harvest-dots" '
-            f'title="{html.escape(T("board.dots", n=entry.dots))}">{entry.dots}</b>'
-            f"{html.escape(entry.item.label)}</div>"
-            + (f'<div class="harvest-vote-tables">{tables}</div>' if tables else "")
-            + "</div>"
-        )
-    layout = ' class="harvest-votes"' if row else ""
-    st.html(f'{RANKING_STYLE}<div{layout}>{"".join(rows)}</div>')
+    st.html(f"<style>{RANKING_CSS}</style>{ranking_html(tallies, closed, lang(), limit, row=row)}")
 
 
 def page_participate() -> None:
@@ -2325,4 +2268,10 @@ def main() -> None:
         st.error(T("error.db_unavailable"))
 
 
-main()
+if __name__ == "__main__":  # `streamlit run` executes this file for every page view
+    main()
+else:  # imported once by `streamlit run`'s web server, which then serves this App:
+    # Streamlit's pages plus the light live board's plain HTTP routes (harvest/web.py)
+    from streamlit.starlette import App
+
+    app = App(__file__, routes=live_routes(db_url, refresh=REFRESH_SECONDS))
