@@ -17,6 +17,7 @@ remembered. The HTTP routes that serve this are in ``harvest.web``.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import html
 import threading
@@ -152,6 +153,8 @@ class Reply:
     csp: str | None = None
     cache: str = "no-cache"
     """Cache-Control: ask again every time, except a map picture named by its version"""
+    gzipped: bytes | None = None
+    """the body, gzip-compressed once for every phone that accepts it"""
 
 
 @dataclass
@@ -174,12 +177,14 @@ class LiveBoard:
     def __init__(
         self, store: Store, *, refresh: float = REFRESH_SECONDS,
         throttle: access.Throttle | None = None, draw_map: bool = True,
+        background: bool = True,
         map_seconds: float = MAP_SECONDS, clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
         self.refresh = refresh
         self.throttle = throttle or access.Throttle()
         self.draw_map = draw_map
+        self.background = background
         self.map_seconds = map_seconds
         self.clock = clock
         self.revisions = RevisionReader(store)
@@ -193,6 +198,9 @@ class LiveBoard:
         self._fragments: OrderedDict[tuple[int, int, str, str], tuple[str, str]] = OrderedDict()
         self._maps: dict[int, _Map] = {}
         self._compute_locks: dict[int, threading.Lock] = {}
+        self._latest: dict[int, Board] = {}
+        self._packed: OrderedDict[tuple[str, str, str], tuple[bytes, bytes]] = OrderedDict()
+        self._computing: set[int] = set()
 
     # --- what the routes ask ----------------------------------------------------------
 
@@ -230,7 +238,17 @@ class LiveBoard:
             return self._refusal(exc, lang)
         if have is not None and have.removeprefix("W/").strip('" ') == etag.strip('"'):
             return Reply(304, etag=etag)
-        return Reply(200, _for_link(fragment, token).encode("utf-8"), etag=etag)
+        key = (etag, token, chosen)
+        with self._lock:
+            packed = self._packed.get(key)
+        if packed is None:
+            body = _for_link(fragment, token).encode("utf-8")
+            packed = (body, gzip.compress(body, compresslevel=6, mtime=0))
+            with self._lock:
+                self._packed[key] = packed
+                while len(self._packed) > CACHE_ENTRIES:
+                    self._packed.popitem(last=False)
+        return Reply(200, packed[0], etag=etag, gzipped=packed[1])
 
     def map_png(self, token: str, client: str = "", version: str | None = None) -> Reply:
         """The map picture the fragment names (drawn at most every ``map_seconds``); the
@@ -244,7 +262,8 @@ class LiveBoard:
             return Reply(404, b"no map yet", "text/plain; charset=utf-8")
         with entry.lock:  # one drawing per map; the other phones wait for it
             if entry.png is None:
-                board = self._board(grant.workshop_id, entry.revision)
+                board = self._boards.get((grant.workshop_id, entry.revision)) \
+                    or self._board(grant.workshop_id, entry.revision)
                 entry.png = render_map(board, "png", width_px=MAP_WIDTH_PX)
             png = entry.png
         current = version == str(entry.revision)
@@ -305,23 +324,59 @@ class LiveBoard:
         return found
 
     def _board(self, workshop_id: int, revision: int) -> Board:
-        key = (workshop_id, revision)
+        """The board of ``revision``, or (with ``background``) the newest one computed
+        while a thread computes the newest revision: a poll never waits for the engine,
+        except for a workshop's very first board."""
         with self._lock:
-            board = self._boards.get(key)
-            lock = self._compute_locks.setdefault(workshop_id, threading.Lock())
-        if board is not None:
-            return board
+            board = self._boards.get((workshop_id, revision))
+            latest = self._latest.get(workshop_id)
+            if board is None and latest is not None and self.background:
+                if latest.revision < revision and workshop_id not in self._computing:
+                    self._computing.add(workshop_id)
+                    threading.Thread(target=self._catch_up, args=(workshop_id,),
+                                     name=f"live board {workshop_id}", daemon=True).start()
+                return latest
+        return board if board is not None else self._compute(workshop_id)
+
+    def _compute(self, workshop_id: int) -> Board:
+        lock = self._compute_locks.setdefault(workshop_id, threading.Lock())
         with lock:  # one computation per workshop at a time; the others wait for it
+            revision = self.revisions.revision(workshop_id)
             with self._lock:
-                board = self._boards.get(key)
-            if board is None:
-                board = compute_board(self.store, workshop_id)
+                board = self._boards.get((workshop_id, revision))
+            if board is not None:
+                return board
+            board = compute_board(self.store, workshop_id)
+            with self._lock:
                 self.boards_computed += 1
-                with self._lock:
-                    self._boards[key] = board
-                    while len(self._boards) > 8:
-                        self._boards.popitem(last=False)
-        return board
+                # keyed by the revision it read first: its statements are at least that new
+                self._boards[(workshop_id, revision)] = board
+                self._boards[(workshop_id, board.revision)] = board
+                while len(self._boards) > 8:
+                    self._boards.popitem(last=False)
+                newest = self._latest.get(workshop_id)
+                if newest is None or newest.revision <= board.revision:
+                    self._latest[workshop_id] = board
+            return board
+
+    def _catch_up(self, workshop_id: int) -> None:
+        """Compute the newest revision until the board has caught up with the store."""
+        try:
+            while True:
+                board = self._compute(workshop_id)
+                if board.revision >= self.revisions.revision(workshop_id):
+                    return
+        except StoreError:
+            return  # the next poll tries again
+        finally:
+            with self._lock:
+                self._computing.discard(workshop_id)
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait until no background computation runs (for tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while self._computing and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def _map_revision(self, workshop_id: int, revision: int) -> int | None:
         """The revision the map picture shows: this one, unless the last picture is
@@ -339,7 +394,8 @@ class LiveBoard:
 
     def _fragment(self, grant: Access, lang: str) -> tuple[str, str]:
         workshop_id = grant.workshop_id
-        revision = self.revisions.revision(workshop_id)
+        board = self._board(workshop_id, self.revisions.revision(workshop_id))
+        revision = board.revision
         found = self.participation(workshop_id)
         map_revision = self._map_revision(workshop_id, revision)
         stamp = hashlib.sha256(
@@ -350,7 +406,6 @@ class LiveBoard:
             hit = self._fragments.get(key)
         if hit is not None:
             return hit
-        board = self._board(workshop_id, revision)
         etag = f'"{revision}-{stamp}"'
         rendered = (etag, self._render(board, lang, found, map_revision))
         with self._lock:

@@ -44,8 +44,8 @@ def client_of(request: Request) -> str:
     return access.client_key(peer, forwarded, os.environ.get("HARVEST_TRUSTED_PROXIES"), "live")
 
 
-def _response(reply: Reply) -> Response:
-    headers = {"Cache-Control": reply.cache}
+def _response(reply: Reply, accepts: str = "") -> Response:
+    headers = {"Cache-Control": reply.cache, "Vary": "Accept-Encoding"}
     if reply.etag:
         headers["ETag"] = reply.etag
     if reply.retry_after:
@@ -55,7 +55,12 @@ def _response(reply: Reply) -> Response:
     headers["X-Content-Type-Options"] = "nosniff"
     if reply.status == 304:
         return Response(status_code=304, headers=headers)
-    return Response(reply.body, status_code=reply.status, media_type=reply.content_type,
+    body = reply.body
+    if reply.gzipped is not None and "gzip" in accepts:
+        # compressed once per fragment, not per poll (Streamlit's middleware leaves a
+        # response that already names its encoding alone)
+        body, headers["Content-Encoding"] = reply.gzipped, "gzip"
+    return Response(body, status_code=reply.status, media_type=reply.content_type,
                     headers=headers)
 
 
@@ -80,7 +85,8 @@ def live_routes(url: Callable[[], str] = database_url, *, refresh: float = REFRE
     def board(request: Request) -> Response:
         have = request.query_params.get("rev") or request.headers.get("if-none-match")
         return _response(live().board(request.path_params["token"], client_of(request), have,
-                                      request.query_params.get("lang")))
+                                      request.query_params.get("lang")),
+                         request.headers.get("accept-encoding", ""))
 
     def map_png(request: Request) -> Response:
         return _response(live().map_png(request.path_params["token"], client_of(request),

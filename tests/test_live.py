@@ -3,6 +3,7 @@ and user text that stays text."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 
@@ -36,7 +37,7 @@ def workshop(store: Store, title: str = "Werkstatt") -> tuple[int, dict[str, str
 
 def board_of(store: Store, clock: Clock | None = None) -> LiveBoard:
     clock = clock or Clock()
-    board = LiveBoard(store, draw_map=False, clock=clock,
+    board = LiveBoard(store, draw_map=False, clock=clock, background=False,
                       throttle=access.Throttle(clock=clock))
     board.revisions.max_age = 0.0  # every poll asks the store: the tests add statements
     return board
@@ -50,6 +51,7 @@ def test_a_revision_is_rendered_once_for_every_viewer(sqlite_store: Store) -> No
         assert board.board(tokens["participant"]).body == first.body
     assert first.status == 200
     assert "4 Aussagen" in first.body.decode()
+    assert first.gzipped is not None and gzip.decompress(first.gzipped) == first.body
     assert (board.renders, board.boards_computed) == (1, 1)
 
     sqlite_store.add_statement(workshop_id, "Sprachkurse auch am Wochenende", table="Arbeit")
@@ -57,6 +59,20 @@ def test_a_revision_is_rendered_once_for_every_viewer(sqlite_store: Store) -> No
     assert "5 Aussagen" in after.body.decode()
     assert after.etag != first.etag
     assert (board.renders, board.boards_computed) == (2, 2)
+
+
+def test_a_poll_never_waits_for_the_engine(sqlite_store: Store) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    board = LiveBoard(sqlite_store, draw_map=False)
+    board.revisions.max_age = 0.0
+    first = board.board(tokens["participant"])  # the first board: computed while it waits
+    sqlite_store.add_statement(workshop_id, "Sprachkurse auch am Wochenende", table="Arbeit")
+    stale = board.board(tokens["participant"])  # the newest board there is, at once
+    assert "4 Aussagen" in stale.body.decode()
+    board.settle()
+    fresh = board.board(tokens["participant"], have=first.etag)
+    assert "5 Aussagen" in fresh.body.decode()
+    assert board.boards_computed == 2
 
 
 def test_an_unchanged_board_answers_304(sqlite_store: Store) -> None:
@@ -158,7 +174,7 @@ def test_the_shell_polls_the_fragment_in_the_workshop_language(sqlite_store: Sto
 def test_the_map_picture_is_drawn_at_most_every_map_seconds(sqlite_store: Store) -> None:
     workshop_id, tokens = workshop(sqlite_store)
     clock = Clock()
-    board = LiveBoard(sqlite_store, clock=clock, map_seconds=15.0)
+    board = LiveBoard(sqlite_store, clock=clock, map_seconds=15.0, background=False)
     board.revisions.max_age = 0.0
     first = board.board(tokens["participant"]).body.decode()
     shown = re.search(r'src="([^"/]+)/map\.png\?v=(\d+)"', first)
