@@ -123,4 +123,13 @@ def main() -> None:
         st.error(T("error.db_unavailable"))
 
 
-main()
+if __name__ == "__main__":  # `streamlit run` executes this file for every page view
+    main()
+else:  # imported once by `streamlit run`'s web server, which then serves this App:
+    # Streamlit's pages plus the light live board's plain HTTP routes (harvest/web.py)
+    from streamlit.starlette import App
+
+    from app.shared import REFRESH_SECONDS, db_url
+    from harvest.web import live_routes
+
+    app = App(__file__, routes=live_routes(db_url, refresh=REFRESH_SECONDS))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import streamlit as st
@@ -37,10 +36,10 @@ from app.widgets import (
 )
 from harvest.board import (
     Board,
-    theme_counts,
 )
 from harvest.i18n import kind_label
-from harvest.model import KINDS, OTHER_THEME_ID, Workshop
+from harvest.live import demand_count, theme_list_html
+from harvest.model import KINDS, Workshop
 from harvest.store import (
     DatabaseUnavailable,
     WorkshopNotFound,
@@ -177,35 +176,11 @@ def board_fragment(workshop_id: int, options: dict[str, Any], presentation: bool
 
 
 def side_panel(board: Board, options: dict[str, Any], presentation: bool) -> None:
-    from harvest.conceptmap import theme_colors
-    from harvest.pictograms import data_uri
-
-    colors = theme_colors(board.graph)
-    counts = [(t, c) for t, c in theme_counts(board) if c]
-    total = sum(c for _, c in counts)
     # every element is a message to every viewer on every refresh (the server's main cost
     # under load, see benchmarks/load_board.py): heading and list go as one
-    heading = f"<h4>{html.escape(T('board.themes'))} · {len(counts)}</h4>"
-    lines = []
-    for theme, count in counts:
-        color = colors.get(theme.id, "#9a9a9a")
-        label = T("theme.other") if theme.id == OTHER_THEME_ID else theme.label
-        code = board.pictograms.get(theme.id, "")
-        picture = f'<img class="harvest-pict" alt="" src="{data_uri(code)}">' if code else ""
-        lines.append(
-            f'<div class="harvest-theme"><span class="harvest-swatch" style="background:{color}">'
-            f'</span>{picture}<b>{html.escape(label)}</b>'
-            f'<span class="harvest-count">{count}</span></div>'
-        )
-    # presentation: the list shrinks with the screen's height and the number of themes, so
-    # every theme and the QR code below stay on a beamer's screen (see inject_style)
-    fit = min(1.0, 8 / max(len(counts), 1))
-    st.html(
-        heading + f'<div class="harvest-themes" style="--fit:{fit:.3f}">{"".join(lines)}</div>'
-        if lines
-        else f"{heading}<p>{html.escape(T('board.empty'))}</p>"
-    )
-    demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
+    themes, total = theme_list_html(board, lang())
+    st.html(themes)
+    demands = demand_count(board)
     st.caption(T("board.counts", statements=total, demands=demands))
     waiting_caption(board.workshop.id)
     url = participant_url(board.workshop)

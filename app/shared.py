@@ -4,7 +4,6 @@ the access of this browser session, and how errors and notices are shown."""
 from __future__ import annotations
 
 import ipaddress
-import os
 import time
 import uuid
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from harvest import access
+from harvest import access, config
 from harvest.access import Access, AccessDenied
 from harvest.board import (
     Board,
@@ -43,11 +42,12 @@ from harvest.store import (
     participation_store,
 )
 from harvest.vectors import background_embedder
+from harvest.web import live_url
 
-REFRESH_SECONDS = float(os.environ.get("HARVEST_REFRESH_SECONDS", "3"))
+REFRESH_SECONDS = config.refresh_seconds()
 TOKEN_RECHECK_SECONDS = 10.0
 # "Ähnlich wie" before saving; 0 turns it off (a load test whose texts repeat on purpose)
-SIMILAR_HINT = os.environ.get("HARVEST_SIMILAR_HINT", "1").strip() != "0"
+SIMILAR_HINT = config.similar_hint()
 HIGHLIGHT_CHANGES = 3  # statements of the last three changes pulse when the map reloads
 # a text widget's limit, times the workshop's (Streamlit cuts longer text silently, so the
 # core refuses in between, and says why)
@@ -58,7 +58,7 @@ def db_url() -> str:
     """The database this server uses: ``HARVEST_DATABASE_URL`` from the environment or
     from Streamlit secrets, else the SQLite file in sessions/ (read per run, so tests
     can point elsewhere)."""
-    if os.environ.get("HARVEST_DATABASE_URL"):
+    if config.database_url():
         return database_url()
     return database_url(secret_database_url())
 
@@ -255,7 +255,7 @@ def client_id() -> str:
     peer = "127.0.0.1" if ip is None or (hops and ip == hops[-1]) else ip
     session = st.session_state.setdefault("client_session", uuid.uuid4().hex)
     return access.client_key(
-        str(peer), forwarded, os.environ.get("HARVEST_TRUSTED_PROXIES"), session
+        str(peer), forwarded, config.trusted_proxies(), session
     )
 
 
@@ -267,7 +267,7 @@ def authenticate(token: str | None) -> Access:
 
 def is_local_organiser() -> bool:
     """`make run` on one's own machine: the loopback user may open every workshop."""
-    if os.environ.get("HARVEST_LOCAL_ORGANISER") != "1":
+    if not config.local_organiser():
         return False
     ip = st.context.ip_address
     if ip is None:  # AppTest and other in-process runs
@@ -368,7 +368,7 @@ def may_import(acc: Access | None) -> bool:
 
 
 def base_url() -> str | None:
-    configured = os.environ.get("HARVEST_BASE_URL")
+    configured = config.base_url()
     if configured:
         return configured
     url = st.context.url
@@ -416,7 +416,7 @@ def participant_url(ws: Workshop) -> str | None:
     token = st.session_state.get("token")
     acc = st.session_state.get("access")
     if acc is not None and acc.role == "participant" and token:
-        return access.link_url(token, base_url())
+        return live_url(token, base_url())
     try:
         access.resolve_token(get_store(), token)
         return cached_participant_url(db_url(), ws.id, base_url())
@@ -426,11 +426,11 @@ def participant_url(ws: Workshop) -> str | None:
 
 @st.cache_data(ttl=10, max_entries=256, show_spinner=False)
 def cached_participant_url(url: str, workshop_id: int, base: str | None) -> str:
-    """The QR code's link, looked up at most every 10 s (a re-issued link shows soon)."""
+    """The QR code's link (the light live board, harvest/live.py), looked up at most
+    every 10 s (a re-issued link shows soon)."""
     store = open_store(url)
-    return access.workshop_links(store, store.get_workshop(workshop_id), base_url=base)[
-        "participant"
-    ]
+    return live_url(access.issue_token(store, store.get_workshop(workshop_id), "participant"),
+                    base)
 
 
 def participant_session() -> str:

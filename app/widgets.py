@@ -3,7 +3,6 @@ ranking, a process's head."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +25,7 @@ from harvest.board import (
     Board,
 )
 from harvest.i18n import translate
+from harvest.live import RANKING_CSS, THEME_LIST_CSS, ranking_html
 from harvest.model import Workshop
 from harvest.participation import (
     Tally,
@@ -33,18 +33,8 @@ from harvest.participation import (
 
 
 def inject_style(presentation: bool, dark: bool) -> None:
-    css = """
+    css = THEME_LIST_CSS + """
     .block-container {padding-top: 2.2rem;}
-    .harvest-theme {font-size: 1.15rem; line-height: 1.5; margin: 0 0 .35rem 0;
-                    display: flex; align-items: baseline;}
-    .harvest-theme b {font-weight: 700; flex: 1 1 auto;}
-    .harvest-count {flex: 0 0 auto; padding-left: .6rem; font-variant-numeric: tabular-nums;
-                    opacity: .8;}
-    .harvest-swatch {flex: 0 0 auto; display:inline-block; width: .9rem; height: .9rem;
-                     border-radius: 50%;
-                     margin-right: .45rem; vertical-align: -1px;}
-    .harvest-pict {flex: 0 0 auto; width: 1.6em; height: 1.6em; margin-right: .35rem;
-                   align-self: center;}
     @media (max-width: 640px) {
       /* a phone: a smaller title and a map frame sized to the screen, no blank band */
       .block-container {padding-top: 3.2rem;}
@@ -120,18 +110,6 @@ def show_links(links: dict[str, str]) -> None:
         st.code(links[role], language=None)
 
 
-RANKING_STYLE = """<style>
-.harvest-votes { display: flex; gap: 1.2rem; }
-.harvest-vote { flex: 1 1 0; min-width: 0; margin: 0 0 .55rem; line-height: 1.25; }
-.harvest-vote .harvest-dots { display: inline-block; min-width: 2.6em; margin-right: .35em;
-  padding: 0 .35em; border-radius: .3em; background: #b42318; color: #fff; text-align: center; }
-.harvest-vote .harvest-label { display: -webkit-box; -webkit-line-clamp: 2; line-clamp: 2;
-  -webkit-box-orient: vertical; overflow: hidden; }
-.harvest-vote-tables { font-size: .8em; opacity: .7; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
-</style>"""
-
-
 def show_ranking(
     tallies: Sequence[Tally], closed: bool, limit: int = 3, *, row: bool = False
 ) -> None:
@@ -140,21 +118,7 @@ def show_ranking(
     if not tallies:
         return
     st.markdown(f"#### {T('board.ranking_closed' if closed else 'board.ranking')}")
-    rows = []
-    for entry in tallies[:limit]:
-        tables = " · ".join(
-            f"{html.escape(name or T('participate.no_table'))} {dots}"
-            for name, dots in entry.by_table
-        )
-        rows.append(
-            f'<div class="harvest-vote"><div class="harvest-label"><b class="harvest-dots" '
-            f'title="{html.escape(T("board.dots", n=entry.dots))}">{entry.dots}</b>'
-            f"{html.escape(entry.item.label)}</div>"
-            + (f'<div class="harvest-vote-tables">{tables}</div>' if tables else "")
-            + "</div>"
-        )
-    layout = ' class="harvest-votes"' if row else ""
-    st.html(f'{RANKING_STYLE}<div{layout}>{"".join(rows)}</div>')
+    st.html(f"<style>{RANKING_CSS}</style>{ranking_html(tallies, closed, lang(), limit, row=row)}")
 
 
 def process_caption(ws: Workshop) -> None:

@@ -1,12 +1,18 @@
-"""Load on the live board, with clients that speak Streamlit's websocket protocol.
+"""Load on the live board: facilitators on Streamlit's entry page, participants watching.
 
-F facilitators (one entry page each, bound to a table) submit a statement every few
-seconds; V participants watch the board, whose fragment reruns their clients drive every
-HARVEST_REFRESH_SECONDS exactly as browsers do (see benchmarks/load/client.py). The app
+F facilitators (one entry page each, bound to a table, clients that speak Streamlit's
+websocket protocol) submit a statement every few seconds; V participants watch the light
+live board (``/live/{token}``, harvest/live.py), polling its fragment every
+HARVEST_REFRESH_SECONDS as its page's script does. ``--baseline`` runs the same load again
+with the participants on the Streamlit board, whose fragment reruns their clients drive
+exactly as browsers do (see benchmarks/load/client.py), and prints both rows. The app
 is started as the README starts it (``make run``) on a fresh database, SQLite by default,
 PostgreSQL with ``--postgres`` (a fresh database on HARVEST_TEST_POSTGRES_URL's server).
 
-Reported per run:
+``--vote`` opens a participant vote (5 demands, tallies shown) before the viewers arrive;
+the semantic engine is on, as the app always runs it.
+
+Reported per run (viewer: light or streamlit):
   p50, p95   submit-to-visible latency: from a facilitator's Enter until a viewer's
              "N Aussagen" caption reaches the count that includes the statement, over
              every (statement, viewer) pair; never seen counts as infinitely late
@@ -18,7 +24,7 @@ Reported per run:
   failed     submissions answered with "Nicht gespeichert", an error, or nothing in 30 s
   errors     exception elements the server sent to any client
 
-    .venv/bin/python benchmarks/load_board.py -F 12 -V 50 --duration 60
+    .venv/bin/python benchmarks/load_board.py -F 12 -V 300 --duration 60 --vote --baseline
     .venv/bin/python benchmarks/load_board.py --sweep              # V = 25, 50, 100, ...
     .venv/bin/python benchmarks/load_board.py --sweep --postgres
     .venv/bin/python benchmarks/load_board.py --postgres --servers 2 -V 600   # behind nginx
@@ -39,15 +45,17 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script: make the repo importable
     sys.path.insert(0, str(REPO))
 
-from benchmarks.load.client import Facilitator, Viewer  # noqa: E402
+from benchmarks.load.client import Facilitator, LiveViewer, Viewer  # noqa: E402
 from benchmarks.load.server import (  # noqa: E402
     TreeMonitor,
     fresh_postgres_database,
@@ -97,6 +105,7 @@ class Submission:
 
 @dataclass
 class RunResult:
+    viewer: str
     engine: str
     facilitators: int
     viewers: int
@@ -126,7 +135,7 @@ class RunResult:
             and self.viewers_dropped == 0
 
     def row(self) -> str:
-        return (f"{self.engine:<10} {self.facilitators:>3} {self.viewers:>4} "
+        return (f"{self.viewer:<9} {self.engine:<10} {self.facilitators:>3} {self.viewers:>4} "
                 f"{self.p50:>6.2f} {self.p95:>6.2f} {self.ack_p95:>7.2f} "
                 f"{self.cpu_percent:>6.0f} {self.rss_mb:>7.0f} {self.lost:>5} "
                 f"{self.failed:>6} {self.acknowledged:>5} {self.unseen:>6} "
@@ -134,7 +143,7 @@ class RunResult:
                 f"{'yes' if self.holds else 'NO'}")
 
 
-HEADER = ("engine       F    V    p50    p95  ack p95   CPU%  RSS MB  lost failed   acks "
+HEADER = ("viewer    engine       F    V    p50    p95  ack p95   CPU%  RSS MB  lost failed   acks "
           "unseen errors client%  load  holds")
 
 
@@ -147,11 +156,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[rank - 1]
 
 
-async def connect_all(urls: list[str], batch: int, kind: type[Viewer] | type[Facilitator],
+async def connect_all(urls: list[str], batch: int, kind: Callable[..., Any],
                       timeout: float) -> tuple[list, int]:  # type: ignore[type-arg]
     """Open one client per URL, ``batch`` at a time (people do not arrive in one instant).
     Returns the clients whose page came up, and how many did not within ``timeout``."""
-    clients = [kind(url, name=f"{kind.__name__.lower()}-{i}") for i, url in enumerate(urls)]
+    label = getattr(kind, "__name__", "viewer").lower()
+    clients = [kind(url, name=f"{label}-{i}") for i, url in enumerate(urls)]
     ready, failed = [], 0
     for start in range(0, len(clients), batch):
         group = clients[start:start + batch]
@@ -185,10 +195,18 @@ async def facilitate(client: Facilitator, index: int, texts: Iterator[str], dead
 
 async def drive(links: dict[str, str], entry_urls: list[str], *, facilitators: int,
                 viewers: int, duration: float, interval: float, drain: float, seed: int,
-                monitors: list[TreeMonitor], result: RunResult,
+                monitors: list[TreeMonitor], result: RunResult, refresh: float,
+                vote: bool,
                 ) -> tuple[list[Viewer], list[Submission], dict[int, float]]:
     started = time.monotonic()
-    watchers, missing = await connect_all([links["participant"]] * viewers, 10, Viewer, 90)
+    watch_url = links["participant"]
+    if result.viewer == "light":
+        kind: Callable[..., Any] = partial(LiveViewer, refresh=refresh)
+    else:
+        kind = Viewer
+        if vote:  # an open vote makes the participant form the link's first page
+            watch_url = watch_url.replace("/?t=", "/board?t=")
+    watchers, missing = await connect_all([watch_url] * viewers, 10, kind, 90)
     tables, missing_tables = await connect_all(
         [entry_urls[i % len(entry_urls)] for i in range(facilitators)], 4, Facilitator, 90,
     )
@@ -215,6 +233,10 @@ async def drive(links: dict[str, str], entry_urls: list[str], *, facilitators: i
     result.client_cpu_percent = 100.0 * (time.process_time() - client_cpu) / wall
     result.viewers_dropped += sum(1 for w in watchers if not w.connected)
     result.errors = sum(len(c.exceptions) for c in [*watchers, *tables])
+    kinds_of_error = sorted({e.split(":", 1)[0] for c in [*watchers, *tables]
+                             for e in c.exceptions})
+    if kinds_of_error:
+        result.notes.append(f"errors: {', '.join(kinds_of_error[:5])}")
     result.mb_per_viewer = (sum(w.bytes_received for w in watchers) / max(1, len(watchers))
                             / 1e6)
     acks: dict[int, float] = {}
@@ -319,15 +341,27 @@ def start_servers(tmp: Path, count: int, url: str, refresh: float, script: Path 
     return apps
 
 
+def open_vote(url: str, workshop_id: int) -> None:
+    """A participant vote on five of the board's demands, tallies shown on the board."""
+    from harvest import participation_store as ps
+    from harvest.participation import VoteItem, item_key
+
+    with Store(url) as store:
+        demands = [s for s in store.statements(workshop_id) if s.kind == "demand"][:5]
+        ps.open_vote(store, workshop_id, [VoteItem(item_key("demand", s.id), s.text)
+                                          for s in demands], dots=1)
+        ps.show_tallies(store, workshop_id, True)
+
+
 def run_once(engine: str, facilitators: int, viewers: int, *, duration: float,
              interval: float, refresh: float, drain: float, seed: int,
              env: dict[str, str] | None = None, script: Path | None = None,
-             servers: int = 1) -> RunResult:
+             servers: int = 1, viewer: str = "light", vote: bool = False) -> RunResult:
     """One load run against freshly started app servers on a fresh database. With
     ``servers`` > 1 they stand behind nginx with the shipped ``deploy/nginx/harvest.conf``
     and every client goes through it (each websocket is its own sticky session)."""
     label = engine if servers == 1 else f"{engine[:2]}+{servers}nginx"
-    result = RunResult(label, facilitators, viewers, duration, refresh)
+    result = RunResult(viewer, label, facilitators, viewers, duration, refresh)
     with tempfile.TemporaryDirectory(prefix="harvest-load-") as tmp_name, \
             database(engine, Path(tmp_name)) as url, \
             server_env({"HARVEST_SIMILAR_HINT": "0", "HARVEST_TRUSTED_PROXIES": "127.0.0.1",
@@ -348,11 +382,13 @@ def run_once(engine: str, facilitators: int, viewers: int, *, duration: float,
                 workshop_id = access.resolve_token(store, token).workshop_id
                 before = store.statements(workshop_id, include_hidden=True)
                 base_max_id = max((s.id for s in before), default=0)
+            if vote:
+                open_vote(url, workshop_id)
             monitors = [TreeMonitor(a.process.pid) for a in apps]
             watchers, log, acks = asyncio.run(drive(
                 links, entry_urls, facilitators=facilitators, viewers=viewers,
                 duration=duration, interval=interval, drain=drain, seed=seed,
-                monitors=monitors, result=result,
+                monitors=monitors, result=result, refresh=refresh, vote=vote,
             ))
             counts = {w.changes[0][1] for w in watchers if w.changes}
             base_count = min(counts) if counts else 0
@@ -387,6 +423,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", type=int, default=1,
                         help="app servers behind nginx (deploy/nginx/harvest.conf); "
                              "more than one needs --postgres")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also run the participants on the Streamlit board, row beside row")
+    parser.add_argument("--vote", action="store_true",
+                        help="a participant vote is open (tallies on the board) during the run")
     parser.add_argument("--sweep", action="store_true",
                         help="raise V until p95 >= 5 s or something is lost")
     parser.add_argument("--sweep-viewers", default="25,50,100,150,200,250,300")
@@ -402,27 +442,33 @@ def main(argv: list[str] | None = None) -> int:
     if args.servers > 1 and not args.postgres:
         parser.error("--servers needs --postgres: app servers share one PostgreSQL")
     env = dict(item.split("=", 1) for item in args.env)
+
     steps = [int(v) for v in args.sweep_viewers.split(",")] if args.sweep else [args.viewers]
     steps = [v for v in steps if v <= args.max_viewers]
     print(f"# {engine}, refresh {args.refresh:g} s, each facilitator every {args.interval:g} s, "
           f"{args.duration:g} s of submissions + {args.drain:g} s drain, "
-          f"{os.cpu_count()} cores{', server env ' + ' '.join(args.env) if args.env else ''}"
+          f"{os.cpu_count()} cores{', vote open' if args.vote else ''}"
+          f"{', server env ' + ' '.join(args.env) if args.env else ''}"
           f"{', script ' + str(args.script) if args.script else ''}",
           flush=True)
     print(HEADER, flush=True)
     best: int | None = None
+    kinds = ["light", "streamlit"] if args.baseline else ["light"]
     for viewers in steps:
-        result = run_once(engine, args.facilitators, viewers, duration=args.duration,
-                          interval=args.interval, refresh=args.refresh, drain=args.drain,
-                          seed=args.seed, env=env, script=args.script,
-                          servers=args.servers)
-        print(result.row(), flush=True)
-        for note in result.notes:
-            print(f"#   {note}", flush=True)
-        print(f"#   {result.submitted} submitted, viewers connected in {result.connect_s:.0f} s, "
-              f"{result.viewers_dropped} dropped, {result.mb_per_viewer:.1f} MB sent to each "
-              "viewer", flush=True)
-        if result.holds:
+        results = []
+        for kind in kinds:
+            result = run_once(engine, args.facilitators, viewers, duration=args.duration,
+                              interval=args.interval, refresh=args.refresh, drain=args.drain,
+                              seed=args.seed, env=env, script=args.script,
+                              servers=args.servers, viewer=kind, vote=args.vote)
+            results.append(result)
+            print(result.row(), flush=True)
+            for note in result.notes:
+                print(f"#   {note}", flush=True)
+            print(f"#   {result.submitted} submitted, viewers connected in "
+                  f"{result.connect_s:.0f} s, {result.viewers_dropped} dropped, "
+                  f"{result.mb_per_viewer:.1f} MB sent to each viewer", flush=True)
+        if results[0].holds:
             best = viewers
         elif args.sweep:
             break

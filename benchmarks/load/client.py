@@ -18,27 +18,36 @@ arrived, which is how the load harness and the fault tests see what a person wou
     await client.connect()
     ...
     await client.close()
+
+``LiveViewer`` is the other kind of board viewer: a phone on the light live board
+(``/live/{token}``, plain HTTP polling, see ``harvest/live.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import re
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from html import unescape as html_unescape
+from urllib.parse import quote, urlsplit
 
 import websockets
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from harvest.access import TOKEN_PARAM
+
 TextHandler = Callable[["StreamlitClient", str, float], None]
 SAVED = re.compile(r"Gespeichert \(Nr\. (\d+)\)")
 COUNT = re.compile(r"(\d+) Aussagen")
 NOT_SAVED = "Nicht gespeichert"
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024  # the map's HTML can be large
+ETAG_ATTR = re.compile(r'<div id="live" data-etag="([^"]*)"')
+MAP_SRC = re.compile(r'class="live-map"[^>]* src="([^"]+)"')
 FULL_RUN_ENDED = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
 
 
@@ -323,3 +332,148 @@ class Viewer(StreamlitClient):
             if shown >= count:
                 return when
         return None
+
+
+class LiveViewer:
+    """A phone on the light live board (``harvest/live.py``), as its page's script does:
+    opens ``/live/{token}`` once, then every ``refresh`` seconds asks for
+    ``/live/{token}/board?rev=ETAG`` (setInterval: whether or not the last answer came),
+    swaps in a new fragment and loads its map picture when the fragment names a new one.
+    One keep-alive HTTP/1.1 connection per request in flight, gzip accepted, as a
+    browser. Records when its "N Aussagen" caption changes, like ``Viewer``."""
+
+    def __init__(self, url: str, *, name: str = "", refresh: float = 3.0) -> None:
+        parts = urlsplit(url)
+        token = parts.query.split(f"{TOKEN_PARAM}=", 1)[1].split("&", 1)[0]
+        self.name = name or url
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.path = f"/live/{token}"
+        self.refresh = refresh
+        self.etag = ""
+        self.map_src = ""
+        self.count: int | None = None
+        self.changes: list[tuple[float, int]] = []
+        self.exceptions: list[str] = []
+        self.statuses: dict[int, int] = {}
+        self.bytes_received = 0
+        self.polls = 0
+        self.closed_reason: str | None = None
+        self._idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+        self._timer: asyncio.Task[None] | None = None
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    @property
+    def connected(self) -> bool:
+        return self.closed_reason is None
+
+    async def connect(self, timeout: float = 60.0) -> None:
+        """Open the page (first fragment included) and start polling."""
+        status, headers, body = await asyncio.wait_for(self._get(self.path), timeout)
+        if status != 200:
+            raise ProtocolError(f"{self.name}: page answered {status}")
+        found = ETAG_ATTR.search(body)
+        self.etag = html_unescape(found.group(1)) if found else ""
+        await self._show(body)
+        self._timer = asyncio.create_task(self._poll_every(), name=f"poll {self.name}")
+
+    async def close(self) -> None:
+        tasks = [t for t in (self._timer, *self._inflight) if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(BaseException):
+                await task
+        for _reader, writer in self._idle:
+            writer.close()
+        self._idle.clear()
+
+    def first_seen(self, count: int) -> float | None:
+        for when, shown in self.changes:
+            if shown >= count:
+                return when
+        return None
+
+    async def _poll_every(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh)
+            task = asyncio.create_task(self._poll())
+            self._inflight.add(task)
+            task.add_done_callback(self._inflight.discard)
+
+    async def _poll(self) -> None:
+        try:
+            status, headers, body = await asyncio.wait_for(
+                self._get(f"{self.path}/board?rev={quote(self.etag)}&lang=de"), 60)
+        except (OSError, TimeoutError, ProtocolError, asyncio.IncompleteReadError) as exc:
+            self.statuses[0] = self.statuses.get(0, 0) + 1
+            self.exceptions.append(f"{type(exc).__name__}: {exc}")
+            return
+        self.polls += 1
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        if status == 200:
+            self.etag = headers.get("etag", self.etag)
+            await self._show(body)
+        elif status != 304:
+            self.exceptions.append(f"HTTP {status}")
+
+    async def _show(self, body: str) -> None:
+        match = COUNT.search(body)
+        if match:
+            count = int(match.group(1))
+            if count != self.count:
+                self.count = count
+                self.changes.append((time.monotonic(), count))
+        picture = MAP_SRC.search(body)
+        if picture and picture.group(1) != self.map_src:  # the browser loads the new picture
+            self.map_src = picture.group(1)
+            with contextlib.suppress(OSError, TimeoutError, ProtocolError,
+                                     asyncio.IncompleteReadError):
+                await asyncio.wait_for(self._get(f"{self.path}/{self.map_src.split('/', 1)[1]}"),
+                                       60)
+
+    async def _get(self, target: str) -> tuple[int, dict[str, str], str]:
+        """One GET on a kept-alive connection (a new one when none is idle); a kept
+        connection the server has closed meanwhile is retried on a new one, as browsers do."""
+        while self._idle:
+            reader, writer = self._idle.pop()
+            try:
+                return await self._exchange(reader, writer, target)
+            except (asyncio.IncompleteReadError, ConnectionError) as exc:
+                if isinstance(exc, asyncio.IncompleteReadError) and exc.partial:
+                    raise
+        reader, writer = await asyncio.open_connection(self.host, self.port)
+        return await self._exchange(reader, writer, target)
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                        target: str) -> tuple[int, dict[str, str], str]:
+        try:
+            writer.write((f"GET {target} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                          "Accept-Encoding: gzip\r\nUser-Agent: harvest-load\r\n\r\n").encode())
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")
+            status = int(lines[0].split()[1])
+            headers = {k.strip().lower(): v.strip()
+                       for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
+            if headers.get("transfer-encoding") == "chunked":
+                chunks = []
+                while True:
+                    size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+                    chunks.append(await reader.readexactly(size + 2))
+                    if size == 0:
+                        break
+                data = b"".join(c[:-2] for c in chunks)
+            else:
+                data = await reader.readexactly(int(headers.get("content-length", "0")))
+        except BaseException:
+            writer.close()
+            raise
+        self.bytes_received += len(head) + len(data)
+        if headers.get("connection", "").lower() == "close":
+            writer.close()
+        else:
+            self._idle.append((reader, writer))
+        if headers.get("content-encoding") == "gzip":
+            data = gzip.decompress(data)
+        text = data.decode("utf-8", "replace") if not target.split("?")[0].endswith(".png") else ""
+        return status, headers, text

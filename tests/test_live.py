@@ -1,0 +1,192 @@
+"""The light live board: one render per revision, 304s, the participant link's rules,
+and user text that stays text."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+
+import pytest
+
+from harvest import access, live, participation_store
+from harvest.live import LiveBoard
+from harvest.participation import VoteItem, item_key
+from harvest.store import Store
+
+SECRET = b"live-secret"
+HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def workshop(store: Store, title: str = "Werkstatt") -> tuple[int, dict[str, str]]:
+    ws = store.create_workshop(title, slug="live", tables=["Sprache", "Arbeit"])
+    for text in ("Mehr Sprachkurse am Abend für Eltern", "Sprachkurse mit Kinderbetreuung",
+                 "Praktikum im Betrieb früher anbieten", "Anerkennung der Berufsabschlüsse"):
+        store.add_statement(ws.id, text, table="Sprache")
+    links = access.workshop_links(store, ws, "http://hall:8501", secret=SECRET)
+    return ws.id, {role: url.rsplit("t=", 1)[1] for role, url in links.items()}
+
+
+def board_of(store: Store, clock: Clock | None = None) -> LiveBoard:
+    clock = clock or Clock()
+    board = LiveBoard(store, draw_map=False, clock=clock, background=False,
+                      throttle=access.Throttle(clock=clock))
+    board.revisions.max_age = 0.0  # every poll asks the store: the tests add statements
+    return board
+
+
+def test_a_revision_is_rendered_once_for_every_viewer(sqlite_store: Store) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    board = board_of(sqlite_store)
+    first = board.board(tokens["participant"])
+    for _ in range(20):  # a hall of phones polling the same revision
+        assert board.board(tokens["participant"]).body == first.body
+    assert first.status == 200
+    assert "4 Aussagen" in first.body.decode()
+    assert first.gzipped is not None and gzip.decompress(first.gzipped) == first.body
+    assert (board.renders, board.boards_computed) == (1, 1)
+
+    sqlite_store.add_statement(workshop_id, "Sprachkurse auch am Wochenende", table="Arbeit")
+    after = board.board(tokens["participant"])
+    assert "5 Aussagen" in after.body.decode()
+    assert after.etag != first.etag
+    assert (board.renders, board.boards_computed) == (2, 2)
+
+
+def test_a_poll_never_waits_for_the_engine(sqlite_store: Store) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    board = LiveBoard(sqlite_store, draw_map=False)
+    board.revisions.max_age = 0.0
+    first = board.board(tokens["participant"])  # the first board: computed while it waits
+    sqlite_store.add_statement(workshop_id, "Sprachkurse auch am Wochenende", table="Arbeit")
+    stale = board.board(tokens["participant"])  # the newest board there is, at once
+    assert "4 Aussagen" in stale.body.decode()
+    board.settle()
+    fresh = board.board(tokens["participant"], have=first.etag)
+    assert "5 Aussagen" in fresh.body.decode()
+    assert board.boards_computed == 2
+
+
+def test_an_unchanged_board_answers_304(sqlite_store: Store) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    board = board_of(sqlite_store)
+    etag = board.board(tokens["participant"]).etag
+    assert etag is not None and re.fullmatch(r'"\d+-[0-9a-f]{8}"', etag)
+    for have in (etag, etag.strip('"'), f"W/{etag}"):  # ?rev=, If-None-Match, weak
+        reply = board.board(tokens["participant"], have=have)
+        assert (reply.status, reply.body, reply.etag) == (304, b"", etag)
+    sqlite_store.add_statement(workshop_id, "Ein neuer Gedanke zum Ehrenamt", table="Arbeit")
+    assert board.board(tokens["participant"], have=etag).status == 200
+
+
+def test_the_etag_changes_when_a_vote_opens(sqlite_store: Store) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    clock = Clock()
+    board = board_of(sqlite_store, clock)
+    before = board.board(tokens["participant"])
+    assert "participate" not in before.body.decode()
+    statement = sqlite_store.statements(workshop_id)[0]
+    participation_store.open_vote(sqlite_store, workshop_id,
+                                  [VoteItem(item_key("demand", statement.id), "Abendkurse")])
+    clock.now += live.PARTICIPATION_SECONDS
+    opened = board.board(tokens["participant"], have=before.etag)
+    assert opened.status == 200
+    token = tokens["participant"]
+    assert f'href="../participate?t={token}"' in opened.body.decode()  # to the Streamlit form
+
+
+@pytest.mark.parametrize("token", ["", "x", "A" * 32, "A" * 500])
+def test_a_wrong_link_is_refused_with_a_clear_message(sqlite_store: Store, token: str) -> None:
+    workshop(sqlite_store)
+    board = board_of(sqlite_store)
+    for reply in (board.board(token, "10.0.0.5"), board.shell(token, "10.0.0.5")):
+        assert reply.status == 403
+        assert "Dieser Link ist ungültig oder wurde zurückgezogen" in reply.body.decode()
+    assert board.renders == 0
+
+
+def test_a_revoked_link_stops_within_the_recheck_time(sqlite_store: Store) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    clock = Clock()
+    board = board_of(sqlite_store, clock)
+    assert board.board(tokens["participant"]).status == 200
+    sqlite_store.revoke_links(workshop_id, "participant")
+    clock.now += live.LINK_RECHECK_SECONDS
+    assert board.board(tokens["participant"]).status == 403
+    assert board.shell(tokens["participant"], lang="en").body.decode().count("invalid") == 1
+
+
+def test_guessing_links_is_slowed_as_on_the_streamlit_pages(sqlite_store: Store) -> None:
+    _, tokens = workshop(sqlite_store)
+    board = board_of(sqlite_store)
+    answers = [board.board(f"guess{i}", "203.0.113.7").status for i in range(7)]
+    assert answers[:5] == [403] * 5
+    assert 429 in answers[5:]
+    assert board.board(tokens["participant"], "203.0.113.7").status == 200  # never refused
+
+
+def test_user_text_stays_text(sqlite_store: Store) -> None:
+    workshop_id, tokens = workshop(sqlite_store, title=HOSTILE)
+    sqlite_store.add_statement(workshop_id, f"Forderung: {HOSTILE}", table="Arbeit")
+    statement = sqlite_store.statements(workshop_id)[0]
+    participation_store.open_vote(sqlite_store, workshop_id,
+                                  [VoteItem(item_key("demand", statement.id), HOSTILE)])
+    participation_store.show_tallies(sqlite_store, workshop_id, True)
+    participation_store.cast_ballot(sqlite_store, workshop_id, "phone-1",
+                                    {item_key("demand", statement.id): 1})
+    board = board_of(sqlite_store)
+    page = board.shell(tokens["participant"]).body.decode()
+    fragment = board.board(tokens["participant"]).body.decode()
+    for text in (page, fragment):
+        assert "<script>alert" not in text
+        assert "<img src=x" not in text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page  # the title, as typed
+    assert "&lt;img src=x onerror=alert(1)&gt;" in fragment  # the vote item, as typed
+    assert page.count("<script") == 2  # the settings and the one script the CSP allows
+
+
+def test_the_shell_polls_the_fragment_in_the_workshop_language(sqlite_store: Store) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    sqlite_store.update_workshop(workshop_id, language="en")
+    board = board_of(sqlite_store)
+    reply = board.shell(tokens["participant"])
+    page = reply.body.decode()
+    assert '<html lang="en">' in page
+    assert "4 statements" in page
+    config = json.loads(page.split('<script id="live-config" type="application/json">')[1]
+                        .split("</script>")[0])
+    assert config == {"refresh": live.REFRESH_SECONDS, "lang": "en",
+                      "offline": "No connection – the page keeps trying.",
+                      "refused": "This link is invalid or was revoked. Ask the moderator "
+                                 "for a new one."}
+    assert reply.csp is not None and "script-src 'sha256-" in reply.csp
+    assert "4 Aussagen" in board.board(tokens["participant"], lang="de").body.decode()
+
+
+def test_the_map_picture_is_drawn_at_most_every_map_seconds(sqlite_store: Store) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    clock = Clock()
+    board = LiveBoard(sqlite_store, clock=clock, map_seconds=15.0, background=False)
+    board.revisions.max_age = 0.0
+    first = board.board(tokens["participant"]).body.decode()
+    shown = re.search(r'src="([^"/]+)/map\.png\?v=(\d+)"', first)
+    assert shown is not None and shown.group(1) == tokens["participant"]
+    picture = board.map_png(tokens["participant"], version=shown.group(2))
+    assert (picture.status, picture.content_type) == (200, "image/png")
+    assert "immutable" in picture.cache  # the browser keeps it while the fragment names it
+    assert picture.body.startswith(b"\x89PNG")
+    sqlite_store.add_statement(workshop_id, "Noch ein Gedanke zur Sprache", table="Arbeit")
+    again = board.board(tokens["participant"]).body.decode()
+    assert f"map.png?v={shown.group(2)}" in again  # the picture is younger than 15 s
+    clock.now += 15.0
+    sqlite_store.add_statement(workshop_id, "Und einer zur Arbeit", table="Arbeit")
+    later = board.board(tokens["participant"]).body.decode()
+    assert f"map.png?v={shown.group(2)}" not in later
