@@ -343,7 +343,7 @@ def start_servers(tmp: Path, count: int, url: str, refresh: float, script: Path 
 
 def open_vote(url: str, workshop_id: int) -> None:
     """A participant vote on five of the board's demands, tallies shown on the board."""
-    from harvest import participation_store as ps
+    from harvest.store import participation_store as ps
     from harvest.participation import VoteItem, item_key
 
     with Store(url) as store:
