@@ -23,6 +23,7 @@ from app.shared import (
     show_store_error,
     workshop_of,
 )
+from harvest.board import statement_vectors
 from harvest.i18n import kind_label
 from harvest.intake import InvalidInput, submission_key
 from harvest.model import KINDS, Workshop
@@ -206,7 +207,7 @@ def held_as_similar(ws: Workshop, table: str | None, kind: str | None, text: str
     try:
         store = get_store()
         mine = set(st.session_state.get("entry_mine", []))
-        vectors = {k: v for k, v in store.statement_vectors(ws.id).items() if k not in mine}
+        vectors = {k: v for k, v in statement_vectors(store, ws).items() if k not in mine}
         hits = similar_statements(None, ws.id, text, vectors=vectors, limit=10)
         here = (table or "").casefold()
         others = (store.get_statement(hit.statement_id) for hit in hits)

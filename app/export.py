@@ -13,6 +13,7 @@ from app.shared import (
     current_access,
     db_url,
     get_store,
+    lang,
     participant_url,
     require,
     workshop_of,
@@ -22,6 +23,7 @@ from harvest.board import (
     map_filename,
 )
 from harvest.formats import POSTER_SIZES, STATEMENT_FORMATS, Download, map_downloads
+from harvest.i18n import translate
 
 
 def page_export() -> None:
@@ -81,6 +83,11 @@ def page_export() -> None:
     st.divider()
     with st.expander(T("export.delete_workshop")):
         st.warning(T("export.delete_warning", title=ws.title))
+        processes = store.processes_with(ws.id)
+        if processes:
+            named = ", ".join(T("export.process_named", title=p.title) for p in processes)
+            # the titles are escaped by T above; the sentence around them takes them as they are
+            st.warning(translate("export.delete_in_processes", lang(), processes=named))
         confirm = st.text_input(T("export.delete_confirm", slug=ws.slug), key="delete_confirm")
         if st.button(T("export.delete_button"), key="delete_workshop", disabled=confirm != ws.slug):
             store.delete_workshop(ws.id)

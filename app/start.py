@@ -205,21 +205,19 @@ def page_import_section(acc: Access | None) -> None:
         )
     label = T("import.confirm_with_errors") if result.errors else T("import.confirm")
     if st.button(label, key="import_confirm", type="primary", disabled=not result.rows):
-        from harvest.store import NewStatement
+        from harvest.imports import WorkshopTaken, import_into
 
         try:
             if moderator_ws is not None:
-                ws = moderator_ws
+                ws = import_into(store, result.rows, moderator_ws).workshop
             elif target:
                 # Atomic: two organisers importing into one new name get one workshop.
-                ws, created = store.find_or_create_workshop(target)
-                if not created:
-                    st.error(T("import.exists"))
-                    return
+                ws = import_into(store, result.rows, target, new_only=True).workshop
             else:
-                ws = store.create_workshop(upload.name)
-            items = [NewStatement(r.text, r.table, r.kind, r.author) for r in result.rows]
-            store.add_statements(ws.id, items)
+                ws = import_into(store, result.rows, store.create_workshop(upload.name)).workshop
+        except WorkshopTaken:
+            st.error(T("import.exists"))
+            return
         except (InvalidInput, StoreError) as exc:
             show_store_error(exc)
             return

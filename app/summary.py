@@ -18,10 +18,7 @@ from app.shared import (
     require,
     workshop_of,
 )
-from harvest.board import (
-    map_filename,
-)
-from harvest.store import participation_store
+from harvest.board import board_votes, map_filename
 
 
 def page_summary() -> None:
@@ -40,7 +37,7 @@ def page_summary() -> None:
     board = cached_board(ws.id, revision)
     from harvest.conceptmap import theme_colors
 
-    votes = participation_store.demand_votes(store, ws.id) or None
+    votes = board_votes(store, board)
 
     def summary_of(reasons: bool) -> Any:
         return build_summary(

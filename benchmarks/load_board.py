@@ -343,8 +343,8 @@ def start_servers(tmp: Path, count: int, url: str, refresh: float, script: Path 
 
 def open_vote(url: str, workshop_id: int) -> None:
     """A participant vote on five of the board's demands, tallies shown on the board."""
-    from harvest.store import participation_store as ps
     from harvest.participation import VoteItem, item_key
+    from harvest.store import participation_store as ps
 
     with Store(url) as store:
         demands = [s for s in store.statements(workshop_id) if s.kind == "demand"][:5]

@@ -418,6 +418,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Löscht „{title}“ mit allen Tischen, Aussagen, Entscheidungen und Links unwiderruflich.",
         "Deletes “{title}” with all tables, statements, decisions and links; this cannot be undone.",
     ),
+    "export.delete_in_processes": (
+        "Sie gehört zu {processes}: Nach dem Löschen fehlen ihre Aussagen auf diesen "
+        "Prozess-Boards; die übrigen Werkstätten bleiben.",
+        "It belongs to {processes}: once it is deleted, its statements are gone from these "
+        "process boards; the other workshops stay.",
+    ),
+    "export.process_named": ("Prozess „{title}“", "process “{title}”"),
     "export.delete_confirm": (
         "Zur Bestätigung „{slug}“ eintippen",
         "Type “{slug}” to confirm",

@@ -126,3 +126,20 @@ def test_process_curation_moves_statements_but_cannot_hide_a_workshops(store: St
     assert not at.exception
     assert at.selectbox(key="cur_statement").options  # the members' statements are listed
     assert at.button(key="cur_hide").disabled and at.button(key="cur_delete").disabled
+
+
+def test_deleting_a_member_workshop_warns_which_processes_lose_its_statements(
+    store: Store,
+) -> None:
+    process_with(store)
+    ws = store.get_workshop("region-1")
+    moderator = access.issue_token(store, ws, "moderator", secret=SECRET.encode())
+    at = app(moderator, page="export")
+    assert not at.exception
+    warnings = [w.value for w in at.warning]
+    assert any("Prozess „Land \\<b\\>gesamt\\</b\\>“" in w and "Prozess-Boards" in w
+               for w in warnings), warnings
+    alone = store.create_workshop("Allein")
+    solo = access.issue_token(store, alone, "moderator", secret=SECRET.encode())
+    at = app(solo, page="export")
+    assert not any("Prozess-Boards" in w.value for w in at.warning)
