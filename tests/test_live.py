@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from harvest import access, live, participation_store
+from harvest import access, live
 from harvest.live import LiveBoard
 from harvest.participation import VoteItem, item_key
-from harvest.store import Store
+from harvest.store import Store, participation_store
 
 SECRET = b"live-secret"
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)> & "quotes"'
