@@ -255,3 +255,20 @@ def test_keyword_neighbours_from_the_cache_match_a_full_search_while_weights_hol
         fresh = _sparse_knn(sp.csr_matrix(data), 6)
         assert ((cached > 0) != (fresh > 0)).nnz == 0
         assert abs(cached - fresh).max() < 1e-5
+
+
+def test_vectors_that_are_rows_of_one_buffer_are_grouped_without_a_copy_and_alike() -> None:
+    from harvest.themes import _vector_rows
+
+    docs = demo_documents()[:60]
+    views = vectors_of(docs)  # rows of one matrix, in the statements' order (as the store)
+    copies = {sid: np.array(v) for sid, v in views.items()}  # each its own array
+    matrix = _vector_rows(docs, views)
+    assert matrix is not None and np.shares_memory(matrix, next(iter(views.values())))
+    assert not matrix.flags.writeable
+    alone = _vector_rows(docs, copies)
+    assert alone is not None and np.array_equal(alone, matrix)
+    assert not np.shares_memory(alone, next(iter(copies.values())))
+    shuffled = list(reversed(docs))  # another order: stacked afresh, same rows
+    assert np.array_equal(_vector_rows(shuffled, views), matrix[::-1])
+    assert detect_themes(docs, vectors=views) == detect_themes(docs, vectors=copies)
