@@ -736,13 +736,23 @@ def _place_loose(state: _Labels, graph: sp.csr_matrix, matrix: np.ndarray) -> No
     best = affinity.argmax(axis=1)
     linked = affinity.max(axis=1) > 0
     result = np.where(linked, best, -1)
-    has_vector = np.abs(matrix[loose]).sum(axis=1) > 0
+    # no copy of the loose rows' vectors (at 100,000 statements, most can be loose while a
+    # giant theme is split: two copies of them were 380 MB)
+    has_vector = (np.einsum("ij,ij->i", matrix, matrix) > 0)[loose]
     need = ~linked & has_vector
     centres = _centres(state.labels, state.n_themes, matrix) if need.any() else None
     if centres is not None:
-        sims = matrix[loose[need]] @ centres.T
-        result[need] = sims.argmax(axis=1)
+        rows = loose[need]
+        nearest = np.empty(len(rows), dtype=np.int64)
+        for start in range(0, len(rows), _BLOCK_ROWS):
+            block = rows[start:start + _BLOCK_ROWS]
+            nearest[start:start + _BLOCK_ROWS] = (matrix[block] @ centres.T).argmax(axis=1)
+        result[need] = nearest
     state.labels[loose] = result
+
+
+_BLOCK_ROWS = 8192
+"""Rows of the vector matrix copied at a time where a step needs some of them."""
 
 
 def _centres(labels: np.ndarray, n_themes: int, matrix: np.ndarray) -> np.ndarray | None:
