@@ -2,7 +2,7 @@
 
 The pipeline of :func:`detect_themes`:
 
-1. every statement's keywords (:mod:`harvest.keywords`, cached per statement);
+1. every statement's keywords (:mod:`harvest.engine.keywords`, cached per statement);
 2. a keyword co-occurrence graph (raw counts, once per distinct text: copies would form
    cliques), pruned to each keyword's strongest links;
 3. Leiden communities of that graph (igraph, seeded), started from the previous
@@ -28,10 +28,12 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import scipy.sparse as sp
 
-from harvest.communities import leiden, leiden_graph
-from harvest.demands import demand_verdict
+from harvest.engine.communities import leiden, leiden_graph
+from harvest.engine.demands import demand_verdict
+from harvest.engine.keywords import KeywordTable, Lexicon, collector_paused, extract_keywords
+from harvest.engine.semantic import NeighbourCache, statement_graph
+from harvest.engine.text import analyse
 from harvest.i18n import translate
-from harvest.keywords import KeywordTable, Lexicon, collector_paused, extract_keywords
 from harvest.model import (
     OTHER_THEME_ID,
     Assignment,
@@ -43,8 +45,6 @@ from harvest.model import (
     Theme,
     resolve_merges,
 )
-from harvest.semantic import NeighbourCache, statement_graph
-from harvest.text import analyse
 
 Similarity = Callable[[Sequence[Document]], Iterable[tuple[StatementId, StatementId, float]]]
 """A second signal: statement pairs with a similarity weight (e.g. from embeddings)."""
@@ -427,7 +427,7 @@ def detect_themes(
 
     Deterministic: the same documents (in any order), overrides, settings, previous
     clustering and seed give the same result. ``vectors`` (statement id -> unit sentence
-    vector, :mod:`harvest.embedding`) groups by meaning and keywords together; a
+    vector, :mod:`harvest.engine.embedding`) groups by meaning and keywords together; a
     statement without a vector is placed by its keywords. ``neighbours`` (one per
     workshop, kept by the caller) makes the next recompute search only new statements'
     neighbours; the result is the same. ``similarity`` optionally adds a second signal,
