@@ -9,7 +9,7 @@ The stages, in the order a recompute runs them:
 5. :mod:`~harvest.engine.semantic`: vectors + keywords -> statement graph;
 6. :mod:`~harvest.engine.communities`: Leiden on that graph, seeded and warm-started;
 7. :mod:`~harvest.engine.themes`: communities -> stable themes (:func:`detect_themes`),
-   tuned by :class:`EngineSettings`;
+   tuned by :class:`EngineSettings` (:mod:`~harvest.engine.settings`);
 8. :mod:`~harvest.engine.curation`: the moderator's decisions -> the engine's overrides.
 
 :mod:`~harvest.engine.evaluate` scores the engine against labelled data. Importing this
@@ -23,13 +23,14 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from harvest.engine.curation import overrides_from_actions
-    from harvest.engine.themes import EngineError, EngineSettings, detect_themes
+    from harvest.engine.settings import EngineError, EngineSettings
+    from harvest.engine.themes import detect_themes
 
 __all__ = ["EngineError", "EngineSettings", "detect_themes", "overrides_from_actions"]
 
 _HOMES = {
-    "EngineError": "harvest.engine.themes",
-    "EngineSettings": "harvest.engine.themes",
+    "EngineError": "harvest.engine.settings",
+    "EngineSettings": "harvest.engine.settings",
     "detect_themes": "harvest.engine.themes",
     "overrides_from_actions": "harvest.engine.curation",
 }
