@@ -20,13 +20,13 @@ from app.shared import (
     show_store_error,
     workshop_of,
 )
-from harvest import curation
 from harvest.access import Access
 from harvest.board import (
     Board,
     board_statements,
     theme_counts,
 )
+from harvest.engine import curation
 from harvest.model import OTHER_THEME_ID, Workshop
 from harvest.store import Store, StoreError
 

@@ -21,6 +21,7 @@ from harvest.board import (
     render_map,
     restrict,
 )
+from harvest.engine.semantic import NeighbourCache
 from harvest.i18n import LANGUAGES, translate
 from harvest.intake import InvalidInput
 from harvest.model import Workshop
@@ -31,7 +32,6 @@ from harvest.participation import (
 )
 from harvest.qr import qr_data_uri
 from harvest.safety import escape_markdown
-from harvest.semantic import NeighbourCache
 from harvest.store import (
     DatabaseUnavailable,
     HiddenByModerator,
@@ -149,7 +149,7 @@ def cached_map_html(
     # is what a hall reads; the full map (8 keywords a theme, 40 demands) goes to exports
     from harvest.conceptmap import theme_colors
     from harvest.conceptmap.html import render_html
-    from harvest.demands import top_demands
+    from harvest.engine.demands import top_demands
 
     board = restrict(
         compute_cached_board(url, workshop_id, revision), tables=tables, kinds=kinds, wall=True,

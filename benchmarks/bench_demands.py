@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from harvest.demands import demand_verdict  # noqa: E402
+from harvest.engine.demands import demand_verdict  # noqa: E402
 
 SAMPLE = ROOT / "tests" / "data" / "demand_real_sample.csv"
 KLIMARAT = ROOT / ".." / "shared" / "data" / "polis_klimarat_at_de" / "polis_klimarat_at_de.csv"

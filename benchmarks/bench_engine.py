@@ -94,8 +94,8 @@ def peak_mb() -> float:
 def child_harvest(n: int) -> dict[str, float]:
     import igraph  # noqa: F401 - library imports are not part of a recompute
 
+    from harvest.engine.themes import detect_themes
     from harvest.model import Document
-    from harvest.themes import detect_themes
 
     texts = polis_texts(n)
     docs = [Document(i, t) for i, t in enumerate(texts)]
@@ -124,7 +124,7 @@ def child_baseline(n: int) -> dict[str, float]:
     import sklearn.decomposition  # noqa: F401
     import sklearn.feature_extraction.text  # noqa: F401
 
-    from harvest.evaluate import baseline_labels
+    from harvest.engine.evaluate import baseline_labels
 
     texts = polis_texts(n)
     start_cpu, start_wall = time.process_time(), time.perf_counter()
@@ -142,9 +142,9 @@ def child_server(n: int) -> dict[str, float]:
     import sklearn.decomposition  # noqa: F401
     import sklearn.feature_extraction.text  # noqa: F401
 
-    from harvest.evaluate import baseline_labels
+    from harvest.engine.evaluate import baseline_labels
+    from harvest.engine.themes import detect_themes
     from harvest.model import Document
-    from harvest.themes import detect_themes
 
     simplemma.lemmatize("Häuser", lang="de")  # loads the dictionary, analyses no statement
     simplemma.lemmatize("houses", lang="en")
@@ -180,8 +180,8 @@ def measure(kind: str, n: int) -> dict[str, float]:
 
 
 def quality() -> None:
-    from harvest.evaluate import format_scores, score_texts
-    from harvest.text import analyse
+    from harvest.engine.evaluate import format_scores, score_texts
+    from harvest.engine.text import analyse
 
     # Load the lemma dictionaries first: the times below compare clustering, not loading
     # (the speed table shows the cold figures).
@@ -202,8 +202,8 @@ def quality() -> None:
 def churn(step: int, start: int) -> None:
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+    from harvest.engine.themes import detect_themes
     from harvest.model import Document
-    from harvest.themes import detect_themes
 
     path = LABELLED[0][1]
     rows = sorted(read_rows(path), key=lambda r: (int(r["timestamp"]), int(r["comment_id"])))

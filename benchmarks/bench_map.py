@@ -4,7 +4,7 @@
    3508 px and screen 1600 px), SVG and PDF, for the demo workshop and for 10,000
    statements (German texts from ../shared/data: the Klimarat Polis comments and the
    Tempelhofer Feld proposals and comments; clustered by the keyword engine
-   ``harvest.themes`` when it is present, else by the stand-in ``clustering_by_table``).
+   ``harvest.engine.themes`` when it is present, else by the stand-in ``clustering_by_table``).
    Baseline: pyvis' own path, ``Network.from_nx`` + ``generate_html`` with its default
    template (which also links Bootstrap from a CDN).
 2. Layout calm: statements of the demo workshop arrive one at a time (the last --steps of
@@ -106,7 +106,7 @@ def synthetic_documents(count: int) -> list[Document]:
 
 def engine() -> Callable[..., Clustering] | None:
     try:
-        from harvest.themes import detect_themes
+        from harvest.engine.themes import detect_themes
     except ImportError:
         return None
     return detect_themes

@@ -62,8 +62,8 @@ def cached_vectors(name: str, texts: list[str]):  # noqa: ANN201 - numpy in a be
 
     import numpy as np
 
-    from harvest.embedding import MODEL_VERSION
-    from harvest.evaluate import embed_texts
+    from harvest.engine.embedding import MODEL_VERSION
+    from harvest.engine.evaluate import embed_texts
 
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
     path = CACHE / f"{name}-{MODEL_VERSION}-{digest}.npy"
@@ -76,8 +76,8 @@ def cached_vectors(name: str, texts: list[str]):  # noqa: ANN201 - numpy in a be
 
 
 def quality() -> None:
-    from harvest.evaluate import format_scores, score_texts
-    from harvest.text import analyse
+    from harvest.engine.evaluate import format_scores, score_texts
+    from harvest.engine.text import analyse
 
     analyse("Die Häuser", "de", detect=False)
     analyse("The houses", "en", detect=False)
@@ -94,8 +94,8 @@ def quality() -> None:
 
 
 def _grow(docs, vectors, start: int, step: int, language: str = "de"):  # noqa: ANN001, ANN202
-    from harvest.semantic import NeighbourCache
-    from harvest.themes import detect_themes
+    from harvest.engine.semantic import NeighbourCache
+    from harvest.engine.themes import detect_themes
 
     cache = NeighbourCache()
     previous = None
@@ -150,10 +150,10 @@ def calm(step: int) -> None:
 
 
 def child_add_one(_: int) -> dict[str, float]:
-    from harvest.embedding import encode
+    from harvest.engine.embedding import encode
+    from harvest.engine.semantic import NeighbourCache
+    from harvest.engine.themes import EngineSettings, detect_themes
     from harvest.model import Document
-    from harvest.semantic import NeighbourCache
-    from harvest.themes import EngineSettings, detect_themes
 
     texts = polis_texts(3000)
     vectors = cached_vectors("polis-3000", texts)
@@ -182,9 +182,9 @@ def child_big(n: int) -> dict[str, float]:
     import igraph  # noqa: F401 - library imports are not part of a recompute
     import numpy as np
 
+    from harvest.engine.semantic import NeighbourCache
+    from harvest.engine.themes import detect_themes
     from harvest.model import Document
-    from harvest.semantic import NeighbourCache
-    from harvest.themes import detect_themes
 
     base_texts = [row["text"] for row in read_rows(POLIS)]
     base = cached_vectors("polis-all", base_texts)
@@ -223,7 +223,7 @@ def child_peer(_: int) -> dict[str, float]:
     """The peer's whole process on the Polis comments: read, embed, k-means (k = 20)."""
     from sklearn.cluster import KMeans
 
-    from harvest.evaluate import embed_texts, read_column
+    from harvest.engine.evaluate import embed_texts, read_column
 
     texts = read_column(POLIS, "text")
     vectors = embed_texts(texts)

@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from bench_store import load_texts, median_ms, postgres_url, sqlite_url  # noqa: E402
 
-from harvest.embedding import DIMENSIONS, MODEL_VERSION, encode, text_key  # noqa: E402
+from harvest.engine.embedding import DIMENSIONS, MODEL_VERSION, encode, text_key  # noqa: E402
 from harvest.store import NewStatement, Store  # noqa: E402
 from harvest.store import migrations as schema  # noqa: E402
 from harvest.vectors import embed_pending  # noqa: E402

@@ -43,7 +43,9 @@ from harvest.conceptmap import (
     to_json,
 )
 from harvest.conceptmap.layout import compute_layout
-from harvest.curation import overrides_from_actions
+from harvest.engine.curation import overrides_from_actions
+from harvest.engine.semantic import NeighbourCache
+from harvest.engine.themes import EngineSettings, detect_themes
 from harvest.formats import FORMATS, MAP_FORMATS, MAP_MIME, TABLE_FORMATS
 from harvest.model import (
     Assignment,
@@ -56,9 +58,7 @@ from harvest.model import (
     Workshop,
 )
 from harvest.pictograms import theme_pictograms
-from harvest.semantic import NeighbourCache
 from harvest.store import BOARD_STATE_KEY, Store
-from harvest.themes import EngineSettings, detect_themes
 
 STATE_KEY = BOARD_STATE_KEY
 """The meta key of the saved ``BoardState`` (owned by the store, which scrubs it when a

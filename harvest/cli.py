@@ -29,9 +29,9 @@ from harvest.formats import (
 )
 
 if TYPE_CHECKING:
+    from harvest.engine.themes import EngineSettings
     from harvest.model import Workshop
     from harvest.store import Store
-    from harvest.themes import EngineSettings
 
 __all__ = ["EXPORT_FORMATS", "MAP_FORMATS", "build_parser", "main"]
 
@@ -369,7 +369,7 @@ def _cmd_restore(args: argparse.Namespace) -> int:
 
 def _engine_settings(args: argparse.Namespace) -> EngineSettings:
     """The app's engine defaults; ``--keywords-only`` keeps the keyword engine."""
-    from harvest.themes import EngineSettings
+    from harvest.engine.themes import EngineSettings
 
     return EngineSettings(semantic=not args.keywords_only)
 
@@ -461,7 +461,7 @@ def _cmd_votes(args: argparse.Namespace) -> int:
 
 
 def _cmd_cluster(args: argparse.Namespace) -> int:
-    from harvest.evaluate import cluster_file
+    from harvest.engine.evaluate import cluster_file
 
     cluster_file(Path(args.input), args.text_column, Path(args.out),
                  _engine_settings(args), progress=_embedding_progress)
@@ -470,7 +470,7 @@ def _cmd_cluster(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from harvest.evaluate import evaluate_file
+    from harvest.engine.evaluate import evaluate_file
 
     report = evaluate_file(
         Path(args.input), args.text_column, args.label_column, _engine_settings(args)

@@ -31,11 +31,11 @@ from harvest.access import Access, AccessDenied, TooManyAttempts
 from harvest.board import Board, RevisionReader, compute_board, render_map, theme_counts
 from harvest.conceptmap.html import csp_hash, script_json  # the map page's rules, shared
 from harvest.conceptmap.style import OTHER_COLOR
+from harvest.engine.semantic import NeighbourCache
 from harvest.i18n import LANGUAGES, translate
 from harvest.model import OTHER_THEME_ID
 from harvest.participation import Settings, Tally, Vote
 from harvest.safety import escape_html
-from harvest.semantic import NeighbourCache
 from harvest.store import (
     DatabaseUnavailable,
     Store,

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from harvest.embedding import Encoder, default_encoder, encode, is_embeddable, text_key
+from harvest.engine.embedding import Encoder, default_encoder, encode, is_embeddable, text_key
 
 if TYPE_CHECKING:
     from harvest.store import Store
@@ -106,7 +106,7 @@ def embed_pending(
 
 
 def _default_version() -> str:
-    from harvest.embedding import MODEL_VERSION
+    from harvest.engine.embedding import MODEL_VERSION
 
     return MODEL_VERSION
 

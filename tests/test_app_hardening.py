@@ -140,7 +140,7 @@ def test_the_entry_page_refuses_invisible_and_contentless_statements_and_says_wh
 def test_the_entry_page_offers_no_undo_or_edit_for_what_the_moderator_hid(
     store: Store,  # noqa: F811
 ) -> None:
-    from harvest import curation
+    from harvest.engine import curation
 
     workshop_id, tokens = workshop_with(store, 3)
     entry = app(tokens["facilitator"])

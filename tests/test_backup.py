@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from harvest import access, cli, curation
+from harvest import access, cli
 from harvest.board import STATE_KEY, compute_board
+from harvest.engine import curation
 from harvest.participation import VoteItem, item_key
 from harvest.store import NewStatement, Store, WorkshopNotFound, participation_store
 from harvest.store import migrations as schema

@@ -176,7 +176,7 @@ def test_votes_read_once_serve_the_export(store: Store) -> None:
         store, board, "csv"
     )
 def test_a_neighbour_cache_passed_in_is_filled_and_gives_the_same_board(sqlite_store: Store) -> None:
-    from harvest.semantic import NeighbourCache
+    from harvest.engine.semantic import NeighbourCache
 
     workshop_id = _workshop(sqlite_store, 40)
     alone = compute_board(sqlite_store, workshop_id, persist=False)

@@ -401,7 +401,7 @@ def test_create_demo_leaves_nothing_behind_when_a_statement_is_invalid(store: St
 
 
 @pytest.mark.slow  # the engine's first run loads its language data: several seconds
-@pytest.mark.skipif(importlib.util.find_spec("harvest.evaluate") is None, reason="no engine yet")
+@pytest.mark.skipif(importlib.util.find_spec("harvest.engine.evaluate") is None, reason="no engine yet")
 def test_cluster_and_evaluate_run_the_engine_on_a_csv_file(
     capsys: pytest.CaptureFixture[str], sqlite_url: str, tmp_path: Path
 ) -> None:

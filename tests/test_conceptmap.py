@@ -290,7 +290,7 @@ def test_demo_workshop_map_invariants() -> None:
 
 def engine():  # type: ignore[no-untyped-def]
     try:
-        from harvest.themes import detect_themes
+        from harvest.engine.themes import detect_themes
     except ImportError:
         return None
     return detect_themes
@@ -298,7 +298,7 @@ def engine():  # type: ignore[no-untyped-def]
 
 def test_demo_workshop_with_the_engine() -> None:
     detect_themes = engine()
-    require(detect_themes is not None, "keyword engine harvest.themes is not available yet")
+    require(detect_themes is not None, "keyword engine harvest.engine.themes is not available yet")
     require(DEMO.exists(), f"demo workshop missing at {DEMO}")
     docs = demo_documents()
     clustering = detect_themes(docs, language="de", seed=0)
@@ -320,7 +320,7 @@ def shared_documents(limit: int) -> list[Document]:
 def test_shared_data_with_the_engine_respects_cap_and_counts() -> None:
     docs = shared_documents(1500)
     detect_themes = engine()
-    require(detect_themes is not None, "keyword engine harvest.themes is not available yet")
+    require(detect_themes is not None, "keyword engine harvest.engine.themes is not available yet")
     clustering = detect_themes(docs, language="de", seed=0)
     settings = DisplaySettings(max_nodes=120, show_tables=True)
     graph = build_concept_map(clustering, docs, settings=settings)

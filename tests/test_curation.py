@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from harvest import curation
-from harvest.curation import InvalidAction, overrides_from_actions, validate_action
+from harvest.engine import curation
+from harvest.engine.curation import InvalidAction, overrides_from_actions, validate_action
 from harvest.model import Category
 from harvest.store import Store
 

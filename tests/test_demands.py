@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvest.demands import demand_verdict, detect_demand
+from harvest.engine.demands import demand_verdict, detect_demand
 from tests.conftest import require
 
 LABELLED = Path(__file__).parent / "data" / "demand_statements.csv"
@@ -200,7 +200,7 @@ def test_a_facilitators_kind_gives_way_only_to_explicit_demand_words(
 
 
 def test_top_demands_take_one_per_theme_largest_first_and_short_ones_first() -> None:
-    from harvest.demands import top_demands
+    from harvest.engine.demands import top_demands
     from harvest.model import Assignment, Clustering, Theme
 
     def demand(sid: int, theme: str, keywords: tuple[str, ...] = ()) -> Assignment:

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from harvest.evaluate import (
+from harvest.engine.evaluate import (
     ColumnMissing,
     baseline_labels,
     cluster_file,
     evaluate_file,
     workshop_language,
 )
-from harvest.themes import EngineSettings
+from harvest.engine.themes import EngineSettings
 from tests.test_themes import WORKSHOP
 
 TOPICS = {

@@ -27,10 +27,10 @@ from typing import Any
 
 import pytest
 
-from harvest import curation
 from harvest.access import Access
 from harvest.board import Board, compute_board, map_filename, render_map, theme_counts
 from harvest.conceptmap import from_gexf, from_graphml, from_json
+from harvest.engine import curation
 from harvest.exports import FORMULA_TRIGGERS, export_statements_csv, export_statements_xlsx
 from harvest.store import Store, slugify
 from harvest.summary import Summary, build_summary, summary_html, summary_markdown, summary_pdf

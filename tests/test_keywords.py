@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harvest.keywords import Lexicon, extract_keywords
+from harvest.engine.keywords import Lexicon, extract_keywords
 from harvest.model import Overrides
 
 

@@ -244,10 +244,10 @@ def test_a_growing_theme_pushes_whole_clusters() -> None:
 @pytest.mark.slow
 def test_demo_with_the_engine_moves_old_nodes_under_two_percent() -> None:
     try:
-        from harvest.themes import detect_themes
+        from harvest.engine.themes import detect_themes
     except ImportError:
         detect_themes = None
-    require(detect_themes is not None, "keyword engine harvest.themes is not available yet")
+    require(detect_themes is not None, "keyword engine harvest.engine.themes is not available yet")
     docs = demo_documents()
     start = len(docs) - 8
     clustering = detect_themes(docs[:start], language="de", seed=0)

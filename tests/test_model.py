@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harvest.curation import overrides_from_actions
-from harvest.keywords import Lexicon
+from harvest.engine.curation import overrides_from_actions
+from harvest.engine.keywords import Lexicon
 from harvest.model import Overrides, resolve_chains, resolve_merges
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from harvest import curation, pictograms
+from harvest import pictograms
 from harvest.board import Board, compute_board, render_map
 from harvest.demo import create_demo
+from harvest.engine import curation
 from harvest.model import Theme
 from harvest.store import Store
 

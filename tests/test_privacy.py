@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from harvest import access, curation
+from harvest import access
 from harvest.board import STATE_KEY, compute_board
+from harvest.engine import curation
 from harvest.store import Store
 from harvest.store import migrations as schema
 from tests.test_app import app, workshop_with

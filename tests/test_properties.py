@@ -32,7 +32,12 @@ from harvest.conceptmap import DisplaySettings, build_concept_map
 from harvest.conceptmap.html import render_html
 from harvest.conceptmap.layout import compute_layout
 from harvest.conceptmap.render import render_svg
-from harvest.curation import ACTION_KINDS, InvalidAction, overrides_from_actions, validate_action
+from harvest.engine.curation import (
+    ACTION_KINDS,
+    InvalidAction,
+    overrides_from_actions,
+    validate_action,
+)
 from harvest.exports import export_statements_csv, export_statements_xlsx
 from harvest.imports import parse_statements
 from harvest.intake import InvalidInput, clean_statement

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harvest import curation
+from harvest.engine import curation
 from harvest.store import HiddenByModerator, Store
 
 

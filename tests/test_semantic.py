@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from harvest.demo import load_demo_spec
-from harvest.embedding import encode
-from harvest.evaluate import peer_labels
+from harvest.engine.embedding import encode
+from harvest.engine.evaluate import peer_labels
+from harvest.engine.themes import detect_themes
 from harvest.model import Clustering, Document, Overrides
-from harvest.themes import detect_themes
 from tests.test_themes import assert_partition, assert_usable_themes, labelled, scores
 
 _SEEN: dict[str, np.ndarray] = {}
@@ -206,7 +206,7 @@ def test_near_copies_of_a_demand_are_one_node_on_the_map_with_their_count() -> N
 
 def test_the_neighbour_cache_gives_what_a_full_search_gives() -> None:
     """Added, changed and removed rows: each recompute's graph equals a fresh search."""
-    from harvest.semantic import NeighbourCache, knn_graph
+    from harvest.engine.semantic import NeighbourCache, knn_graph
 
     rng = np.random.default_rng(1)
     x = rng.standard_normal((300, 32)).astype(np.float32)
@@ -234,7 +234,7 @@ def test_keyword_neighbours_from_the_cache_match_a_full_search_while_weights_hol
     search; the weights are those of the rows given."""
     import scipy.sparse as sp
 
-    from harvest.semantic import NeighbourCache, _sparse_knn
+    from harvest.engine.semantic import NeighbourCache, _sparse_knn
 
     rng = np.random.default_rng(2)
     dense = (rng.random((200, 60)) < 0.06) * rng.random((200, 60))

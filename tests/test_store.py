@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from harvest.embedding import text_key
+from harvest.engine.embedding import text_key
 from harvest.intake import BinaryText, EmptyStatement, StatementTooLong, UnknownKind
 from harvest.model import Statement, Table, Workshop
 from harvest.participation import VoteItem, item_key

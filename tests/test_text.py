@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harvest.text import analyse, detect_language, normalise, split_compound, stopwords
+from harvest.engine.text import analyse, detect_language, normalise, split_compound, stopwords
 
 
 def forms(text: str, language: str = "de") -> list[str]:

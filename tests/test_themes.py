@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from harvest.engine.themes import EngineError, EngineSettings, detect_themes
 from harvest.model import OTHER_THEME_ID, Category, Clustering, Document, Overrides
-from harvest.themes import EngineError, EngineSettings, detect_themes
 from tests.conftest import require
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
@@ -419,7 +419,7 @@ def test_workshops_of_any_size_get_a_usable_number_of_themes(size: int) -> None:
 def test_held_out_thf_proposals_beat_the_baseline() -> None:
     """The Tempelhofer Feld proposals were never used for tuning: long texts, platform
     categories as labels. Harvest must still carry more information than the baseline."""
-    from harvest.evaluate import baseline_labels
+    from harvest.engine.evaluate import baseline_labels
 
     texts, labels, _ = labelled("thf_tempelhofer_feld_de", "thf_proposals_de.csv")
     clustering = detect_themes([Document(i, t) for i, t in enumerate(texts)])
@@ -440,7 +440,7 @@ def test_output_does_not_depend_on_hash_seeds() -> None:
     script = (
         "import json, sys; sys.path.insert(0, '.');"
         "from harvest.model import Document, Overrides;"
-        "from harvest.themes import detect_themes;"
+        "from harvest.engine.themes import detect_themes;"
         "docs = [Document(i, t, k) for i, t, k in json.loads(sys.argv[1])];"
         "print(repr(detect_themes(docs, overrides=Overrides(synonyms={'Bus': 'ÖPNV'}))))"
     )

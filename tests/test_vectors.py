@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from harvest.cli import main
-from harvest.embedding import DIMENSIONS, MODEL_VERSION, default_encoder, encode, text_key
+from harvest.engine.embedding import DIMENSIONS, MODEL_VERSION, default_encoder, encode, text_key
 from harvest.store import Store
 from harvest.store import migrations as schema
 from harvest.store.backup import create_backup, restore_backup

@@ -474,7 +474,7 @@ _FILLER = frozenset(
 def clustering_by_table(documents: Sequence[Document]) -> Clustering:
     """A plain clustering with one theme per table and its most frequent words.
 
-    Not the keyword engine (``harvest.themes``): a deterministic stand-in for benchmarks,
+    Not the keyword engine (``harvest.engine.themes``): a deterministic stand-in for benchmarks,
     tests and a workshop whose engine run failed, so the map can still be drawn.
     Statements without a table go to the other theme; ``kind == "demand"`` marks demands.
     """

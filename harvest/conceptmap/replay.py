@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING
 
 from harvest.conceptmap.graph import theme_colors, theme_node
 from harvest.conceptmap.style import OTHER_COLOR, replay_colors
+from harvest.engine.themes import EngineSettings, detect_themes
 from harvest.i18n import translate
 from harvest.model import Clustering, Document, Statement
 from harvest.pictograms import CREDIT, data_uri, pictogram_image
-from harvest.themes import EngineSettings, detect_themes
 
 if TYPE_CHECKING:
     from harvest.board import Board

@@ -1,5 +1,5 @@
 """Curation actions: the moderator's decisions (rename, merge, move, ...) as data, each
-undoable on its own; ``harvest.curation`` turns them into the engine's overrides."""
+undoable on its own; ``harvest.engine.curation`` turns them into the engine's overrides."""
 
 from __future__ import annotations
 

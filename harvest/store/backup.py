@@ -44,8 +44,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from harvest import __version__
-from harvest.curation import split_action_id, split_theme_id
-from harvest.embedding import text_key
+from harvest.engine.curation import split_action_id, split_theme_id
+from harvest.engine.embedding import text_key
 from harvest.store import Store, WorkshopNotFound
 from harvest.store import migrations as schema
 from harvest.store.erasure import delete_workshop_rows

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from harvest.embedding import MODEL_VERSION, text_key
+from harvest.engine.embedding import MODEL_VERSION, text_key
 from harvest.store.database import Database
 from harvest.store.records import statements_t, utc_now, vectors_t
 from harvest.store.workshops import bump

@@ -2,7 +2,7 @@
 
 Two k-nearest-neighbour graphs over the statements are added up:
 
-- by meaning: cosine of the statements' sentence vectors (:mod:`harvest.embedding`);
+- by meaning: cosine of the statements' sentence vectors (:mod:`harvest.engine.embedding`);
 - by keywords: cosine of the statements' IDF-weighted keyword sets, hub keywords (in more
   than ``hub_share`` of the statements) left out, so that the one word every statement
   uses ("Bahn", "Klima") cannot tie everything together.

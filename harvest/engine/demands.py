@@ -29,9 +29,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from harvest.engine.text import detect_language, lemmatise, normalise
 from harvest.i18n import translate
 from harvest.model import OTHER_THEME_ID, Assignment, Clustering
-from harvest.text import detect_language, lemmatise, normalise
 
 
 @dataclass(frozen=True)

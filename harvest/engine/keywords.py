@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 
+from harvest.engine.text import Analysis, Term, analyse, split_compound
 from harvest.model import Overrides, resolve_chains
-from harvest.text import Analysis, Term, analyse, split_compound
 
 
 @dataclass(frozen=True)
@@ -114,7 +114,7 @@ def extract_keywords(
 ) -> KeywordTable:
     """The keywords of each statement, with the moderator's lexicon applied.
 
-    Each statement's analysis is cached (see :func:`harvest.text.analyse`); the rest is
+    Each statement's analysis is cached (see :func:`harvest.engine.text.analyse`); the rest is
     a pass over the workshop's distinct keywords, so adding one statement stays cheap.
     """
     lexicon = lexicon or Lexicon()

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from harvest.embedding import encode
+from harvest.engine.embedding import encode
+from harvest.engine.text import detect_language
+from harvest.engine.themes import EngineSettings, detect_themes
 from harvest.model import Clustering, Document
-from harvest.text import detect_language
-from harvest.themes import EngineSettings, detect_themes
 
 
 class ColumnMissing(ValueError):
@@ -141,8 +141,8 @@ def peer_labels(vectors: np.ndarray, k: int, seed: int = 0) -> dict[str, list[in
     a 15-nearest-neighbour cosine graph (modularity, resolution 1)."""
     from sklearn.cluster import KMeans
 
-    from harvest.communities import leiden_graph
-    from harvest.semantic import knn_graph
+    from harvest.engine.communities import leiden_graph
+    from harvest.engine.semantic import knn_graph
 
     n = len(vectors)
     if n == 0:

@@ -24,7 +24,7 @@ import simplemma
 from stop_words import get_stop_words
 
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en")
-DATA_DIR = Path(__file__).parent / "data"
+DATA_DIR = Path(__file__).parent.parent / "data"  # harvest/data, beside the engine
 
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
