@@ -18,10 +18,10 @@ from harvest.summary.build import (
     comparable,
     near_duplicate,
     summary_filename,
-    summary_html,
-    summary_markdown,
-    summary_pdf,
 )
+from harvest.summary.html import summary_html
+from harvest.summary.markdown import summary_markdown
+from harvest.summary.pdf import summary_pdf
 
 __all__ = [
     "MAX_KEYWORDS",
