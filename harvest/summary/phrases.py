@@ -31,6 +31,12 @@ def format_date(value: date, language: str, with_time: bool = False) -> str:
 
     Built by hand: strftime's month names follow the process locale, which a shared
     server must not change.
+
+    >>> from datetime import UTC
+    >>> format_date(datetime(2026, 11, 22, 17, 30, tzinfo=UTC), "en", with_time=True)
+    '22 November 2026, 17:30 UTC'
+    >>> format_date(date(2026, 11, 22), "de")
+    '22.11.2026'
     """
     if language == "de":
         text = f"{value.day:02d}.{value.month:02d}.{value.year}"
@@ -48,6 +54,11 @@ def statements(n: int, language: str) -> str:
 
 
 def percent(share: float, language: str) -> str:
+    """A share as people read it; a small one is "<1", never "0".
+
+    >>> percent(0.462, "de"), percent(0.001, "en")
+    ('46 %', '<1%')
+    """
     if 0 < share < 0.005:
         return words(language)["percent"].format("<1")
     return words(language)["percent"].format(round(share * 100))
