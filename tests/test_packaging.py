@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -15,3 +16,10 @@ def test_the_project_depends_on_exactly_the_pinned_runtime_requirements() -> Non
     assert project["dependencies"] == pinned
     assert project["scripts"] == {"harvest": "harvest.cli:main"}
     assert (ROOT / "harvest" / "py.typed").is_file()
+
+
+def test_the_summary_template_ships_with_the_package() -> None:
+    setuptools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    template = "summary/templates/summary.html.j2"
+    assert (ROOT / "harvest" / template).is_file()
+    assert any(fnmatch(template, pattern) for pattern in setuptools["package-data"]["harvest"])
