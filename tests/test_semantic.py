@@ -258,7 +258,7 @@ def test_keyword_neighbours_from_the_cache_match_a_full_search_while_weights_hol
 
 
 def test_vectors_that_are_rows_of_one_buffer_are_grouped_without_a_copy_and_alike() -> None:
-    from harvest.themes import _vector_rows
+    from harvest.engine.themes import _vector_rows
 
     docs = demo_documents()[:60]
     views = vectors_of(docs)  # rows of one matrix, in the statements' order (as the store)
