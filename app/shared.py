@@ -476,16 +476,26 @@ def cached_comparison(url: str, workshop_id: int, revision: int) -> Any:
 
 FLASH_KINDS = ("success", "info", "warning", "error")
 
+FLASH_RUNS = 2
+"""How many runs show a notice: the rerun after the action, and the next one. A page that
+refreshes itself (a fragment's timer) can start the next run before the browser has drawn
+the first one, and the notice would be gone unseen (seen on a busy server)."""
+
 
 def flash(key: str, kind: str = "success", **params: Any) -> None:
     """Show the catalogue text ``key`` after the coming rerun (a confirmation that would
     vanish with the rerun that shows its effect)."""
     if kind not in FLASH_KINDS:
         raise ValueError(f"unknown notice kind {kind!r}; use one of {', '.join(FLASH_KINDS)}")
-    st.session_state.setdefault("flashes", []).append((key, kind, params))
+    st.session_state.setdefault("flashes", []).append((key, kind, params, FLASH_RUNS))
 
 
 def show_flashes() -> None:
-    """Show, once, every notice ``flash`` queued, in the order queued."""
-    for key, kind, params in st.session_state.pop("flashes", []):
+    """Show every notice ``flash`` queued, in the order queued, in ``FLASH_RUNS`` runs."""
+    kept = []
+    for key, kind, params, runs in st.session_state.pop("flashes", []):
         getattr(st, kind)(T(key, **params))
+        if runs > 1:
+            kept.append((key, kind, params, runs - 1))
+    if kept:
+        st.session_state["flashes"] = kept
