@@ -27,6 +27,7 @@ from harvest.board import (
     theme_counts,
 )
 from harvest.engine import curation
+from harvest.i18n import reason_text
 from harvest.model import OTHER_THEME_ID, Workshop
 from harvest.store import Store, StoreError
 
@@ -204,7 +205,7 @@ def statements_tab(c: Curating) -> None:
             assignment = c.board.clustering.assignments.get(chosen_statement.id)
             st.markdown(escape_md(chosen_statement.text))
             if assignment:
-                reason = assignment.demand_reason or ""
+                reason = reason_text(assignment, lang())
                 st.caption(
                     f"{T('curate.in_theme')}: {escape_md(c.labels.get(assignment.theme_id, ''))}"
                     + (

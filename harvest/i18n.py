@@ -9,7 +9,10 @@ in review, never a crash). ``plural(key, n, lang)`` picks the one or other form 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harvest.model import Assignment
 
 LANGUAGES: tuple[str, ...] = ("de", "en")
 
@@ -761,3 +764,18 @@ def plural(key: str, n: int, lang: str = "de", **params: Any) -> str:
 def kind_label(kind: str | None, lang: str = "de") -> str:
     """A statement kind as the UI names it ("none" or None: no kind)."""
     return translate(f"kind.{kind or 'none'}", lang)
+
+
+def reason_text(assignment: Assignment, lang: str = "de") -> str:
+    """Why ``assignment``'s statement counts as a demand, in ``lang`` ("" if it is none):
+    its reason code translated, else the words the engine wrote it in.
+
+    >>> from harvest.model import Assignment
+    >>> found = Assignment(1, "t1", None, True, "Modalverb „muss“", (), ("modal", (("word", "muss"),)))
+    >>> reason_text(found, "en"), reason_text(found, "de")
+    ('modal verb „muss“', 'Modalverb „muss“')
+    """
+    if assignment.reason is not None:
+        code, params = assignment.reason
+        return translate(f"reason.{code}", lang, **dict(params))
+    return assignment.demand_reason or ""

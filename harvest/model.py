@@ -215,7 +215,11 @@ class Assignment:
     secondary_theme_id: str | None
     is_demand: bool
     demand_reason: str | None
+    """why it counts as a demand, in the words of the language whose rules found it"""
     keywords: tuple[str, ...]
+    reason: tuple[str, tuple[tuple[str, str], ...]] | None = None
+    """the same reason as a catalogue code and its parameters (``harvest.i18n``'s
+    ``reason.<code>``), so a page shows it in its reader's language: ``reason_text``"""
 
 
 @dataclass(frozen=True)

@@ -228,3 +228,21 @@ def test_top_demands_take_one_per_theme_largest_first_and_short_ones_first() -> 
         (9, "t1"), (4, "t2"), (6, "other"), (2, "t1"), (1, "t1")
     ]
     assert top_demands(clustering, texts, limit=0) == []
+
+
+def test_a_demands_reason_is_shown_in_the_readers_language_not_the_rules() -> None:
+    from harvest.engine.themes import detect_themes
+    from harvest.i18n import reason_text
+    from harvest.model import Document
+
+    docs = [Document(1, "Die Stadt muss mehr Sprachkurse am Abend anbieten"),
+            Document(2, "Sprachkurse am Abend helfen Berufstätigen", kind="demand"),
+            Document(3, "Mehr Kitaplätze in der Nähe der Kurse")]
+    found = detect_themes(docs, language="de").assignments
+    assert found[1].demand_reason == "Modalverb „muss“"  # the engine's words, as before
+    assert reason_text(found[1], "de") == "Modalverb „muss“"
+    assert reason_text(found[1], "en") == "modal verb „muss“"
+    assert reason_text(found[2], "en") == "marked by the facilitator"
+    assert reason_text(found[2], "de") == "von der Tischmoderation markiert"
+    not_one = [a for a in found.values() if not a.is_demand]
+    assert all(reason_text(a, "en") == "" for a in not_one)

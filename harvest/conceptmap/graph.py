@@ -27,7 +27,7 @@ from typing import Any
 import networkx as nx
 
 from harvest.conceptmap.style import OTHER_COLOR, PALETTE, SHAPES
-from harvest.i18n import plural, translate
+from harvest.i18n import plural, reason_text, translate
 from harvest.model import OTHER_THEME_ID, Assignment, Clustering, Document, Theme
 
 # Palette, the other theme's grey and the node shapes live in ``harvest.conceptmap.style``.
@@ -391,8 +391,9 @@ def build_concept_map(
                 short = f"{short} ×{times}"
             theme_data = graph.nodes[theme_node(assignment.theme_id)]
             title = f"{words['demand']}: {' '.join(text.split())}"
-            if assignment.demand_reason:
-                title += f"\n{words['reason']}: {assignment.demand_reason}"
+            reason = reason_text(assignment, language)
+            if reason:
+                title += f"\n{words['reason']}: {reason}"
             title += f"\n{words['theme']}: {theme_data['name']}"
             graph.add_node(
                 demand_node(assignment.statement_id),

@@ -449,16 +449,35 @@ def demand_verdict(
     >>> demand_verdict("Termine kaum zu bekommen", "challenge", "de", None)
     (False, None)
     """
+    is_demand, reason, rules = demand_finding(text, kind, language, mark, workshop_language)
+    return is_demand, None if reason is None else reason.text(rules)
+
+
+def demand_finding(
+    text: str,
+    kind: str | None,
+    language: str,
+    mark: bool | None,
+    workshop_language: str = "de",
+) -> tuple[bool, Reason | None, str]:
+    """:func:`demand_verdict` with the reason as a code (a page translates it) and the
+    language whose words the engine writes it in.
+
+    >>> demand_finding("Wir brauchen Bänke", None, "de", None)[:2]
+    (True, Reason(code='phrase', params=(('words', 'wir brauchen'),)))
+    """
     if mark is not None:
-        if mark:
-            return True, translate("reason.marked_moderator", workshop_language)
-        return False, None
+        return (True, Reason("marked_moderator"), workshop_language) if mark else (
+            False, None, workshop_language)
     if kind == "demand":
-        return True, translate("reason.marked_facilitator", workshop_language)
+        return True, Reason("marked_facilitator"), workshop_language
     # The facilitator called it an idea, a challenge or a question: only explicit words
     # make it a demand too ("Lange Wartezeiten, Termine kaum zu bekommen" stays a challenge).
-    reason = detect_demand(text, language, explicit_only=kind in ("idea", "challenge", "question"))
-    return (reason is not None), reason
+    reason = demand_reason(text, language, explicit_only=kind in ("idea", "challenge", "question"))
+    if reason is None:
+        return False, None, workshop_language
+    rules = language if language in ("de", "en") else detect_language(normalise(text), "de")
+    return True, reason, rules
 
 
 def top_demands(

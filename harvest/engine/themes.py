@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from harvest.engine.communities import leiden, leiden_graph
-from harvest.engine.demands import demand_verdict
+from harvest.engine.demands import demand_finding
 from harvest.engine.keywords import KeywordTable, Lexicon, collector_paused, extract_keywords
 from harvest.engine.semantic import NeighbourCache, statement_graph
 from harvest.engine.settings import EngineError, EngineSettings  # noqa: F401 (EngineError re-exported)
@@ -1128,7 +1128,7 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
     shown = [ws.table.display[key] for key in ws.table.keys]
     assignments: dict[StatementId, Assignment] = {}
     for row, doc in enumerate(docs):
-        is_demand, reason = demand_verdict(
+        is_demand, reason, rules = demand_finding(
             doc.text, doc.kind, ws.table.doc_languages[row],
             overrides.demand_marks.get(doc.id), language,
         )
@@ -1137,8 +1137,9 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
             theme_id=primary[row],
             secondary_theme_id=secondaries[row],
             is_demand=is_demand,
-            demand_reason=reason,
+            demand_reason=None if reason is None else reason.text(rules),
             keywords=tuple(map(shown.__getitem__, ws.table.doc_keywords[row])),
+            reason=None if reason is None else (reason.code, reason.params),
         )
     return Clustering(
         themes=tuple(themes),

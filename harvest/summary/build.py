@@ -19,7 +19,7 @@ from difflib import SequenceMatcher
 
 from harvest.conceptmap import assign_theme_colors
 from harvest.conceptmap.style import OTHER_COLOR
-from harvest.i18n import LANGUAGES, translate
+from harvest.i18n import LANGUAGES, reason_text, translate
 from harvest.model import (
     OTHER_THEME_ID,
     Assignment,
@@ -154,7 +154,7 @@ def build_summary(
         demand_ids: list[StatementId] = []
         voices: list[Statement] = []
         for statement in mine:
-            flagged, reason = _demand(statement, clustering.assignments.get(statement.id))
+            flagged, reason = _demand(statement, clustering.assignments.get(statement.id), lang)
             if flagged:
                 demands.append((statement.text, reason if reasons else ""))
                 demand_ids.append(statement.id)
@@ -243,11 +243,11 @@ def _unnamed_other(theme: Theme) -> bool:
     defaults = {translate("theme.other", lang) for lang in LANGUAGES}
     return theme.is_other and theme.label.strip() in (defaults | {""})
 
-def _demand(statement: Statement, assignment: Assignment | None) -> tuple[bool, str]:
+def _demand(statement: Statement, assignment: Assignment | None, lang: str) -> tuple[bool, str]:
     # The engine's verdict already includes the moderator's marks; without one, the
-    # facilitator's kind is all we know.
+    # facilitator's kind is all we know. The reason in the summary's language.
     if assignment is not None:
-        return assignment.is_demand, assignment.demand_reason or ""
+        return assignment.is_demand, reason_text(assignment, lang)
     return statement.kind == "demand", ""
 
 
