@@ -124,7 +124,7 @@ def queue_item(workshop_id: int, sub: Submission, tables: list[str]) -> None:
         except (InvalidInput, StoreError) as exc:
             show_store_error(exc)
         if decided:
-            flash(decided)
+            flash(decided, runs=2)  # the queue refreshes itself every few seconds
             cached_participation.clear()
             st.rerun()
 

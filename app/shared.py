@@ -476,22 +476,22 @@ def cached_comparison(url: str, workshop_id: int, revision: int) -> Any:
 
 FLASH_KINDS = ("success", "info", "warning", "error")
 
-FLASH_RUNS = 2
-"""How many runs show a notice: the rerun after the action, and the next one. A page that
-refreshes itself (a fragment's timer) can start the next run before the browser has drawn
-the first one, and the notice would be gone unseen (seen on a busy server)."""
 
-
-def flash(key: str, kind: str = "success", **params: Any) -> None:
+def flash(key: str, kind: str = "success", *, runs: int = 1, **params: Any) -> None:
     """Show the catalogue text ``key`` after the coming rerun (a confirmation that would
-    vanish with the rerun that shows its effect)."""
+    vanish with the rerun that shows its effect), in ``runs`` runs.
+
+    One run for an acknowledgement ("Gespeichert (Nr. 12)" must never stand beside the
+    next, unsaved statement). Two on a page that refreshes itself: its timer can start the
+    next run before the browser has drawn the one with the notice (seen on a busy server),
+    and a notice shown in one run only is then gone unseen."""
     if kind not in FLASH_KINDS:
         raise ValueError(f"unknown notice kind {kind!r}; use one of {', '.join(FLASH_KINDS)}")
-    st.session_state.setdefault("flashes", []).append((key, kind, params, FLASH_RUNS))
+    st.session_state.setdefault("flashes", []).append((key, kind, params, max(1, runs)))
 
 
 def show_flashes() -> None:
-    """Show every notice ``flash`` queued, in the order queued, in ``FLASH_RUNS`` runs."""
+    """Show every notice ``flash`` queued, in the order queued (each in its ``runs``)."""
     kept = []
     for key, kind, params, runs in st.session_state.pop("flashes", []):
         getattr(st, kind)(T(key, **params))
