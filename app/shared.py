@@ -21,6 +21,7 @@ from harvest.board import (
     render_map,
     restrict,
 )
+from harvest.conceptmap.style import OTHER_COLOR
 from harvest.engine.semantic import NeighbourCache
 from harvest.i18n import LANGUAGES, translate
 from harvest.intake import InvalidInput
@@ -158,7 +159,7 @@ def cached_map_html(
     texts = {s.id: s.text for s in board.statements}
     colors = theme_colors(board.graph)
     demands = [
-        (" ".join(texts[sid].split()), colors.get(theme_id, "#9a9a9a"))
+        (" ".join(texts[sid].split()), colors.get(theme_id, OTHER_COLOR))
         for sid, theme_id in top_demands(board.clustering, texts, limit=3 if presentation else 4)
     ]
     return render_html(

@@ -54,7 +54,7 @@ def page_start() -> None:
                 T("start.field_date"),
                 value=date.today(),
                 key="new_date",
-                format="DD.MM.YYYY" if lang() == "de" else "YYYY-MM-DD",
+                format=T("date.input_format"),
             )
             place = c2.text_input(T("start.field_place"), key="new_place", max_chars=200)
             language = c3.selectbox(

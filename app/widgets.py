@@ -24,6 +24,7 @@ from app.shared import (
 from harvest.board import (
     Board,
 )
+from harvest.conceptmap.style import stage_colors
 from harvest.i18n import translate
 from harvest.live import RANKING_CSS, THEME_LIST_CSS, ranking_html
 from harvest.model import Workshop
@@ -45,7 +46,8 @@ def inject_style(presentation: bool, dark: bool) -> None:
     }
     """
     if presentation:
-        bg, fg = ("#111418", "#f2f2f2") if dark else ("#ffffff", "#111111")
+        stage = stage_colors(dark)
+        bg, fg, rim = stage["bg"], stage["fg"], stage["button_border"]
         css += f"""
         [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"],
         header[data-testid="stHeader"], [data-testid="stToolbar"], footer,
@@ -81,7 +83,7 @@ def inject_style(presentation: bool, dark: bool) -> None:
           .harvest-theme {{font-size: calc(1rem * var(--fit, 1));}}
           .st-key-harvest_side [data-testid="stImage"] img {{width: 17vh !important;}}
         }}
-        .stButton button {{background: transparent; color: {fg}; border-color: #7a7a7a;}}
+        .stButton button {{background: transparent; color: {fg}; border-color: {rim};}}
         h1, h2, h3, p, span, div {{color: {fg};}}
         """
     st.html(f"<style>{css}</style>")

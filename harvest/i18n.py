@@ -421,6 +421,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Löscht „{title}“ mit allen Tischen, Aussagen, Entscheidungen und Links unwiderruflich.",
         "Deletes “{title}” with all tables, statements, decisions and links; this cannot be undone.",
     ),
+    "date.input_format": ("DD.MM.YYYY", "YYYY-MM-DD"),
     "export.delete_in_processes": (
         "Sie gehört zu {processes}: Nach dem Löschen fehlen ihre Aussagen auf diesen "
         "Prozess-Boards; die übrigen Werkstätten bleiben.",

@@ -10,9 +10,11 @@ import base64
 import io
 from typing import Any
 
+from harvest.conceptmap.style import stage_colors
+
 __all__ = ["qr_data_uri", "qr_image", "qr_png"]
 
-DARK_BACKGROUND = "#111418"
+DARK_BACKGROUND = stage_colors(dark=True)["bg"]
 """The projector's dark background (presentation mode), so the code sits on the board."""
 
 

@@ -23,6 +23,7 @@ __all__ = [
     "SHAPES",
     "SHAPE_GLYPHS",
     "css_variables",
+    "stage_colors",
     "draw_rank",
     "is_dark_ink",
     "map_colors",
@@ -97,6 +98,15 @@ _SUMMARY = {
               "track": "#e4e4e4", "demand": "#b42318", "demand-bg": "#ffffff",
               "rule": "#bbbbbb"},
 }
+
+
+_STAGE_LIGHT = {"bg": "#FFFFFF", "fg": "#111111", "button_border": "#7A7A7A"}
+_STAGE_DARK = {"bg": "#111418", "fg": "#F2F2F2", "button_border": "#7A7A7A"}
+
+
+def stage_colors(dark: bool = False) -> dict[str, str]:
+    """The projected board page's background, text and button border (presentation mode)."""
+    return dict(_STAGE_DARK if dark else _STAGE_LIGHT)
 
 
 def map_colors(dark: bool = False) -> dict[str, str]:
