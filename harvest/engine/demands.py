@@ -453,6 +453,7 @@ def demand_verdict(
     return is_demand, None if reason is None else reason.text(rules)
 
 
+@lru_cache(maxsize=262_144)  # as demand_verdict: the engine asks this per statement, per recompute
 def demand_finding(
     text: str,
     kind: str | None,
