@@ -24,10 +24,10 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn, TypeVar, cast
 
 import networkx as nx
 import numpy as np
@@ -250,30 +250,50 @@ def statement_vectors(store: Store, workshop: Workshop) -> dict[int, np.ndarray]
     vectors, so a write in between makes the next call read again, never keeps old ones.
     The workshop's creation time tells a new workshop from a deleted one of the same id.
     """
-    version = (workshop.created_at, store.revision(workshop.id), store.vector_count(workshop.id))
-    with _VECTORS_LOCK:
-        cached = _VECTORS.setdefault(store, OrderedDict())
-        hit = cached.get(workshop.id)
+    return _per_revision(store, workshop, "vectors", (store.vector_count(workshop.id),),
+                         lambda: store.statement_vectors(workshop.id))
+
+
+def workshop_statements(store: Store, workshop: Workshop) -> tuple[Statement, ...]:
+    """``store.statements`` of the workshop (its visible ones), read once per revision in
+    this process, like :func:`statement_vectors`: a process board reads its members'
+    statements from here, which their own boards have just read."""
+    return _per_revision(store, workshop, "statements", (),
+                         lambda: tuple(store.statements(workshop.id)))
+
+
+_T = TypeVar("_T")
+
+
+def _per_revision(store: Store, workshop: Workshop, kind: str, extra: tuple[int, ...],
+                  read: Callable[[], _T]) -> _T:
+    """``read()``, or its answer from this process while the workshop's revision (and
+    ``extra``) still hold: the version is read before the data, so a write in between
+    makes the next call read again, never keeps old data."""
+    version = (workshop.created_at, store.revision(workshop.id), *extra)
+    key = (kind, workshop.id)
+    with _PER_REVISION_LOCK:
+        cached = _PER_REVISION.setdefault(store, OrderedDict())
+        hit = cached.get(key)
         if hit is not None and hit[0] == version:
-            cached.move_to_end(workshop.id)
-            return hit[1]
-    vectors = store.statement_vectors(workshop.id)
-    with _VECTORS_LOCK:
-        cached[workshop.id] = (version, vectors)
-        cached.move_to_end(workshop.id)
-        while len(cached) > VECTOR_CACHE_WORKSHOPS:
+            cached.move_to_end(key)
+            return cast(_T, hit[1])
+    value = read()
+    with _PER_REVISION_LOCK:
+        cached[key] = (version, value)
+        cached.move_to_end(key)
+        while len(cached) > 2 * VECTOR_CACHE_WORKSHOPS:
             cached.popitem(last=False)
-    return vectors
+    return value
 
 
 VECTOR_CACHE_WORKSHOPS = 8
-"""How many workshops' vectors a store keeps in this process (about 15 MB each at 10,000
-statements)."""
-_VectorEntry = tuple[tuple[datetime, int, int], dict[int, np.ndarray]]
-_VECTORS: weakref.WeakKeyDictionary[Store, OrderedDict[int, _VectorEntry]] = (
-    weakref.WeakKeyDictionary()
-)
-_VECTORS_LOCK = threading.Lock()
+"""How many workshops' vectors (and statements) a store keeps in this process (about
+15 MB each at 10,000 statements)."""
+_PER_REVISION: weakref.WeakKeyDictionary[
+    Store, OrderedDict[tuple[str, int], tuple[tuple[Any, ...], Any]]
+] = weakref.WeakKeyDictionary()
+_PER_REVISION_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -303,7 +323,7 @@ def load_inputs(store: Store, workshop_ref: int | str, *, semantic: bool = True)
     members = tuple(store.get_workshop(i) for i in process.workshop_ids) if process else ()
     sources = members if process is not None else (workshop,)
     statements = tuple(
-        s for source in sources for s in store.statements(source.id) if not s.hidden
+        s for source in sources for s in workshop_statements(store, source) if not s.hidden
     )
     vectors = None
     if semantic:

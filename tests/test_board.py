@@ -186,3 +186,34 @@ def test_a_neighbour_cache_passed_in_is_filled_and_gives_the_same_board(sqlite_s
     themes = lambda b: {sid: a.theme_id for sid, a in b.clustering.assignments.items()}  # noqa: E731
     assert themes(alone) == themes(first) == themes(again)
     assert cache._ids.size == len(alone.statements)  # the caller's cache holds the neighbours
+
+
+def test_a_process_board_reads_its_members_statements_once_per_revision(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harvest.board import workshop_statements
+
+    member = store.get_workshop(_workshop(store, 12))
+    other = store.create_workshop("Stendal", slug="stendal")
+    store.add_statement(other.id, "Mehr Busse am Abend nach Stendal")
+    process = store.create_process("Land", slug="land", workshops=["zw", "stendal"])
+    reads: list[int] = []
+    read = store.statements
+
+    def counted(workshop_id: int, *args: object, **kwargs: object) -> object:
+        reads.append(workshop_id)
+        return read(workshop_id, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "statements", counted)
+    compute_board(store, member.id)
+    compute_board(store, other.id)
+    assert sorted(reads) == sorted([member.id, other.id])
+    board = compute_board(store, process.workshop.id)
+    assert sorted(reads) == sorted([member.id, other.id])  # the members' reads served it
+    assert {s.id for s in board.statements} == {
+        s.id for w in (member, other) for s in read(w.id)
+    }
+    hidden = read(member.id)[0]
+    store.set_hidden(hidden.id, True)
+    assert hidden.id not in {s.id for s in workshop_statements(store, member)}
+    assert hidden.id not in {s.id for s in compute_board(store, process.workshop.id).statements}
