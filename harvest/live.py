@@ -28,8 +28,9 @@ from urllib.parse import quote
 
 from harvest import access
 from harvest.access import Access, AccessDenied, TooManyAttempts
-from harvest.board import Board, RevisionReader, compute_board, render_map, theme_counts
+from harvest.board import Board, RevisionReader, compute_board, theme_counts
 from harvest.conceptmap.html import csp_hash, script_json  # the map page's rules, shared
+from harvest.conceptmap.render import render_png
 from harvest.conceptmap.style import OTHER_COLOR
 from harvest.engine.semantic import NeighbourCache
 from harvest.i18n import LANGUAGES, translate
@@ -273,7 +274,10 @@ class LiveBoard:
             if entry.png is None:
                 board = self._boards.get((grant.workshop_id, entry.revision)) \
                     or self._board(grant.workshop_id, entry.revision)
-                entry.png = render_map(board, "png", width_px=MAP_WIDTH_PX)
+                # the projector's variant (fewer, larger words): it is read on a phone
+                entry.png = render_png(board.wall_graph, board.wall_positions,
+                                       title=board.workshop.title, subtitle=board.subtitle(),
+                                       width_px=MAP_WIDTH_PX, language=board.language)
             png = entry.png
         current = version == str(entry.revision)
         return Reply(200, png, "image/png", etag=f'"{entry.revision}"',
