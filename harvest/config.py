@@ -34,6 +34,7 @@ import os
 from pathlib import Path
 
 __all__ = [
+    "DEFAULT_REFRESH_SECONDS",
     "DEFAULT_SESSIONS_DIR",
     "base_url",
     "database_url",
@@ -93,7 +94,11 @@ def trusted_proxies() -> str | None:
     return _get("HARVEST_TRUSTED_PROXIES")
 
 
-def refresh_seconds(default: float = 3.0) -> float:
+DEFAULT_REFRESH_SECONDS = 3.0
+"""How often an open board (and the light board's phones) asks for news, unless set."""
+
+
+def refresh_seconds(default: float = DEFAULT_REFRESH_SECONDS) -> float:
     """``HARVEST_REFRESH_SECONDS``: how often an open board refreshes itself."""
     return _number("HARVEST_REFRESH_SECONDS", default)
 

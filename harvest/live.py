@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from harvest import access
+from harvest import access, config
 from harvest.access import Access, AccessDenied, TooManyAttempts
 from harvest.board import Board, RevisionReader, compute_board, theme_counts
 from harvest.conceptmap.html import csp_hash, script_json  # the map page's rules, shared
@@ -45,7 +45,7 @@ from harvest.store import (
     participation_store,
 )
 
-REFRESH_SECONDS = 3.0
+REFRESH_SECONDS = config.DEFAULT_REFRESH_SECONDS
 """How often a phone asks for news (the app passes ``HARVEST_REFRESH_SECONDS``)."""
 LINK_RECHECK_SECONDS = 5.0
 """How long a valid link is believed without asking the store again (the Streamlit

@@ -431,7 +431,6 @@ def _nominal_en(text: str) -> Reason | None:
     return Reason("card")
 
 
-@lru_cache(maxsize=262_144)  # a pure function of its inputs; recomputes ask again and again
 def demand_verdict(
     text: str,
     kind: str | None,
@@ -453,7 +452,7 @@ def demand_verdict(
     return is_demand, None if reason is None else reason.text(rules)
 
 
-@lru_cache(maxsize=262_144)  # as demand_verdict: the engine asks this per statement, per recompute
+@lru_cache(maxsize=262_144)  # a pure function of its inputs; every recompute asks again
 def demand_finding(
     text: str,
     kind: str | None,
