@@ -134,6 +134,39 @@ def test_a_stalled_postgresql_answers_not_saved_within_seconds_then_recovers(
         store.close()
 
 
+@pytest.mark.postgres
+def test_a_postgresql_writer_queues_behind_another_then_is_told_busy_not_unreachable(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harvest.store import engine as store_engine
+
+    monkeypatch.setattr(store_engine, "PG_LOCK_TIMEOUT_S", 1.0)
+    store = Store(pg_url)
+    holder = sa.create_engine(pg_url, poolclass=sa.pool.NullPool)
+    try:
+        ws = store.create_workshop("Warteschlange", tables=["A"])
+        with holder.connect() as conn, conn.begin():
+            conn.exec_driver_sql("SELECT id FROM workshops WHERE id = %s FOR UPDATE", (ws.id,))
+            took, error = _timed(lambda: store.add_statement(ws.id, "Hinten an", table="A"))
+        assert isinstance(error, DatabaseUnavailable), error
+        assert "busy" in str(error) and "not reachable" not in str(error)
+        assert 0.9 < took < 5, f"waited {took:.1f} s for a 1 s lock timeout"
+        # a lock held for less than the wait only delays the writer
+        with holder.connect() as conn, conn.begin():
+            conn.exec_driver_sql(
+                "SELECT id FROM workshops WHERE id = %s FOR UPDATE", (ws.id,)
+            )
+            later = threading.Timer(0.4, conn.rollback)
+            later.start()
+            took, error = _timed(lambda: store.add_statement(ws.id, "Gewartet", table="A"))
+            later.join()
+        assert error is None, error
+        assert [s.text for s in store.statements(ws.id)] == ["Gewartet"]
+    finally:
+        holder.dispose()
+        store.close()
+
+
 # --- a SQLite file locked by another process --------------------------------------------
 
 _LOCKER = """

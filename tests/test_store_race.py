@@ -10,6 +10,7 @@ round in five (``bar`` and ``bar-2``).
 from __future__ import annotations
 
 import multiprocessing as mp
+import traceback
 from typing import Any
 
 import pytest
@@ -21,7 +22,17 @@ WRITERS = 8
 ROUNDS = 6
 
 
-def _first_write(url: str, title: str, n: int, barrier: Any, via_cli: bool) -> None:
+def _first_write(
+    url: str, title: str, n: int, barrier: Any, via_cli: bool, errors: Any
+) -> None:
+    try:
+        _write_one(url, title, n, barrier, via_cli)
+    except BaseException:
+        errors.put(f"writer {n}: {traceback.format_exc()}")
+        raise
+
+
+def _write_one(url: str, title: str, n: int, barrier: Any, via_cli: bool) -> None:
     store = Store(url)  # opened (and migrated) before the barrier: the race is the write
     try:
         barrier.wait(timeout=60)
@@ -39,15 +50,19 @@ def _first_write(url: str, title: str, n: int, barrier: Any, via_cli: bool) -> N
 def _race(url: str, title: str, *, via_cli: bool) -> None:
     ctx = mp.get_context("fork")
     barrier = ctx.Barrier(WRITERS)
+    errors = ctx.SimpleQueue()
     procs = [
-        ctx.Process(target=_first_write, args=(url, title, n, barrier, via_cli))
+        ctx.Process(target=_first_write, args=(url, title, n, barrier, via_cli, errors))
         for n in range(WRITERS)
     ]
     for proc in procs:
         proc.start()
     for proc in procs:
         proc.join(timeout=120)
-    assert [proc.exitcode for proc in procs] == [0] * WRITERS
+    reported = []
+    while not errors.empty():
+        reported.append(errors.get())
+    assert [proc.exitcode for proc in procs] == [0] * WRITERS, "\n".join(reported)
 
 
 @pytest.mark.slow

@@ -34,6 +34,7 @@ from harvest.store.engine import database_url
 from harvest.store.erasure import ErasureStore
 from harvest.store.errors import (
     ActionNotFound,
+    DatabaseBusy,
     DatabaseUnavailable,
     HiddenByModerator,
     LinkExists,
@@ -69,6 +70,7 @@ __all__ = [
     "ProcessNotFound",
     "SlugTaken",
     "StatementNotFound",
+    "DatabaseBusy",
     "StorageFull",
     "Store",
     "StoreError",

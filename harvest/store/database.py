@@ -27,7 +27,7 @@ from harvest.store.engine import (
     normalise_url,
     sqlite_busy_timeout,
 )
-from harvest.store.errors import DatabaseUnavailable, unavailable_error
+from harvest.store.errors import DatabaseBusy, DatabaseUnavailable, unavailable_error
 
 __all__ = ["Database"]
 
@@ -151,7 +151,8 @@ class Database:
         need not each wait again, while a server that is simply back answers at once."""
         error = unavailable_error(exc)
         now = time.monotonic()
-        if self.dialect == "postgresql" and now - started >= PG_BACKOFF_AFTER_S:
+        stalled = not isinstance(error, DatabaseBusy)  # a lock wait is not a stall
+        if self.dialect == "postgresql" and stalled and now - started >= PG_BACKOFF_AFTER_S:
             self._down_until = now + PG_BACKOFF_S
         return error
 

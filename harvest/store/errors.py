@@ -13,6 +13,7 @@ __all__ = [
     "ProcessNotFound",
     "SlugTaken",
     "StatementNotFound",
+    "DatabaseBusy",
     "StorageFull",
     "StoreError",
     "TableExists",
@@ -68,6 +69,11 @@ class DatabaseUnavailable(StoreError):
     """The database cannot be reached right now: nothing was saved, try again."""
 
 
+class DatabaseBusy(DatabaseUnavailable):
+    """Other writers held the database longer than a writer waits: nothing was saved, the
+    server is there, send again."""
+
+
 class StorageFull(DatabaseUnavailable):
     """The database's disk is full: nothing was saved until space is freed."""
 
@@ -82,9 +88,19 @@ def unavailable_error(exc: Exception) -> DatabaseUnavailable:
             "The database's disk is full; nothing was saved. Free some space on the server "
             f"(or ask whoever runs it), then send again.{detail}"
         )
+    if getattr(original, "sqlstate", None) in _BUSY_SQLSTATES:
+        return DatabaseBusy(
+            "The database is busy with other writers; nothing was saved. Send again in a "
+            f"moment.{detail}"
+        )
     return DatabaseUnavailable(
         f"The database is not reachable right now; nothing was saved. Try again.{detail}"
     )
+
+
+_BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
+"""PostgreSQL's lock_not_available, serialization_failure and deadlock_detected: others
+are writing, the server is there."""
 
 
 def _is_disk_full(exc: BaseException) -> bool:
