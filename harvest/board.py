@@ -661,15 +661,19 @@ class RevisionReader:
         self.max_age = max_age
         self.queries = 0
         self._lock = threading.Lock()
-        self._seen: dict[int, tuple[float, int]] = {}
+        self._seen: dict[int, tuple[float, int, int]] = {}
+        """workshop -> (when asked, revision, the store's commits then): a write through
+        this server's own store makes the next call ask again, so a moderator's undo shows
+        on the board opened right after it"""
 
     def revision(self, workshop_id: int) -> int:
         with self._lock:
             hit = self._seen.get(workshop_id)
-            if hit is not None and time.monotonic() - hit[0] < self.max_age:
+            commits = self.store.commits
+            if hit is not None and hit[2] == commits and time.monotonic() - hit[0] < self.max_age:
                 return hit[1]
             asked = time.monotonic()
             revision = self.store.revision(workshop_id)
             self.queries += 1
-            self._seen[workshop_id] = (asked, revision)
+            self._seen[workshop_id] = (asked, revision, commits)
             return revision

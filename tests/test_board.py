@@ -96,9 +96,19 @@ def test_revision_reader_asks_the_store_once_for_many_boards_within_its_age(stor
     ws = store.create_workshop("Lesen")
     reader = RevisionReader(store, max_age=3600)
     first = reader.revision(ws.id)
-    store.add_statement(ws.id, "Mehr Bänke im Park")
+    with Store(store.url) as other_server:
+        other_server.add_statement(ws.id, "Mehr Bänke im Park")
     assert {reader.revision(ws.id) for _ in range(300)} == {first}  # 300 viewers, one query
     assert reader.queries == 1
+
+
+def test_revision_reader_sees_a_write_of_its_own_server_at_once(store: Store) -> None:
+    ws = store.create_workshop("Lesen")
+    reader = RevisionReader(store, max_age=3600)
+    first = reader.revision(ws.id)
+    store.add_statement(ws.id, "Mehr Bänke im Park")  # the moderator's own undo, say
+    assert reader.revision(ws.id) == store.revision(ws.id) > first
+    assert reader.queries == 2
 
 
 def test_revision_reader_sees_a_new_statement_once_its_answer_is_old(store: Store) -> None:

@@ -61,6 +61,8 @@ class Database:
         self.dialect: str = self._engine.dialect.name
         self._in_memory = self.dialect == "sqlite" and isinstance(self._engine.pool, StaticPool)
         self._closed = threading.Event()
+        self._commit_lock = threading.Lock()
+        self._commits = 0
         self._purge_lock = threading.Lock()
         self._purge_thread: threading.Thread | None = None
         try:
@@ -69,6 +71,12 @@ class Database:
         except BaseException:
             self._engine.dispose()
             raise
+
+    @property
+    def commits(self) -> int:
+        """How many write transactions this object has committed: a cache of what the
+        database holds is stale once this changed (``board.RevisionReader``)."""
+        return self._commits
 
     @classmethod
     def open(cls, url: str | None = None) -> Self:
@@ -116,6 +124,8 @@ class Database:
                     yield conn
         except _CONNECTION_ERRORS as exc:
             raise self._failed(exc, started) from exc
+        with self._commit_lock:
+            self._commits += 1
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
