@@ -7,7 +7,9 @@ refresh. ``LiveBoard`` renders each fragment once per (workshop, revision, parti
 state, language) and answers every other poll from memory: 300 phones cost one render
 and a dictionary lookup each, and a poll whose version the phone already has costs a
 304. The map picture (a PNG, about a second to draw) is redrawn at most every
-``MAP_SECONDS``, always from the newest board.
+``MAP_SECONDS``, always from the newest board. A watcher thread looks for new revisions of
+the workshops phones watch every ``WATCH_SECONDS`` and computes the board and draws the
+next picture before any phone asks, so a poll is answered from memory.
 
 Tokens are checked through ``harvest.access`` exactly as the participant link is
 (``authenticate`` with the server's ``Throttle``); a valid link is remembered for
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -45,6 +48,8 @@ from harvest.store import (
     participation_store,
 )
 
+log = logging.getLogger(__name__)
+
 REFRESH_SECONDS = config.DEFAULT_REFRESH_SECONDS
 """How often a phone asks for news (the app passes ``HARVEST_REFRESH_SECONDS``)."""
 LINK_RECHECK_SECONDS = 5.0
@@ -54,6 +59,13 @@ PARTICIPATION_SECONDS = 2.0
 """How old the participation state (input on, waiting count, vote) a poll may show."""
 MAP_SECONDS = 15.0
 """The map picture is redrawn at most this often (one PNG costs about a second)."""
+WATCH_SECONDS = 0.25
+"""How often the server looks for a new revision of a workshop that phones watch, and
+computes its board (and redraws a due map picture) before any phone asks: a poll then
+finds the newest board ready instead of starting its computation and showing the old
+one until its next poll, 3 s later."""
+WATCH_IDLE_SECONDS = 30.0
+"""A workshop no phone asked about for this long is no longer watched."""
 MAP_WIDTH_PX = 1400
 CACHE_ENTRIES = 64
 
@@ -196,10 +208,12 @@ class LiveBoard:
         self.background = background
         self.map_seconds = map_seconds
         self.clock = clock
-        self.revisions = RevisionReader(store)
+        self.revisions = RevisionReader(store, max_age=WATCH_SECONDS)
         self.renders = 0
         """fragments rendered (not answered from memory): what the tests count"""
         self.boards_computed = 0
+        self.maps_drawn = 0
+        """map pictures drawn, once each is ready to be sent"""
         self._lock = threading.Lock()
         self._links: dict[str, tuple[float, Access, str, str]] = {}
         self._participation: dict[int, tuple[float, Participation | None]] = {}
@@ -210,7 +224,9 @@ class LiveBoard:
         self._neighbours: dict[int, NeighbourCache] = {}  # per workshop, as the app keeps them
         self._latest: dict[int, Board] = {}
         self._packed: OrderedDict[tuple[str, str, str], tuple[bytes, bytes]] = OrderedDict()
-        self._computing: set[int] = set()
+        self._watched: dict[int, float] = {}
+        """workshop -> when a phone last asked for it (time.monotonic)"""
+        self._watcher: threading.Thread | None = None
 
     # --- what the routes ask ----------------------------------------------------------
 
@@ -274,14 +290,18 @@ class LiveBoard:
             if entry.png is None:
                 board = self._boards.get((grant.workshop_id, entry.revision)) \
                     or self._board(grant.workshop_id, entry.revision)
-                # the projector's variant (fewer, larger words): it is read on a phone
-                entry.png = render_png(board.wall_graph, board.wall_positions,
-                                       title=board.workshop.title, subtitle=board.subtitle(),
-                                       width_px=MAP_WIDTH_PX, language=board.language)
+                entry.png = self._draw(board)
+                self.maps_drawn += 1
             png = entry.png
         current = version == str(entry.revision)
         return Reply(200, png, "image/png", etag=f'"{entry.revision}"',
                      cache="private, max-age=3600, immutable" if current else "no-cache")
+
+    def _draw(self, board: Board) -> bytes:
+        # the projector's variant (fewer, larger words): it is read on a phone
+        return render_png(board.wall_graph, board.wall_positions, title=board.workshop.title,
+                          subtitle=board.subtitle(), width_px=MAP_WIDTH_PX,
+                          language=board.language)
 
     # --- the parts ---------------------------------------------------------------------
 
@@ -338,16 +358,14 @@ class LiveBoard:
 
     def _board(self, workshop_id: int, revision: int) -> Board:
         """The board of ``revision``, or (with ``background``) the newest one computed
-        while a thread computes the newest revision: a poll never waits for the engine,
-        except for a workshop's very first board."""
+        while the watcher computes the newest revision: a poll never waits for the
+        engine, except for a workshop's very first board."""
+        if self.background:
+            self._watch(workshop_id)
         with self._lock:
             board = self._boards.get((workshop_id, revision))
             latest = self._latest.get(workshop_id)
             if board is None and latest is not None and self.background:
-                if latest.revision < revision and workshop_id not in self._computing:
-                    self._computing.add(workshop_id)
-                    threading.Thread(target=self._catch_up, args=(workshop_id,),
-                                     name=f"live board {workshop_id}", daemon=True).start()
                 return latest
         return board if board is not None else self._compute(workshop_id)
 
@@ -373,37 +391,86 @@ class LiveBoard:
                     self._latest[workshop_id] = board
             return board
 
-    def _catch_up(self, workshop_id: int) -> None:
-        """Compute the newest revision until the board has caught up with the store."""
-        try:
-            while True:
-                board = self._compute(workshop_id)
-                if board.revision >= self.revisions.revision(workshop_id):
-                    return
-        except StoreError:
-            return  # the next poll tries again
-        finally:
+    # --- the watcher: boards and map pictures made before a phone asks --------------
+
+    def _watch(self, workshop_id: int) -> None:
+        """Note that a phone asked for this workshop; start the watcher if none runs."""
+        with self._lock:
+            self._watched[workshop_id] = time.monotonic()
+            if self._watcher is None:
+                self._watcher = threading.Thread(target=self._watch_loop,
+                                                 name="live board watcher", daemon=True)
+                self._watcher.start()
+
+    def _watch_loop(self) -> None:
+        """Every ``WATCH_SECONDS``: bring each watched workshop's board and map up to
+        date; stop when no phone asked for any workshop for ``WATCH_IDLE_SECONDS``."""
+        while True:
+            now = time.monotonic()
             with self._lock:
-                self._computing.discard(workshop_id)
+                for workshop_id, asked in list(self._watched.items()):
+                    if now - asked > WATCH_IDLE_SECONDS:
+                        del self._watched[workshop_id]
+                if not self._watched:
+                    self._watcher = None  # under the lock: the next poll starts one
+                    return
+                watched = list(self._watched)
+            for workshop_id in watched:
+                try:
+                    self._keep_up(workshop_id)
+                except StoreError:
+                    pass  # the database is away for a moment: look again next time
+                except Exception:  # a watcher must outlive one bad board
+                    log.exception("the light board of workshop %s failed", workshop_id)
+            time.sleep(WATCH_SECONDS)
+
+    def _keep_up(self, workshop_id: int) -> None:
+        """Compute the board of the newest revision if it is not there yet, then draw the
+        map picture if one is due, so that a phone loading it never waits for it."""
+        with self._lock:
+            latest = self._latest.get(workshop_id)
+        if latest is None or latest.revision < self.revisions.revision(workshop_id):
+            latest = self._compute(workshop_id)
+        if not self.draw_map:
+            return
+        with self._lock:
+            entry = self._maps.get(workshop_id)
+        now = self.clock()
+        if entry is None or entry.revision == latest.revision \
+                or now - entry.drawn_at < self.map_seconds:
+            return  # the first picture is drawn when a phone first asks for it
+        drawn = _Map(latest.revision, now, self._draw(latest))
+        with self._lock:
+            self._maps[workshop_id] = drawn
+            self.maps_drawn += 1
 
     def settle(self, timeout: float = 30.0) -> None:
-        """Wait until no background computation runs (for tests and benchmarks)."""
+        """Wait until every watched workshop's board shows the store's newest revision
+        (for tests and benchmarks)."""
         deadline = time.monotonic() + timeout
-        while self._computing and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
+            with self._lock:
+                watched = list(self._watched)
+                latest = {w: b.revision for w, b in self._latest.items()}
+            if all(latest.get(w, -1) >= self.store.revision(w) for w in watched):
+                return
             time.sleep(0.02)
 
     def _map_revision(self, workshop_id: int, revision: int) -> int | None:
         """The revision the map picture shows: this one, unless the last picture is
-        younger than ``map_seconds``."""
+        younger than ``map_seconds``. With ``background`` the watcher draws the next
+        picture before the fragment names it; only the very first is drawn on demand."""
         if not self.draw_map:
             return None
         now = self.clock()
         with self._lock:
             entry = self._maps.get(workshop_id)
-            if entry is None or (entry.revision != revision
-                                 and now - entry.drawn_at >= self.map_seconds):
+            due = entry is None or (entry.revision != revision
+                                    and now - entry.drawn_at >= self.map_seconds)
+            if due and (entry is None or not self.background):
                 entry = _Map(revision, now)
                 self._maps[workshop_id] = entry
+            assert entry is not None
             return entry.revision
 
     def _fragment(self, grant: Access, lang: str) -> tuple[str, str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import time
 
 import pytest
 
@@ -73,6 +74,45 @@ def test_a_poll_never_waits_for_the_engine(sqlite_store: Store) -> None:
     fresh = board.board(tokens["participant"], have=first.etag)
     assert "5 Aussagen" in fresh.body.decode()
     assert board.boards_computed == 2
+
+
+def test_the_watcher_computes_a_new_board_before_any_phone_asks(sqlite_store: Store) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    board = LiveBoard(sqlite_store, draw_map=False)
+    first = board.board(tokens["participant"])  # the phone that makes the server watch
+    with Store(sqlite_store.url) as other_server:  # a facilitator on another server
+        other_server.add_statement(workshop_id, "Sprachcafé im Stadtteil", table="Sprache")
+    board.settle()
+    assert board.boards_computed == 2  # nobody polled in between
+    fresh = board.board(tokens["participant"], have=first.etag)
+    assert "5 Aussagen" in fresh.body.decode()  # the first poll after it shows it
+    assert board.boards_computed == 2
+
+
+def test_the_watcher_draws_the_next_map_picture_before_a_fragment_names_it(
+    sqlite_store: Store,
+) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    clock = Clock()
+    board = LiveBoard(sqlite_store, clock=clock, map_seconds=15.0)
+    first = board.board(tokens["participant"]).body.decode()
+    version = re.search(r"map\.png\?v=(\d+)", first)
+    assert version is not None
+    assert board.map_png(tokens["participant"], version=version.group(1)).status == 200
+    assert board.maps_drawn == 1  # the very first picture: drawn when a phone asked
+    sqlite_store.add_statement(workshop_id, "Sprachcafé im Stadtteil", table="Sprache")
+    clock.now += 15.0  # the picture is due again
+    board.settle()
+    for _ in range(200):  # the watcher draws it within a few of its rounds
+        if board.maps_drawn == 2:
+            break
+        time.sleep(0.05)
+    assert board.maps_drawn == 2
+    later = board.board(tokens["participant"]).body.decode()
+    assert f"map.png?v={sqlite_store.revision(workshop_id)}" in later
+    picture = board.map_png(tokens["participant"], version=str(sqlite_store.revision(workshop_id)))
+    assert picture.body.startswith(b"\x89PNG")
+    assert board.maps_drawn == 2  # the phone loading it did not wait for a drawing
 
 
 def test_an_unchanged_board_answers_304(sqlite_store: Store) -> None:
