@@ -24,10 +24,12 @@ from harvest.store import DatabaseUnavailable, StoreError
 st.set_page_config(page_title="Harvest", page_icon="🌾", layout="wide")
 
 
-def page(name: str, title: str, icon: str, *, default: bool = False) -> st.Page:
-    """The page in ``app/<name>.py``, at the URL path ``/<name>`` (a default page: ``/``)."""
+def page(name: str, title: str, icon: str, *, default: bool = False,
+         hidden: bool = False) -> st.Page:
+    """The page in ``app/<name>.py``, at the URL path ``/<name>`` (a default page: ``/``);
+    a hidden one is not in the sidebar but answers its typed URL."""
     return st.Page(f"app/{name}.py", title=T(title), icon=f":material/{icon}:", url_path=name,
-                   default=default)
+                   default=default, visibility="hidden" if hidden else "visible")
 
 
 def open_access() -> tuple[Access | None, bool]:
@@ -66,7 +68,9 @@ def settle_language(acc: Access | None) -> None:
 
 def role_pages(acc: Access) -> list[st.Page]:
     """The pages the role allows, in the sidebar's order; a process adds compare and trace
-    after the board."""
+    after the board. The others are there but hidden: a typed URL of one opens the page,
+    which says this link does not open it (each page checks the role itself), instead of
+    quietly showing another page."""
     # a phone that scans the QR code while input or a vote is on lands on the form
     participant_first = acc.role == "participant" and participation_active(acc.workshop_id)
     pages = {
@@ -82,10 +86,14 @@ def role_pages(acc: Access) -> list[st.Page]:
         "start": page("start", "nav.start", "home"),
     }
     allowed = [p for name, p in pages.items() if acc.allows(name)]
+    refused = [page(name, f"nav.{name}", "block", hidden=True)
+               for name in pages if not acc.allows(name)]
+    process_pages = [("compare", "nav.compare", "grid_on"), ("trace", "nav.trace", "account_tree")]
     if acc.process:
-        allowed[1:1] = [page("compare", "nav.compare", "grid_on"),
-                        page("trace", "nav.trace", "account_tree")]
-    return allowed
+        allowed[1:1] = [page(*spec) for spec in process_pages]
+    else:
+        refused += [page(*spec, hidden=True) for spec in process_pages]
+    return allowed + refused
 
 
 def main() -> None:

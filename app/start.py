@@ -19,6 +19,7 @@ from app.shared import (
     is_local_organiser,
     lang,
     may_import,
+    require,
     show_store_error,
     workshop_of,
 )
@@ -44,6 +45,8 @@ def page_start() -> None:
         acc = current_access()
     except (AccessDenied, TooManyAttempts):
         acc = None
+    if acc is not None and not acc.allows("start"):
+        require(acc, "start")  # a participant's or facilitator's typed /start
     col_new, col_open = st.columns([3, 2], gap="large")
     with col_new:
         st.subheader(T("start.create"))

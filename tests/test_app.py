@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
-from streamlit.util import calc_hash
 
 from harvest import access
 from harvest.board import MAP_FORMATS, compute_board, map_filename, theme_counts
@@ -81,12 +80,9 @@ def app(token: str | None = None, page: str | None = None) -> AppTest:
 
 
 def open_page(at: AppTest, url_path: str) -> AppTest:
-    # every page is a file app/<url path>.py; one the role has no right to is not in the
-    # navigation (switch_page refuses it), so it is asked for as a typed URL asks for it
-    try:
-        at.switch_page(f"app/{url_path}.py")
-    except ValueError:
-        at._page_hash = calc_hash(url_path)  # noqa: SLF001 - AppTest has no URL of its own
+    # every page is a file app/<url path>.py, in the navigation for every role (hidden where
+    # the role may not open it: the page itself refuses)
+    at.switch_page(f"app/{url_path}.py")
     return at.run()
 
 
@@ -265,6 +261,14 @@ def test_wrong_token_gets_a_clear_page_not_a_traceback(store: Store, token: str)
         assert any("ungültig" in e.value for e in at.error)
     else:  # no token: the start page, no workshop data
         assert "Zukunftswerkstatt Test" not in texts(at)
+
+
+def test_a_typed_url_of_a_page_the_link_does_not_open_says_so(store: Store) -> None:
+    _, tokens = workshop_with(store, 5)
+    for page in ("entry", "curate", "moderate", "export", "start", "compare"):
+        at = app(tokens["participant"], page)
+        assert not at.exception
+        assert [e.value for e in at.error] == ["Dieser Link erlaubt diese Seite nicht."], page
 
 
 def test_participant_sees_the_board_but_no_entry_form_or_curation(store: Store) -> None:
