@@ -420,8 +420,9 @@ def _detect_themes(documents: Sequence[Document], overrides: Overrides,
     if prev.themes:
         _match_ids(drafts, docs, prev, ws, reserved, merges)
         _keep_named(drafts, docs, prev, overrides, merges)
-    clustering = _finish(ws, docs, drafts, overrides, prev, merges, categories, settings,
-                         language)
+    inputs = _Inputs(overrides=overrides, merges=merges, categories=categories, prev=prev,
+                     settings=settings, language=language)
+    clustering = _finish(ws, drafts, inputs)
     if graph is not None:
         clustering = _semantic_secondaries(clustering, docs, graph, settings)
     if copies:
@@ -1021,11 +1022,61 @@ def _similarity_matrix(similarity: Similarity | None, docs: list[Document],
 # --- the result ------------------------------------------------------------------------
 
 
-def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], overrides: Overrides,
-            prev: _PreviousView, merges: dict[str, str],
-            categories: list[Category], settings: EngineSettings,
-            language: str) -> Clustering:
-    n = len(docs)
+@dataclass(frozen=True)
+class _Inputs:
+    """What shapes the result beside the statements and the drafts."""
+
+    overrides: Overrides
+    merges: dict[str, str]
+    """``overrides.merges`` resolved to final targets"""
+    categories: list[Category]
+    prev: _PreviousView
+    settings: EngineSettings
+    language: str
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The result's themes as columns, and how their keywords spread over them."""
+
+    theme_ids: list[str]
+    """in the order shown: largest first, "other" last, empty categories after it"""
+    members: dict[str, list[int]]
+    """theme id -> its rows"""
+    column_of: dict[str, int]
+    counts: np.ndarray
+    """themes x keywords: how many of a theme's statements use a keyword"""
+    owner: np.ndarray
+    """keyword -> the column that uses it most"""
+    concentrated: np.ndarray
+    """keywords used twice or more, at least half of the uses in their owner (not "other")"""
+
+
+def _finish(ws: _Workspace, drafts: list[_Draft], inputs: _Inputs) -> Clustering:
+    """The clustering of the drafts: ids, the moderator's overrides, themes, assignments."""
+    used_ids = _name_drafts(drafts, inputs.overrides, inputs.prev)
+    engine_primary = _draft_primary(drafts, len(ws.docs))
+    primary = _moderated(ws, engine_primary, inputs)
+    columns = _columns(ws, primary, inputs)
+    themes = _themes(ws, columns, drafts, inputs)
+    secondaries = _secondaries(ws, [columns.column_of[t] for t in primary], columns.theme_ids,
+                               columns.owner, columns.concentrated, inputs.settings)
+    prev = inputs.prev
+    return Clustering(
+        themes=tuple(themes),
+        assignments=_assignments(ws, primary, secondaries, inputs),
+        keyword_edges=_keyword_edges(ws, themes, inputs.settings),
+        vocabulary=_vocabulary(ws, themes),
+        last_theme_number=max([prev.last_number, *map(_theme_number, used_ids),
+                               *(_theme_number(t.id) for t in themes)]),
+        engine_themes=_engine_themes(ws.docs, engine_primary, prev, inputs.merges,
+                                     {t.id: t.label for t in themes}),
+    )
+
+
+def _name_drafts(drafts: list[_Draft], overrides: Overrides, prev: _PreviousView) -> set[str]:
+    """Fresh ids for the drafts with statements but no id, largest first; returns the ids
+    taken before (previous, merged and the drafts' own)."""
     used_ids = set(prev.all_ids) | set(overrides.merges) | set(overrides.merges.values())
     used_ids |= {d.id for d in drafts if d.id is not None}
     missing = sorted((d for d in drafts if d.id is None and d.rows),
@@ -1033,50 +1084,59 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
     for draft, new_id in zip(missing, _fresh_ids(len(missing), used_ids, prev.last_number),
                              strict=True):
         draft.id = new_id
+    return used_ids
+
+
+def _draft_primary(drafts: list[_Draft], n: int) -> list[str]:
+    """The engine's theme id per row ("other" for a row no draft holds)."""
     primary: list[str] = [OTHER_THEME_ID] * n
     for draft in drafts:
         for row in draft.rows:
             primary[row] = draft.id or OTHER_THEME_ID
-    engine_primary = list(primary)
-    origins = {d.id: d.origin for d in drafts if d.id is not None}
-    names = {d.id: d.label for d in drafts if d.id is not None and d.label is not None}
+    return primary
 
-    def resolve(theme_id: str) -> str:
-        return merges.get(theme_id, theme_id)
 
+def _moderated(ws: _Workspace, engine_primary: list[str], inputs: _Inputs) -> list[str]:
+    """The theme id per row after the moderator's pins, merges and moves, in that order."""
+    overrides, merges = inputs.overrides, inputs.merges
+    primary = list(engine_primary)
     # Pinned keywords pull every statement that uses them to their theme.
     lexicon = Lexicon.from_overrides(overrides)
     pins: list[tuple[str, str]] = []
     for keyword, theme_id in sorted(overrides.pinned_keywords.items()):
         key = lexicon.canonical(keyword.strip().casefold())
         if key:
-            pins.append((key, resolve(theme_id)))
-    for row in range(n if pins else 0):
+            pins.append((key, merges.get(theme_id, theme_id)))
+    for row in range(len(primary) if pins else 0):
         row_keys = {ws.table.keys[i] for i in ws.table.doc_keywords[row]}
         hits = Counter(theme for key, theme in pins if key in row_keys)
         if hits:
             target, _ = max(hits.items(), key=lambda item: (item[1], _neg(item[0])))
             primary[row] = target
     # Merges: a merged-away theme's statements live on in the target.
-    primary = [resolve(t) for t in primary]
+    primary = [merges.get(t, t) for t in primary]
     # Moves: the moderator's word on a single statement is final.
-    row_of = {doc.id: row for row, doc in enumerate(docs)}
+    row_of = {doc.id: row for row, doc in enumerate(ws.docs)}
     for sid, theme_id in sorted(overrides.moves.items()):
         moved = row_of.get(sid)
         if moved is not None:
-            primary[moved] = resolve(theme_id)
+            primary[moved] = merges.get(theme_id, theme_id)
+    return primary
 
-    # Which theme each keyword leans to, for secondary themes and keyword weights.
+
+def _columns(ws: _Workspace, primary: list[str], inputs: _Inputs) -> _Columns:
+    """The themes in order with their rows, and which theme each keyword leans to (for
+    secondary themes and keyword weights)."""
+    n, v = len(primary), len(ws.table.keys)
     members: dict[str, list[int]] = defaultdict(list)
     for row, theme_id in enumerate(primary):
         members[theme_id].append(row)
     theme_ids = sorted(members, key=lambda t: (t == OTHER_THEME_ID, -len(members[t]), t))
-    for category in categories:
-        if category.id not in members and category.id not in merges:
+    for category in inputs.categories:
+        if category.id not in members and category.id not in inputs.merges:
             theme_ids.append(category.id)
             members[category.id] = []
     column_of = {t: i for i, t in enumerate(theme_ids)}
-    v = len(ws.table.keys)
     onehot = sp.csr_matrix(
         (np.ones(n), (np.arange(n), [column_of[t] for t in primary])),
         shape=(n, len(theme_ids)),
@@ -1088,49 +1148,63 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
     concentrated = (counts.max(axis=0) / df >= 0.5) & (ws.df >= 2) if v else np.zeros(0, bool)
     if other_col is not None:
         concentrated &= owner != other_col
+    return _Columns(theme_ids=theme_ids, members=members, column_of=column_of, counts=counts,
+                    owner=owner, concentrated=concentrated)
 
+
+def _themes(ws: _Workspace, columns: _Columns, drafts: list[_Draft],
+            inputs: _Inputs) -> list[Theme]:
+    """One theme per column, labelled by the moderator, its category or its keywords."""
+    origins = {d.id: d.origin for d in drafts if d.id is not None}
+    names = {d.id: d.label for d in drafts if d.id is not None and d.label is not None}
+    renames, settings = inputs.overrides.renames, inputs.settings
     themes: list[Theme] = []
     labels_seen: set[str] = set()
-    for theme_id in theme_ids:
-        col = column_of[theme_id]
-        rows = members[theme_id]
-        keywords = _theme_keywords(counts[col], ws, settings.theme_keywords)
+    for theme_id in columns.theme_ids:
+        keywords = _theme_keywords(columns.counts[columns.column_of[theme_id]], ws,
+                                   settings.theme_keywords)
         is_other = theme_id == OTHER_THEME_ID
         if is_other:
             # the catalogue's word; a language it does not have gets the English one
-            label = translate("theme.other", "de" if language == "de" else "en")
-        elif theme_id in overrides.renames:
-            label = overrides.renames[theme_id]
+            label = translate("theme.other", "de" if inputs.language == "de" else "en")
+        elif theme_id in renames:
+            label = renames[theme_id]
         elif theme_id in names:
             label = names[theme_id]
         else:
             words = [ws.table.display[ws.table.keys[i]] for i, _ in keywords]
-            label = _steady_label(prev.labels.get(theme_id), words, settings.label_keywords,
-                                  labels_seen)
+            label = _steady_label(inputs.prev.labels.get(theme_id), words,
+                                  settings.label_keywords, labels_seen)
         labels_seen.add(label)
-        if any(c.id == theme_id for c in categories):
-            origin = "category"
-        elif theme_id.startswith(USER_PREFIX):
-            origin = "user"
-        else:
-            origin = prev.origins.get(theme_id) or origins.get(theme_id) or "detected"
         themes.append(Theme(
             id=theme_id,
             label=label,
             keywords=tuple((ws.table.display[ws.table.keys[i]], w) for i, w in keywords),
-            statement_ids=tuple(docs[r].id for r in rows),
+            statement_ids=tuple(ws.docs[r].id for r in columns.members[theme_id]),
             is_other=is_other,
-            origin=origin,
+            origin=_theme_origin(theme_id, inputs, origins),
         ))
+    return themes
 
-    secondaries = _secondaries(ws, [column_of[t] for t in primary], theme_ids, owner,
-                               concentrated, settings)
+
+def _theme_origin(theme_id: str, inputs: _Inputs, origins: dict[str, str]) -> str:
+    """Its origin: "category", "user" (a moderator's split), else the previous or the draft's."""
+    if any(c.id == theme_id for c in inputs.categories):
+        return "category"
+    if theme_id.startswith(USER_PREFIX):
+        return "user"
+    return inputs.prev.origins.get(theme_id) or origins.get(theme_id) or "detected"
+
+
+def _assignments(ws: _Workspace, primary: list[str], secondaries: list[str | None],
+                 inputs: _Inputs) -> dict[StatementId, Assignment]:
+    """Each statement's themes, keywords and whether it is a demand."""
     shown = [ws.table.display[key] for key in ws.table.keys]
     assignments: dict[StatementId, Assignment] = {}
-    for row, doc in enumerate(docs):
+    for row, doc in enumerate(ws.docs):
         is_demand, reason, rules = demand_finding(
             doc.text, doc.kind, ws.table.doc_languages[row],
-            overrides.demand_marks.get(doc.id), language,
+            inputs.overrides.demand_marks.get(doc.id), inputs.language,
         )
         assignments[doc.id] = Assignment(
             statement_id=doc.id,
@@ -1141,16 +1215,7 @@ def _finish(ws: _Workspace, docs: list[Document], drafts: list[_Draft], override
             keywords=tuple(map(shown.__getitem__, ws.table.doc_keywords[row])),
             reason=None if reason is None else (reason.code, reason.params),
         )
-    return Clustering(
-        themes=tuple(themes),
-        assignments=assignments,
-        keyword_edges=_keyword_edges(ws, themes, settings),
-        vocabulary=_vocabulary(ws, themes),
-        last_theme_number=max([prev.last_number, *map(_theme_number, used_ids),
-                               *(_theme_number(t.id) for t in themes)]),
-        engine_themes=_engine_themes(docs, engine_primary, prev, merges,
-                                     {t.id: t.label for t in themes}),
-    )
+    return assignments
 
 
 def _engine_themes(docs: list[Document], primary: list[str], prev: _PreviousView,
