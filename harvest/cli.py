@@ -5,6 +5,9 @@ print what came back. Domain errors become one clear line on stderr and exit cod
 never a traceback. Modules are imported inside the subcommands so that ``--help`` is
 instant and works even while a stage is still missing.
 
+Each subcommand declares its arguments in ``_add_<name>_parser`` beside its handler
+``_cmd_<name>``; ``build_parser`` makes the top-level parser and calls them in --help order.
+
 Exit codes: 0 done, 1 nothing done because the input needs attention (bad rows), 2 an
 error (unknown workshop, unreadable file, unreachable database, ...).
 """
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
     from harvest.engine.themes import EngineSettings
     from harvest.model import Workshop
     from harvest.store import Store
+
+    _Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
 
 __all__ = ["EXPORT_FORMATS", "MAP_FORMATS", "build_parser", "main"]
 
@@ -107,7 +112,94 @@ def _write_output(data: bytes, out: str) -> str:
     return str(path)
 
 
+# --- arguments several subcommands take ---------------------------------------------
+
+
+_WORKSHOP_HELP = "workshop slug, id or title"
+_BOARD_URL_HELP = "base URL of the board (links)"
+_ON_OFF = ("on", "off")
+
+
+def _add_db_option(parser: argparse.ArgumentParser) -> None:
+    # SUPPRESS: given after the subcommand it wins, otherwise the global one stays.
+    parser.add_argument(
+        "--db", metavar="URL", default=argparse.SUPPRESS,
+        help="database URL (overrides HARVEST_DATABASE_URL; default: SQLite in sessions/)",
+    )
+
+
+def _add_subparser(
+    commands: _Subcommands, name: str, summary: str, description: str | None = None
+) -> argparse.ArgumentParser:
+    """A subcommand (or a process action) listed with ``summary``; it takes --db too."""
+    sub = commands.add_parser(name, help=summary, description=description)
+    _add_db_option(sub)
+    return sub
+
+
+def _add_command(
+    commands: _Subcommands, name: str, handler: Callable[[argparse.Namespace], int],
+    summary: str, details: str = "",
+) -> argparse.ArgumentParser:
+    """A subcommand run by ``handler``; its --help opens with ``details`` (else ``summary``)."""
+    sub = _add_subparser(commands, name, summary, details or summary)
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def _add_workshop_argument(
+    parser: argparse.ArgumentParser, metavar: str = "WORKSHOP", nargs: str | None = None
+) -> None:
+    parser.add_argument("workshop", metavar=metavar, nargs=nargs, help=_WORKSHOP_HELP)
+
+
+def _add_out_option(
+    parser: argparse.ArgumentParser, metavar: str, help: str, required: bool = False
+) -> None:
+    parser.add_argument("--out", "-o", metavar=metavar, required=required, help=help)
+
+
+def _add_base_url_option(parser: argparse.ArgumentParser, help: str = _BOARD_URL_HELP) -> None:
+    parser.add_argument("--base-url", metavar="URL", help=help)
+
+
+def _add_links_options(parser: argparse.ArgumentParser, links_help: str) -> None:
+    """--links (print the links after the command) and the --base-url they carry."""
+    parser.add_argument("--links", action="store_true", help=links_help)
+    _add_base_url_option(parser)
+
+
+def _add_process_flag(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--process", action="store_true", help=f"WORKSHOP names a process: {what}"
+    )
+
+
+def _add_csv_input(parser: argparse.ArgumentParser, help: str) -> None:
+    """The engine tools' input file and the name of its text column."""
+    parser.add_argument("input", metavar="INPUT.csv", help=help)
+    parser.add_argument("--text-column", default="text", metavar="NAME", help="default: text")
+
+
 # --- subcommands --------------------------------------------------------------------
+
+
+def _add_import_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "import", _cmd_import, "import statements from a CSV, XLSX or text file",
+        "Import statements from CSV (comma, semicolon or tab; UTF-8 or Windows-1252), XLSX, "
+        "or plain text with one statement per line. Column names may be German or English "
+        "(text/Aussage, table/Tisch, kind/Art, author/Autor). If any row has a problem, every "
+        "such row is listed and nothing is imported unless --skip-bad-rows is given. The "
+        "workshop and its tables are created if they do not exist yet.",
+    )
+    _add_workshop_argument(sub)
+    sub.add_argument("file", metavar="FILE", help="the file to import")
+    sub.add_argument("--table", metavar="NAME", help="table for rows that name none")
+    sub.add_argument(
+        "--skip-bad-rows", action="store_true",
+        help="import the good rows even if some rows have problems",
+    )
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -143,6 +235,34 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_export_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "export", _cmd_export, "export statements (csv, xlsx) or the concept map",
+        "Export a workshop: its statements as csv or xlsx (formula cells neutralised), or "
+        "its concept map as png, svg, pdf, html (interactive), graphml, gexf or json; the "
+        "graphical-harvest poster as poster-png, poster-pdf or poster-svg (--size); the "
+        "map's growth as replay (offline HTML) or replay-gif.",
+    )
+    _add_workshop_argument(sub)
+    sub.add_argument(
+        "--format", "-f", choices=EXPORT_FORMATS, required=True, help="what to export"
+    )
+    _add_out_option(
+        sub, "PATH", "file to write ('-' for stdout; default: harvest-SLUG.FORMAT here)"
+    )
+    sub.add_argument(
+        "--visible-only", action="store_true", help="csv/xlsx: leave out hidden statements"
+    )
+    _add_process_flag(
+        sub, "export its board over all its workshops (csv/xlsx with a workshop column)"
+    )
+    sub.add_argument(
+        "--size", choices=tuple(POSTER_SIZES), default="A1",
+        help="poster-*: page size (default A1; 16:9 for a projector)",
+    )
+    _add_base_url_option(sub, "poster-*: print the participant link for this address as QR code")
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
         if args.process:
@@ -173,6 +293,27 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_process_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "process", _cmd_process, "group workshops into a process with one board",
+        "A process groups workshops (regional conferences into one state-wide picture): "
+        "one board over all their statements, with its own curation and links. "
+        "create SLUG --title TITLE --workshops W1 W2 ...; add SLUG W; remove SLUG W; list.",
+    )
+    actions = sub.add_subparsers(dest="action", metavar="ACTION", required=True)
+    create = _add_subparser(actions, "create", "create a process")
+    create.add_argument("slug", metavar="SLUG", help="the process's slug (kept as given)")
+    create.add_argument("--title", metavar="TITLE", help="its title (default: the slug)")
+    create.add_argument("--workshops", metavar="W", nargs="*", default=[],
+                        help="workshop slugs, ids or titles")
+    _add_links_options(create, "also print the process's moderator and participant links")
+    for name, verb in (("add", "add a workshop to"), ("remove", "take a workshop out of")):
+        member = _add_subparser(actions, name, f"{verb} a process")
+        member.add_argument("slug", metavar="SLUG", help="the process")
+        _add_workshop_argument(member, metavar="W")
+    _add_subparser(actions, "list", "list processes and their workshops")
+
+
 def _cmd_process(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
         if args.action == "create":
@@ -201,6 +342,18 @@ def _cmd_process(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_compare_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "compare", _cmd_compare, "write a process's workshop x theme grid as CSV",
+        "One row per process theme: theme_id, theme_label, one count column per workshop "
+        "slug, total. --report also writes what all said, where they agree and what only "
+        "one raised (.html for a page, else Markdown).",
+    )
+    sub.add_argument("process", metavar="SLUG", help="process slug, id or title")
+    _add_out_option(sub, "GRID.csv", "'-' for stdout", required=True)
+    sub.add_argument("--report", metavar="PATH", help="also write the summary report here")
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     from harvest import compare
     from harvest.board import process_board
@@ -218,6 +371,23 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_add_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "add", _cmd_add, "add one statement and print its id",
+        "Add one statement to a table of a workshop (both are created if missing) and print "
+        "the new statement's id.",
+    )
+    _add_workshop_argument(sub)
+    sub.add_argument("--table", metavar="NAME", required=True, help="the table's name")
+    sub.add_argument(
+        "--kind", metavar="KIND",
+        help="idea, challenge, demand or question (German: Idee, Herausforderung, Forderung, "
+        "Frage)",
+    )
+    sub.add_argument("--author", metavar="NAME", help="who said it (optional)")
+    sub.add_argument("text", metavar="TEXT", nargs="+", help="the statement")
+
+
 def _cmd_add(args: argparse.Namespace) -> int:
     text = " ".join(args.text)
     with _open_store(args) as store:
@@ -229,6 +399,10 @@ def _cmd_add(args: argparse.Namespace) -> int:
         _embed(store, workshop)
     _say(statement.id)
     return EXIT_OK
+
+
+def _add_workshops_parser(commands: _Subcommands) -> None:
+    _add_command(commands, "workshops", _cmd_workshops, "list the workshops")
 
 
 def _cmd_workshops(args: argparse.Namespace) -> int:
@@ -268,6 +442,15 @@ def _print_links(store: Store, workshop: Workshop, base_url: str | None) -> None
         _say(f"{role} {url}")
 
 
+def _add_demo_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "demo", _cmd_demo, "create the demo workshop (once)",
+        "Create the demo workshop (slug 'demo'): a German integration workshop with six "
+        "theme tables. If it exists already it is left as it is.",
+    )
+    _add_links_options(sub, "also print the moderator, facilitator and participant links")
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from harvest.demo import create_demo
 
@@ -283,6 +466,21 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         if args.links:
             _print_links(store, workshop, args.base_url)
     return EXIT_OK
+
+
+def _add_address_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "address", _cmd_address,
+        "print the base URL that links and the QR code should carry",
+        "Print the base URL for links and the QR code on stdout and say on stderr whether "
+        "phones in the hall can open it: HARVEST_BASE_URL if set; with --hall this "
+        "computer's address in the local network (found without sending anything); "
+        "otherwise localhost (this computer only).",
+    )
+    sub.add_argument("--port", type=int, default=8501, help="the board's port (default 8501)")
+    sub.add_argument(
+        "--hall", action="store_true", help="use this computer's LAN address (for phones)"
+    )
 
 
 def _cmd_address(args: argparse.Namespace) -> int:
@@ -312,6 +510,18 @@ def _cmd_address(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_links_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "links", _cmd_links,
+        "print a workshop's moderator, facilitator and participant links",
+        "Print the three links of a workshop, one per line: 'ROLE URL'. The base URL comes "
+        "from --base-url, else HARVEST_BASE_URL, else the local default.",
+    )
+    _add_workshop_argument(sub)
+    _add_base_url_option(sub, "where the board is served")
+    _add_process_flag(sub, "print its moderator and participant links")
+
+
 def _cmd_links(args: argparse.Namespace) -> int:
     with _open_store(args) as store:
         if args.process:  # its moderator and participant links
@@ -320,6 +530,25 @@ def _cmd_links(args: argparse.Namespace) -> int:
             workshop = store.get_workshop(args.workshop)
         _print_links(store, workshop, args.base_url)
     return EXIT_OK
+
+
+def _add_backup_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "backup", _cmd_backup,
+        "copy one or all workshops into a backup file, while the app runs",
+        "Write one workshop (or --all) with everything it holds (tables, statements with "
+        "their history, hidden flags and times, events, curation actions, link hashes, "
+        "saved board state, participants' queue, votes and ballots) to a gzip-compressed "
+        "JSON archive. It is read in one snapshot, so it is consistent while the app keeps "
+        "writing. The archive does not depend on the database engine: restore it into "
+        "PostgreSQL to move a workshop off SQLite.",
+    )
+    _add_workshop_argument(sub, nargs="?")
+    sub.add_argument("--all", action="store_true", help="back up every workshop")
+    _add_out_option(
+        sub, "PATH", "archive to write, e.g. backup.harvest.json.gz ('-' for stdout)",
+        required=True,
+    )
 
 
 def _cmd_backup(args: argparse.Namespace) -> int:
@@ -343,6 +572,27 @@ def _cmd_backup(args: argparse.Namespace) -> int:
         f"to {where} ({len(data):,} bytes)."
     )
     return EXIT_OK
+
+
+def _add_restore_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "restore", _cmd_restore, "bring workshops back from a backup file",
+        "Restore the workshops of a backup archive into the database (SQLite or "
+        "PostgreSQL, whichever the backup came from): this is also how to migrate from "
+        "SQLite to PostgreSQL: back up with --all, then restore with --db postgresql://... "
+        "(and give the new server the same HARVEST_SECRET_KEY or sessions/secret.key, so "
+        "`harvest links` prints the same links). Ids are kept where free, otherwise "
+        "renumbered consistently. A workshop that exists already is refused unless "
+        "--replace. All or nothing: on any error nothing is restored.",
+    )
+    sub.add_argument("path", metavar="PATH", help="the backup archive ('-' for stdin)")
+    sub.add_argument(
+        "--replace", action="store_true",
+        help="overwrite workshops with the same slug (their current content is lost)",
+    )
+    sub.add_argument(
+        "--workshop", metavar="SLUG", help="restore only this workshop of the archive"
+    )
 
 
 def _cmd_restore(args: argparse.Namespace) -> int:
@@ -381,6 +631,21 @@ def _embedding_progress(done: int, total: int) -> None:
 
 def _on_off(value: str | None) -> bool | None:
     return None if value is None else value == "on"
+
+
+def _add_settings_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "settings", _cmd_settings, "switch participant input and dot voting on or off",
+        "Participation settings of a workshop (all off by default): --participant-input on "
+        "lets the participant link send statements into the moderation queue; --voting on "
+        "opens a dot vote on the board's current demands (--dots each, --stack on lets "
+        "several dots go on one item), --voting off closes it. Prints the settings.",
+    )
+    _add_workshop_argument(sub)
+    sub.add_argument("--participant-input", choices=_ON_OFF)
+    sub.add_argument("--voting", choices=_ON_OFF)
+    sub.add_argument("--dots", type=int, metavar="N", help="dots per participant (1-20)")
+    sub.add_argument("--stack", choices=_ON_OFF, help="several dots on one item")
 
 
 def _cmd_settings(args: argparse.Namespace) -> int:
@@ -422,6 +687,19 @@ def _csv_out(rows: Sequence[Sequence[object]]) -> None:
         writer.writerow([neutralise_cell(c) if isinstance(c, str) else c for c in row])
 
 
+def _add_queue_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "queue", _cmd_queue, "list, approve or reject participants' statements",
+        "Without an action, list the submissions waiting in the moderation queue as CSV "
+        "(id,text,table,received). --approve ID puts one on the board as a statement; "
+        "--reject ID keeps it off.",
+    )
+    _add_workshop_argument(sub)
+    action = sub.add_mutually_exclusive_group()
+    action.add_argument("--approve", type=int, metavar="ID")
+    action.add_argument("--reject", type=int, metavar="ID")
+
+
 def _cmd_queue(args: argparse.Namespace) -> int:
     from harvest.store import participation_store as ps
 
@@ -447,6 +725,14 @@ def _cmd_queue(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_votes_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "votes", _cmd_votes, "print the latest dot vote's tallies",
+        "Print the latest vote's items as CSV (item,label,dots), most dots first.",
+    )
+    _add_workshop_argument(sub)
+
+
 def _cmd_votes(args: argparse.Namespace) -> int:
     from harvest.store import participation_store as ps
 
@@ -460,6 +746,18 @@ def _cmd_votes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_cluster_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "cluster", _cmd_cluster, "cluster the texts of a CSV file into themes",
+        "Run the engine (the app's defaults: meaning and keywords) over a CSV file and "
+        "write each row's theme to OUT.",
+    )
+    _add_csv_input(sub, "CSV file with a text column")
+    _add_out_option(sub, "OUT.csv", "file to write", required=True)
+    sub.add_argument("--keywords-only", action="store_true",
+                     help="the keyword engine alone, without sentence vectors (for comparison)")
+
+
 def _cmd_cluster(args: argparse.Namespace) -> int:
     from harvest.engine.evaluate import cluster_file
 
@@ -467,6 +765,18 @@ def _cmd_cluster(args: argparse.Namespace) -> int:
                  _engine_settings(args), progress=_embedding_progress)
     _warn(f"Wrote {args.out}.")
     return EXIT_OK
+
+
+def _add_evaluate_parser(commands: _Subcommands) -> None:
+    sub = _add_command(
+        commands, "evaluate", _cmd_evaluate, "score the engine against labelled texts",
+        "Cluster a labelled CSV file and print how well the themes match the labels, "
+        "beside the semantic peer and the TF-IDF baseline.",
+    )
+    _add_csv_input(sub, "CSV file with text and label columns")
+    sub.add_argument("--label-column", default="label", metavar="NAME", help="default: label")
+    sub.add_argument("--keywords-only", action="store_true",
+                     help="score the keyword engine alone as Harvest's row")
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
@@ -484,12 +794,6 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m harvest`` with every subcommand."""
-    common = argparse.ArgumentParser(add_help=False)
-    # SUPPRESS: given after the subcommand it wins, otherwise the global one stays.
-    common.add_argument(
-        "--db", metavar="URL", default=argparse.SUPPRESS,
-        help="database URL (overrides HARVEST_DATABASE_URL; default: SQLite in sessions/)",
-    )
     parser = argparse.ArgumentParser(
         prog="python -m harvest",
         description="Harvest: a live concept map of what is said at a workshop's tables.",
@@ -503,231 +807,25 @@ def build_parser() -> argparse.ArgumentParser:
         "(overrides HARVEST_DATABASE_URL; default: SQLite in sessions/)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
-    def command(
-        name: str, handler: Callable[[argparse.Namespace], int], summary: str, details: str = ""
-    ) -> argparse.ArgumentParser:
-        sub = commands.add_parser(
-            name, parents=[common], help=summary, description=details or summary
-        )
-        sub.set_defaults(handler=handler)
-        return sub
-
-    sub = command(
-        "import", _cmd_import, "import statements from a CSV, XLSX or text file",
-        "Import statements from CSV (comma, semicolon or tab; UTF-8 or Windows-1252), XLSX, "
-        "or plain text with one statement per line. Column names may be German or English "
-        "(text/Aussage, table/Tisch, kind/Art, author/Autor). If any row has a problem, every "
-        "such row is listed and nothing is imported unless --skip-bad-rows is given. The "
-        "workshop and its tables are created if they do not exist yet.",
-    )
-    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
-    sub.add_argument("file", metavar="FILE", help="the file to import")
-    sub.add_argument("--table", metavar="NAME", help="table for rows that name none")
-    sub.add_argument(
-        "--skip-bad-rows", action="store_true",
-        help="import the good rows even if some rows have problems",
-    )
-
-    sub = command(
-        "export", _cmd_export, "export statements (csv, xlsx) or the concept map",
-        "Export a workshop: its statements as csv or xlsx (formula cells neutralised), or "
-        "its concept map as png, svg, pdf, html (interactive), graphml, gexf or json; the "
-        "graphical-harvest poster as poster-png, poster-pdf or poster-svg (--size); the "
-        "map's growth as replay (offline HTML) or replay-gif.",
-    )
-    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
-    sub.add_argument(
-        "--format", "-f", choices=EXPORT_FORMATS, required=True, help="what to export"
-    )
-    sub.add_argument(
-        "--out", "-o", metavar="PATH",
-        help="file to write ('-' for stdout; default: harvest-SLUG.FORMAT here)",
-    )
-    sub.add_argument(
-        "--visible-only", action="store_true", help="csv/xlsx: leave out hidden statements"
-    )
-    sub.add_argument(
-        "--process", action="store_true",
-        help="WORKSHOP names a process: export its board over all its workshops "
-        "(csv/xlsx with a workshop column)",
-    )
-    sub.add_argument(
-        "--size", choices=tuple(POSTER_SIZES), default="A1",
-        help="poster-*: page size (default A1; 16:9 for a projector)",
-    )
-    sub.add_argument(
-        "--base-url", metavar="URL",
-        help="poster-*: print the participant link for this address as QR code",
-    )
-
-    sub = command(
-        "add", _cmd_add, "add one statement and print its id",
-        "Add one statement to a table of a workshop (both are created if missing) and print "
-        "the new statement's id.",
-    )
-    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
-    sub.add_argument("--table", metavar="NAME", required=True, help="the table's name")
-    sub.add_argument(
-        "--kind", metavar="KIND",
-        help="idea, challenge, demand or question (German: Idee, Herausforderung, Forderung, "
-        "Frage)",
-    )
-    sub.add_argument("--author", metavar="NAME", help="who said it (optional)")
-    sub.add_argument("text", metavar="TEXT", nargs="+", help="the statement")
-
-    command("workshops", _cmd_workshops, "list the workshops")
-
-    sub = command(
-        "process", _cmd_process, "group workshops into a process with one board",
-        "A process groups workshops (regional conferences into one state-wide picture): "
-        "one board over all their statements, with its own curation and links. "
-        "create SLUG --title TITLE --workshops W1 W2 ...; add SLUG W; remove SLUG W; list.",
-    )
-    actions = sub.add_subparsers(dest="action", metavar="ACTION", required=True)
-    create = actions.add_parser("create", parents=[common], help="create a process")
-    create.add_argument("slug", metavar="SLUG", help="the process's slug (kept as given)")
-    create.add_argument("--title", metavar="TITLE", help="its title (default: the slug)")
-    create.add_argument("--workshops", metavar="W", nargs="*", default=[],
-                        help="workshop slugs, ids or titles")
-    create.add_argument("--links", action="store_true",
-                        help="also print the process's moderator and participant links")
-    create.add_argument("--base-url", metavar="URL", help="base URL of the board (links)")
-    for name, verb in (("add", "add a workshop to"), ("remove", "take a workshop out of")):
-        member = actions.add_parser(name, parents=[common], help=f"{verb} a process")
-        member.add_argument("slug", metavar="SLUG", help="the process")
-        member.add_argument("workshop", metavar="W", help="workshop slug, id or title")
-    actions.add_parser("list", parents=[common], help="list processes and their workshops")
-
-    sub = command(
-        "compare", _cmd_compare, "write a process's workshop x theme grid as CSV",
-        "One row per process theme: theme_id, theme_label, one count column per workshop "
-        "slug, total. --report also writes what all said, where they agree and what only "
-        "one raised (.html for a page, else Markdown).",
-    )
-    sub.add_argument("process", metavar="SLUG", help="process slug, id or title")
-    sub.add_argument("--out", "-o", metavar="GRID.csv", required=True, help="'-' for stdout")
-    sub.add_argument("--report", metavar="PATH", help="also write the summary report here")
-
-    sub = command(
-        "demo", _cmd_demo, "create the demo workshop (once)",
-        "Create the demo workshop (slug 'demo'): a German integration workshop with six "
-        "theme tables. If it exists already it is left as it is.",
-    )
-    sub.add_argument(
-        "--links", action="store_true",
-        help="also print the moderator, facilitator and participant links",
-    )
-    sub.add_argument("--base-url", metavar="URL", help="base URL of the board (links)")
-
-    sub = command(
-        "address", _cmd_address, "print the base URL that links and the QR code should carry",
-        "Print the base URL for links and the QR code on stdout and say on stderr whether "
-        "phones in the hall can open it: HARVEST_BASE_URL if set; with --hall this "
-        "computer's address in the local network (found without sending anything); "
-        "otherwise localhost (this computer only).",
-    )
-    sub.add_argument("--port", type=int, default=8501, help="the board's port (default 8501)")
-    sub.add_argument(
-        "--hall", action="store_true", help="use this computer's LAN address (for phones)"
-    )
-
-    sub = command(
-        "links", _cmd_links, "print a workshop's moderator, facilitator and participant links",
-        "Print the three links of a workshop, one per line: 'ROLE URL'. The base URL comes "
-        "from --base-url, else HARVEST_BASE_URL, else the local default.",
-    )
-    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
-    sub.add_argument("--base-url", metavar="URL", help="where the board is served")
-    sub.add_argument("--process", action="store_true",
-                     help="WORKSHOP names a process: print its moderator and participant links")
-
-    sub = command(
-        "backup", _cmd_backup, "copy one or all workshops into a backup file, while the app runs",
-        "Write one workshop (or --all) with everything it holds (tables, statements with "
-        "their history, hidden flags and times, events, curation actions, link hashes, "
-        "saved board state, participants' queue, votes and ballots) to a gzip-compressed "
-        "JSON archive. It is read in one snapshot, so it is consistent while the app keeps "
-        "writing. The archive does not depend on the database engine: restore it into "
-        "PostgreSQL to move a workshop off SQLite.",
-    )
-    sub.add_argument("workshop", metavar="WORKSHOP", nargs="?", help="workshop slug, id or title")
-    sub.add_argument("--all", action="store_true", help="back up every workshop")
-    sub.add_argument(
-        "--out", "-o", metavar="PATH", required=True,
-        help="archive to write, e.g. backup.harvest.json.gz ('-' for stdout)",
-    )
-
-    sub = command(
-        "restore", _cmd_restore, "bring workshops back from a backup file",
-        "Restore the workshops of a backup archive into the database (SQLite or "
-        "PostgreSQL, whichever the backup came from): this is also how to migrate from "
-        "SQLite to PostgreSQL: back up with --all, then restore with --db postgresql://... "
-        "(and give the new server the same HARVEST_SECRET_KEY or sessions/secret.key, so "
-        "`harvest links` prints the same links). Ids are kept where free, otherwise "
-        "renumbered consistently. A workshop that exists already is refused unless "
-        "--replace. All or nothing: on any error nothing is restored.",
-    )
-    sub.add_argument("path", metavar="PATH", help="the backup archive ('-' for stdin)")
-    sub.add_argument(
-        "--replace", action="store_true",
-        help="overwrite workshops with the same slug (their current content is lost)",
-    )
-    sub.add_argument(
-        "--workshop", metavar="SLUG", help="restore only this workshop of the archive"
-    )
-
-    sub = command(
-        "settings", _cmd_settings, "switch participant input and dot voting on or off",
-        "Participation settings of a workshop (all off by default): --participant-input on "
-        "lets the participant link send statements into the moderation queue; --voting on "
-        "opens a dot vote on the board's current demands (--dots each, --stack on lets "
-        "several dots go on one item), --voting off closes it. Prints the settings.",
-    )
-    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
-    sub.add_argument("--participant-input", choices=("on", "off"))
-    sub.add_argument("--voting", choices=("on", "off"))
-    sub.add_argument("--dots", type=int, metavar="N", help="dots per participant (1-20)")
-    sub.add_argument("--stack", choices=("on", "off"), help="several dots on one item")
-
-    sub = command(
-        "queue", _cmd_queue, "list, approve or reject participants' statements",
-        "Without an action, list the submissions waiting in the moderation queue as CSV "
-        "(id,text,table,received). --approve ID puts one on the board as a statement; "
-        "--reject ID keeps it off.",
-    )
-    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
-    action = sub.add_mutually_exclusive_group()
-    action.add_argument("--approve", type=int, metavar="ID")
-    action.add_argument("--reject", type=int, metavar="ID")
-
-    sub = command(
-        "votes", _cmd_votes, "print the latest dot vote's tallies",
-        "Print the latest vote's items as CSV (item,label,dots), most dots first.",
-    )
-    sub.add_argument("workshop", metavar="WORKSHOP", help="workshop slug, id or title")
-
-    sub = command(
-        "cluster", _cmd_cluster, "cluster the texts of a CSV file into themes",
-        "Run the engine (the app's defaults: meaning and keywords) over a CSV file and "
-        "write each row's theme to OUT.",
-    )
-    sub.add_argument("input", metavar="INPUT.csv", help="CSV file with a text column")
-    sub.add_argument("--text-column", default="text", metavar="NAME", help="default: text")
-    sub.add_argument("--out", "-o", required=True, metavar="OUT.csv", help="file to write")
-    sub.add_argument("--keywords-only", action="store_true",
-                     help="the keyword engine alone, without sentence vectors (for comparison)")
-
-    sub = command(
-        "evaluate", _cmd_evaluate, "score the engine against labelled texts",
-        "Cluster a labelled CSV file and print how well the themes match the labels, "
-        "beside the semantic peer and the TF-IDF baseline.",
-    )
-    sub.add_argument("input", metavar="INPUT.csv", help="CSV file with text and label columns")
-    sub.add_argument("--text-column", default="text", metavar="NAME", help="default: text")
-    sub.add_argument("--label-column", default="label", metavar="NAME", help="default: label")
-    sub.add_argument("--keywords-only", action="store_true",
-                     help="score the keyword engine alone as Harvest's row")
+    for add_parser in (  # in the order --help lists them
+        _add_import_parser,
+        _add_export_parser,
+        _add_add_parser,
+        _add_workshops_parser,
+        _add_process_parser,
+        _add_compare_parser,
+        _add_demo_parser,
+        _add_address_parser,
+        _add_links_parser,
+        _add_backup_parser,
+        _add_restore_parser,
+        _add_settings_parser,
+        _add_queue_parser,
+        _add_votes_parser,
+        _add_cluster_parser,
+        _add_evaluate_parser,
+    ):
+        add_parser(commands)
     return parser
 
 
