@@ -7,7 +7,7 @@ import ipaddress
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import streamlit as st
 
@@ -341,10 +341,19 @@ def workshop_of(acc: Access) -> Workshop:
 
 
 def require(acc: Access | None, action: str) -> Access:
+    """The access, if it allows ``action``; else see :func:`refuse`."""
     if acc is None or not acc.allows(action):
-        st.error(T("error.not_allowed"))
-        st.stop()
+        refuse(acc, offer_board=action != "board")
     return acc
+
+
+def refuse(acc: Access | None, *, offer_board: bool = True) -> NoReturn:
+    """This link does not open this page: say so, offer the way to the board (a page
+    every link opens) and stop the page."""
+    st.error(T("error.not_allowed"))
+    if offer_board and acc is not None and acc.allows("board"):
+        st.page_link("app/board.py", label=T("nav.board"), icon=":material/hub:")
+    st.stop()
 
 
 def show_store_error(exc: Exception) -> None:

@@ -18,6 +18,7 @@ from app.shared import (
     get_store,
     lang,
     process_members,
+    refuse,
     require,
     workshop_of,
 )
@@ -136,8 +137,7 @@ def process_page_head(title_key: str) -> tuple[Workshop, Board, Any] | None:
     friendly note) while there is nothing to compare."""
     acc = require(current_access(), "board")
     if not acc.process:
-        st.error(T("error.not_allowed"))
-        st.stop()
+        refuse(acc)
     ws = workshop_of(acc)
     revision = get_store().revision(ws.id)
     with st.spinner(T("board.computing")):

@@ -501,8 +501,10 @@ class LiveBoard:
         themes, total = theme_list_html(board, lang)
         parts = []
         if map_revision is not None:
-            parts.append(f'<img class="live-map" alt="{escape_html(translate("live.map", lang))}"'
-                         f' src="{LINK}/map.png?v={map_revision}">')
+            # a tap opens the picture alone, where a phone can zoom into it
+            parts.append(f'<a href="{LINK}/map.png?v={map_revision}" target="_blank">'
+                         f'<img class="live-map" alt="{escape_html(translate("live.map", lang))}"'
+                         f' src="{LINK}/map.png?v={map_revision}"></a>')
         if participation_open(found):
             parts.append(f'<p><a class="live-go" href="../participate?{access.TOKEN_PARAM}={LINK}">'
                          f'{escape_html(translate("live.participate", lang))}</a></p>')

@@ -269,6 +269,7 @@ def test_a_typed_url_of_a_page_the_link_does_not_open_says_so(store: Store) -> N
         at = app(tokens["participant"], page)
         assert not at.exception
         assert [e.value for e in at.error] == ["Dieser Link erlaubt diese Seite nicht."], page
+        assert [link.proto.label for link in at.get("page_link")] == ["Board"], page
 
 
 def test_participant_sees_the_board_but_no_entry_form_or_curation(store: Store) -> None:
