@@ -103,9 +103,10 @@ def embed_texts(texts: Sequence[str], progress: Progress | None = None,
 
 def cluster_texts(texts: Sequence[str], settings: EngineSettings | None = None,
                   language: str | None = None, vectors: np.ndarray | None = None,
-                  progress: Progress | None = None) -> Clustering:
+                  progress: Progress | None = None, seed: int = 0) -> Clustering:
     """Harvest's themes for a list of texts (row i gets statement id i), with the same
-    defaults as the app: embedded first unless ``settings.semantic`` is off."""
+    defaults as the app (and its seed, 0): embedded first unless ``settings.semantic`` is
+    off."""
     documents = [Document(id=i, text=text) for i, text in enumerate(texts)]
     settings = settings or EngineSettings()
     lookup = None
@@ -114,7 +115,8 @@ def cluster_texts(texts: Sequence[str], settings: EngineSettings | None = None,
             vectors = embed_texts(texts, progress)
         lookup = {i: vectors[i] for i in range(len(texts))}
     return detect_themes(documents, settings=settings,
-                         language=language or workshop_language(texts), vectors=lookup)
+                         language=language or workshop_language(texts), vectors=lookup,
+                         seed=seed)
 
 
 def cluster_file(input: Path, text_column: str, out: Path,
@@ -172,13 +174,13 @@ def score_texts(texts: Sequence[str], truth: Sequence[str],
     embed_seconds = time.perf_counter() - start
     results = []
     start = time.perf_counter()
-    clustering = cluster_texts(texts, settings, vectors=vectors)
+    clustering = cluster_texts(texts, settings, vectors=vectors, seed=seed)
     harvest_seconds = time.perf_counter() - start + embed_seconds
     results.append(score("Harvest (defaults)",
                          [clustering.assignments[i].theme_id for i in range(len(texts))],
                          harvest_seconds))
     start = time.perf_counter()
-    keywords = cluster_texts(texts, replace(settings, semantic=False))
+    keywords = cluster_texts(texts, replace(settings, semantic=False), seed=seed)
     results.append(score("Harvest (--keywords-only)",
                          [keywords.assignments[i].theme_id for i in range(len(texts))],
                          time.perf_counter() - start))
@@ -193,6 +195,23 @@ def score_texts(texts: Sequence[str], truth: Sequence[str],
     results.append(score(f"Baseline (TF-IDF+LSA, k-means k={k})", baseline,
                          time.perf_counter() - start))
     return results
+
+
+def mean_scores(runs: Sequence[Sequence[Score]]) -> list[Score]:
+    """Each method's mean over several runs (one list of scores per seed, same methods in
+    the same order): one Leiden or k-means draw is noisy, on small sets by 0.02 ARI.
+
+    >>> mean_scores([[Score("a", 0.2, 0.4, 5, 1.0)], [Score("a", 0.4, 0.2, 7, 3.0)]])
+    [Score(method='a', ari=0.3..., nmi=0.3..., themes=6, seconds=2.0)]
+    """
+    means = []
+    for same in zip(*runs, strict=True):
+        count = len(same)
+        means.append(Score(same[0].method, sum(s.ari for s in same) / count,
+                           sum(s.nmi for s in same) / count,
+                           round(sum(s.themes for s in same) / count),
+                           sum(s.seconds for s in same) / count))
+    return means
 
 
 def format_scores(title: str, scores: Sequence[Score]) -> str:
