@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,7 +28,7 @@ import networkx as nx
 
 from harvest.conceptmap.style import OTHER_COLOR, PALETTE, SHAPES
 from harvest.i18n import plural, reason_text, translate
-from harvest.model import OTHER_THEME_ID, Assignment, Clustering, Document, Theme
+from harvest.model import OTHER_THEME_ID, Assignment, Clustering, Document, StatementId, Theme
 
 # Palette, the other theme's grey and the node shapes live in ``harvest.conceptmap.style``.
 
@@ -218,11 +218,47 @@ def _scale(value: float, high: float, bounds: tuple[float, float]) -> float:
     return round(bounds[0] + share * (bounds[1] - bounds[0]), 3)
 
 
+def _is_other(theme: Theme) -> bool:
+    """Whether ``theme`` is the other theme, by its flag or its id."""
+    return theme.is_other or theme.id == OTHER_THEME_ID
+
+
 def _theme_label(theme: Theme, words: Mapping[str, str]) -> str:
     label = " ".join(theme.label.split())
     if label:
         return label
-    return words["other"] if theme.is_other or theme.id == OTHER_THEME_ID else words["untitled"]
+    return words["other"] if _is_other(theme) else words["untitled"]
+
+
+def _statement_count(count: int, language: str) -> str:
+    """``count`` and the word for statements, e.g. "3 Aussagen"."""
+    return f"{count} {plural('map.statement_n', count, language)}"
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the steps of ``build_concept_map`` read besides the graph: what to show, in
+    which words, and the statements by id."""
+
+    settings: DisplaySettings
+    language: str
+    words: Mapping[str, str]
+    docs: Mapping[StatementId, Document]
+
+    def room(self, graph: nx.Graph) -> int:
+        """How many more nodes fit under ``settings.max_nodes``."""
+        return max(self.settings.max_nodes - graph.number_of_nodes(), 0)
+
+
+@dataclass(frozen=True)
+class _KeywordPick:
+    """A keyword for the map: the theme it belongs to (where it weighs most) and every
+    theme that lists it, with its weight there."""
+
+    keyword: str
+    theme_id: str
+    weight: float
+    links: Mapping[str, float]
 
 
 def build_concept_map(
@@ -247,33 +283,52 @@ def build_concept_map(
     nodes: themes first (largest first), then keywords by rank within their theme, then
     demands, then tables.
     """
-    words = texts(language)
-    docs = {doc.id: doc for doc in documents}
+    context = _Context(settings, language, texts(language), {doc.id: doc for doc in documents})
+    themes = _shown_themes(clustering, settings)
+    colors = assign_theme_colors([t.id for t in clustering.themes], previous_colors)
+    # Every candidate node in the order it earns its place under the cap.
+    graph = nx.Graph(language=language)
+    _add_themes(graph, themes, colors, pictograms or {}, context)
+    kept = {theme.id for theme in themes[: settings.max_nodes]}
+    picks = _pick_keywords(themes, kept, settings.max_keywords_per_theme)
+    _add_keywords(graph, picks[: context.room(graph)], _keyword_counts(clustering), context)
+    _add_cooccurrences(graph, clustering.keyword_edges, settings)
+    if settings.show_demands:
+        _add_demands(graph, clustering, context)
+    if settings.show_tables:
+        _add_tables(graph, clustering, context)
+    return graph
+
+
+def _shown_themes(clustering: Clustering, settings: DisplaySettings) -> list[Theme]:
+    """The themes the map may show, largest first; the other theme only when it holds
+    statements and ``settings.show_other`` asks for it."""
     themes = [
         theme
         for theme in clustering.themes
-        if settings.show_other or not (theme.is_other or theme.id == OTHER_THEME_ID)
-    ]
-    # The other bucket only appears when it holds something.
-    themes = [
-        t
-        for t in themes
-        if t.statement_ids or not (t.is_other or t.id == OTHER_THEME_ID)
+        if not _is_other(theme) or (settings.show_other and theme.statement_ids)
     ]
     themes.sort(key=lambda t: (-len(t.statement_ids), _natural_key(t.id)))
-    colors = assign_theme_colors([t.id for t in clustering.themes], previous_colors)
+    return themes
 
-    # Every candidate node in the order it earns its place under the cap.
-    graph = nx.Graph(language=language)
-    budget = settings.max_nodes
 
-    counts = [len(t.statement_ids) for t in themes] or [0]
-    for theme in themes[:budget]:
-        is_other = theme.is_other or theme.id == OTHER_THEME_ID
+def _add_themes(
+    graph: nx.Graph,
+    themes: Sequence[Theme],
+    colors: Mapping[str, str],
+    pictograms: Mapping[str, str],
+    context: _Context,
+) -> None:
+    """A node for each of the first ``max_nodes`` themes, sized by its statements against
+    the largest theme's."""
+    settings, words = context.settings, context.words
+    high = max([len(t.statement_ids) for t in themes] or [0])
+    for theme in themes[: settings.max_nodes]:
+        is_other = _is_other(theme)
         label = _theme_label(theme, words)
         count = len(theme.statement_ids)
         top = ", ".join(word for word, _ in theme.keywords[: settings.max_keywords_per_theme])
-        title = f"{label}\n{count} {plural('map.statement_n', count, language)}"
+        title = f"{label}\n{_statement_count(count, context.language)}"
         if top:
             title += f"\n{words['keywords']}: {top}"
         graph.add_node(
@@ -282,7 +337,7 @@ def build_concept_map(
             label=wrap(label, settings.label_wrap),
             name=label,
             title=title,
-            size=_scale(count, max(counts), THEME_SIZE),
+            size=_scale(count, high, THEME_SIZE),
             font_size=FONT_SIZE["theme"],
             color=OTHER_COLOR if is_other else colors[theme.id],
             shape=SHAPES["theme"],
@@ -290,71 +345,82 @@ def build_concept_map(
             count=count,
             weight=float(count),
             is_other=is_other,
-            pictogram=(pictograms or {}).get(theme.id, ""),
+            pictogram=pictograms.get(theme.id, ""),
         )
-    kept_themes = {data["theme"] for _, data in graph.nodes(data=True)}
 
-    # Keywords: round-robin over themes by rank so every theme shows its best words first.
-    keyword_counts = _keyword_counts(clustering)
-    per_theme: dict[str, list[tuple[str, float]]] = {}
-    for theme in themes:
-        if theme.id in kept_themes:
-            per_theme[theme.id] = list(theme.keywords[: settings.max_keywords_per_theme])
+
+def _pick_keywords(
+    themes: Sequence[Theme], kept: Collection[str], limit: int
+) -> list[_KeywordPick]:
+    """The first ``limit`` keywords of the ``kept`` themes, round-robin over the themes by
+    rank so every theme shows its best words first."""
     owner: dict[str, tuple[float, str]] = {}
     links: dict[str, dict[str, float]] = defaultdict(dict)
-    order: list[str] = []
-    for rank in range(settings.max_keywords_per_theme):
+    for rank in range(limit):
         for theme in themes:
-            ranked = per_theme.get(theme.id, [])
-            if rank >= len(ranked):
+            if theme.id not in kept or rank >= len(theme.keywords):
                 continue
-            keyword, weight = ranked[rank]
+            keyword, weight = theme.keywords[rank]
             if not keyword.strip():
                 continue
             links[keyword][theme.id] = float(weight)
             if keyword not in owner or weight > owner[keyword][0]:
                 owner[keyword] = (float(weight), theme.id)
-            if keyword not in order:
-                order.append(keyword)
-    room = max(budget - graph.number_of_nodes(), 0)
-    shown_keywords = order[:room]
-    kw_counts = [keyword_counts.get(k, 0) for k in shown_keywords] or [0]
-    for keyword in shown_keywords:
-        weight, theme_id = owner[keyword]
-        theme_data = graph.nodes[theme_node(theme_id)]
-        count = keyword_counts.get(keyword, 0)
+    return [
+        _KeywordPick(keyword, theme_id, weight, links[keyword])
+        for keyword, (weight, theme_id) in owner.items()
+    ]
+
+
+def _add_keywords(
+    graph: nx.Graph,
+    picks: Sequence[_KeywordPick],
+    counts: Mapping[str, int],
+    context: _Context,
+) -> None:
+    """A node for each picked keyword, sized by its statements and coloured by its theme,
+    with an edge to every theme that lists it."""
+    high = max([counts.get(pick.keyword, 0) for pick in picks] or [0])
+    for pick in picks:
+        theme_data = graph.nodes[theme_node(pick.theme_id)]
+        count = counts.get(pick.keyword, 0)
         title = (
-            f"{keyword}\n{count} {plural('map.statement_n', count, language)}"
-            f"\n{words['theme']}: {theme_data['name']}"
+            f"{pick.keyword}\n{_statement_count(count, context.language)}"
+            f"\n{context.words['theme']}: {theme_data['name']}"
         )
         graph.add_node(
-            keyword_node(keyword),
+            keyword_node(pick.keyword),
             kind="keyword",
-            label=keyword,
-            name=keyword,
+            label=pick.keyword,
+            name=pick.keyword,
             title=title,
-            size=_scale(count, max(kw_counts), KEYWORD_SIZE),
+            size=_scale(count, high, KEYWORD_SIZE),
             font_size=FONT_SIZE["keyword"],
             color=theme_data["color"],
             shape=SHAPES["keyword"],
-            theme=theme_id,
+            theme=pick.theme_id,
             count=count,
-            weight=round(weight, 6),
+            weight=round(pick.weight, 6),
             is_other=bool(theme_data["is_other"]),
         )
-        for linked_theme, link_weight in sorted(links[keyword].items()):
+        for linked_theme, link_weight in sorted(pick.links.items()):
             graph.add_edge(
                 theme_node(linked_theme),
-                keyword_node(keyword),
+                keyword_node(pick.keyword),
                 kind="has_keyword",
                 weight=round(link_weight, 6),
             )
-    # Strongest co-occurrences first, and only so many: a big workshop would otherwise
-    # draw a grey web over the map.
+
+
+def _add_cooccurrences(
+    graph: nx.Graph, edges: Sequence[tuple[str, str, float]], settings: DisplaySettings
+) -> None:
+    """Edges between keywords on the map that share statements: the strongest first, and
+    only so many, or a big workshop would draw a grey web over the map."""
     bridges = sorted(
         (
             (float(weight), a, b)
-            for a, b, weight in clustering.keyword_edges
+            for a, b, weight in edges
             if weight >= settings.min_cooccurrence and a != b
             and keyword_node(a) in graph and keyword_node(b) in graph
         ),
@@ -368,85 +434,112 @@ def build_concept_map(
             graph.add_edge(keyword_node(a), keyword_node(b), kind="cooccurs", weight=weight)
             added += 1
 
-    if settings.show_demands:
-        demands = sorted(
-            (a for a in clustering.assignments.values() if a.is_demand),
-            key=lambda a: a.statement_id,
-        )
-        room = max(budget - graph.number_of_nodes(), 0)
-        # Near-copies of one demand (by meaning) are one node with a "×N" mark.
-        copies: Counter[int] = Counter()
-        first_of: dict[int, int] = {}
-        for item in demands:
-            group = clustering.copies.get(item.statement_id, item.statement_id)
-            copies[first_of.setdefault(group, item.statement_id)] += 1
-        shown = [a for a in demands if theme_node(a.theme_id) in graph
-                 and a.statement_id in copies]
-        for assignment in shown[: min(room, settings.max_demands)]:
-            doc = docs.get(assignment.statement_id)
-            text = doc.text if doc is not None else ""
-            short = shorten(text, settings.demand_label_chars) if text.strip() else "…"
-            times = copies[assignment.statement_id]
-            if times > 1:
-                short = f"{short} ×{times}"
-            theme_data = graph.nodes[theme_node(assignment.theme_id)]
-            title = f"{words['demand']}: {' '.join(text.split())}"
-            reason = reason_text(assignment, language)
-            if reason:
-                title += f"\n{words['reason']}: {reason}"
-            title += f"\n{words['theme']}: {theme_data['name']}"
-            graph.add_node(
-                demand_node(assignment.statement_id),
-                kind="demand",
-                label=wrap(short, settings.label_wrap + 4),
-                name=short,
-                title=title,
-                size=DEMAND_SIZE,
-                font_size=FONT_SIZE["demand"],
-                color=theme_data["color"],
-                shape=SHAPES["demand"],
-                theme=assignment.theme_id,
-                count=times,
-                weight=1.0,
-                is_other=bool(theme_data["is_other"]),
-            )
-            graph.add_edge(
-                demand_node(assignment.statement_id),
-                theme_node(assignment.theme_id),
-                kind="demand_of",
-                weight=1.0,
-            )
 
-    if settings.show_tables:
-        fed: dict[str, Counter[str]] = defaultdict(Counter)
-        for sid, assignment in clustering.assignments.items():
-            doc = docs.get(sid)
-            if doc is not None and doc.table and theme_node(assignment.theme_id) in graph:
-                fed[doc.table][assignment.theme_id] += 1
-        room = max(budget - graph.number_of_nodes(), 0)
-        for name in sorted(fed)[:room]:
-            total = sum(fed[name].values())
-            title = f"{words['table']}: {name}\n{total} {words['statements']}"
-            graph.add_node(
-                table_node(name),
-                kind="table",
-                label=wrap(name, settings.label_wrap),
-                name=name,
-                title=title,
-                size=TABLE_SIZE,
-                font_size=FONT_SIZE["table"],
-                color="#6E6E6E",
-                shape=SHAPES["table"],
-                theme="",
-                count=total,
-                weight=float(total),
-                is_other=False,
+def _demand_copies(
+    demands: Sequence[Assignment], copies: Mapping[StatementId, StatementId]
+) -> Counter[StatementId]:
+    """The first demand of each group of near-copies (by meaning) -> the group's size."""
+    times: Counter[StatementId] = Counter()
+    first_of: dict[StatementId, StatementId] = {}
+    for item in demands:
+        group = copies.get(item.statement_id, item.statement_id)
+        times[first_of.setdefault(group, item.statement_id)] += 1
+    return times
+
+
+def _add_demands(graph: nx.Graph, clustering: Clustering, context: _Context) -> None:
+    """A node for each demand of a theme on the map, in statement order, up to
+    ``max_demands``; near-copies of one demand are one node with a "×N" mark."""
+    demands = sorted(
+        (a for a in clustering.assignments.values() if a.is_demand),
+        key=lambda a: a.statement_id,
+    )
+    room = context.room(graph)
+    copies = _demand_copies(demands, clustering.copies)
+    shown = [a for a in demands if theme_node(a.theme_id) in graph
+             and a.statement_id in copies]
+    for assignment in shown[: min(room, context.settings.max_demands)]:
+        doc = context.docs.get(assignment.statement_id)
+        text = doc.text if doc is not None else ""
+        _add_demand(graph, assignment, text, copies[assignment.statement_id], context)
+
+
+def _add_demand(
+    graph: nx.Graph, assignment: Assignment, text: str, times: int, context: _Context
+) -> None:
+    """The node of one demand (``text``, standing for ``times`` near-copies), in its
+    theme's colour, with its edge to the theme."""
+    settings, words = context.settings, context.words
+    short = shorten(text, settings.demand_label_chars) if text.strip() else "…"
+    if times > 1:
+        short = f"{short} ×{times}"
+    theme_data = graph.nodes[theme_node(assignment.theme_id)]
+    title = f"{words['demand']}: {' '.join(text.split())}"
+    reason = reason_text(assignment, context.language)
+    if reason:
+        title += f"\n{words['reason']}: {reason}"
+    title += f"\n{words['theme']}: {theme_data['name']}"
+    graph.add_node(
+        demand_node(assignment.statement_id),
+        kind="demand",
+        label=wrap(short, settings.label_wrap + 4),
+        name=short,
+        title=title,
+        size=DEMAND_SIZE,
+        font_size=FONT_SIZE["demand"],
+        color=theme_data["color"],
+        shape=SHAPES["demand"],
+        theme=assignment.theme_id,
+        count=times,
+        weight=1.0,
+        is_other=bool(theme_data["is_other"]),
+    )
+    graph.add_edge(
+        demand_node(assignment.statement_id),
+        theme_node(assignment.theme_id),
+        kind="demand_of",
+        weight=1.0,
+    )
+
+
+def _table_feeds(
+    graph: nx.Graph, clustering: Clustering, docs: Mapping[StatementId, Document]
+) -> dict[str, Counter[str]]:
+    """Table name -> how many of its statements each theme on the map holds."""
+    fed: dict[str, Counter[str]] = defaultdict(Counter)
+    for sid, assignment in clustering.assignments.items():
+        doc = docs.get(sid)
+        if doc is not None and doc.table and theme_node(assignment.theme_id) in graph:
+            fed[doc.table][assignment.theme_id] += 1
+    return fed
+
+
+def _add_tables(graph: nx.Graph, clustering: Clustering, context: _Context) -> None:
+    """A grey node for each table that fed a theme on the map, in name order, with an
+    edge to each theme it fed."""
+    fed = _table_feeds(graph, clustering, context.docs)
+    for name in sorted(fed)[: context.room(graph)]:
+        total = sum(fed[name].values())
+        title = f"{context.words['table']}: {name}\n{total} {context.words['statements']}"
+        graph.add_node(
+            table_node(name),
+            kind="table",
+            label=wrap(name, context.settings.label_wrap),
+            name=name,
+            title=title,
+            size=TABLE_SIZE,
+            font_size=FONT_SIZE["table"],
+            color="#6E6E6E",
+            shape=SHAPES["table"],
+            theme="",
+            count=total,
+            weight=float(total),
+            is_other=False,
+        )
+        for theme_id, count in sorted(fed[name].items()):
+            graph.add_edge(
+                table_node(name), theme_node(theme_id), kind="fed", weight=float(count)
             )
-            for theme_id, count in sorted(fed[name].items()):
-                graph.add_edge(
-                    table_node(name), theme_node(theme_id), kind="fed", weight=float(count)
-                )
-    return graph
 
 
 def _keyword_counts(clustering: Clustering) -> dict[str, int]:
