@@ -25,6 +25,7 @@ import hashlib
 import html
 import json
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -359,73 +360,102 @@ def _demands_html(demands: Sequence[tuple[str, str]], heading: str) -> str:
     return f'<section id="harvest-demands">{title}<ul>{items}</ul></section>'
 
 
-def _page(
-    graph: nx.Graph,
-    positions: Mapping[str, tuple[float, float]],
-    *,
-    title: str,
-    subtitle: str,
-    dark: bool,
-    presentation: bool,
-    highlight: Collection[str],
-    search: str,
-    language: str,
-    height_css: str,
-    standalone: bool,
-    legend_themes: bool = True,
-    vis_src: str | None = None,
-    demands: Sequence[tuple[str, str]] = (),
-    demands_heading: str = "",
-) -> str:
-    palette = map_colors(dark)
-    net, tips = _network(graph, positions, dark=dark, highlight=highlight, search=search,
-                         other_label=texts(language)["other"])
+@dataclass(frozen=True)
+class _Content:
+    """What the page shows besides the map: heading, marked nodes, search, legend, demands."""
+
+    title: str
+    subtitle: str
+    language: str
+    highlight: Collection[str] = ()
+    """node ids that pulse for a few seconds"""
+    search: str = ""
+    legend_themes: bool = True
+    """the legend lists the themes (False: shapes only, overlaid on the map)"""
+    demands: Sequence[tuple[str, str]] = ()
+    """(text, colour) pairs listed in full below the map"""
+    demands_heading: str = ""
+
+
+def _payload(
+    graph: nx.Graph, positions: Mapping[str, tuple[float, float]], content: _Content, dark: bool
+) -> dict[str, Any]:
+    """What the page's script reads: nodes, edges, options, hover texts, halos, pictures."""
+    net, tips = _network(graph, positions, dark=dark, highlight=content.highlight,
+                         search=content.search, other_label=texts(content.language)["other"])
     nodes, edges, _heading, _height, _width, _options = net.get_network_data()
-    payload = {
+    return {
         "nodes": nodes,
         "edges": edges,
         "options": _OPTIONS,
         "tips": tips,
-        "highlight": sorted(str(h) for h in highlight if h in graph),
+        "highlight": sorted(str(h) for h in content.highlight if h in graph),
         "haloMs": 6000,
         "narrowPx": 640,
         "minScale": 0.34,  # theme labels 48 px on the reference canvas -> 16 px
-        "haloColor": palette["fg"],
+        "haloColor": map_colors(dark)["fg"],
         "pictures": _pictures(graph),
         "pictureDisc": "#FFFFFF",
     }
-    vis_js = _vis_js()
+
+
+def _csp(vis_src: str | None) -> str:
+    """The page's Content-Security-Policy: no requests, no script but its own."""
     # Inline by default (a file that works anywhere, offline); the live board may load the
     # same bytes once from its own server instead, pinned by their integrity hash.
-    vis_source = csp_hash(vis_js) if vis_src is None else "'self'"
-    csp = (
+    vis_source = csp_hash(_vis_js()) if vis_src is None else "'self'"
+    return (
         "default-src 'none'; "
         f"script-src {vis_source} {csp_hash(_APP_JS)}; "
         "style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'; "
         "base-uri 'none'; form-action 'none'"
     )
-    scale = 1.35 if presentation else 1.0
-    header = ""
-    if title or subtitle:
-        header = (
-            '<header id="harvest-head">'
-            + (f"<h1>{html.escape(title)}</h1>" if title else "")
-            + (f'<p class="sub">{html.escape(subtitle)}</p>' if subtitle else "")
-            + "</header>"
-        )
-    lang = "en" if language == "en" else "de"
-    fill = height_css == "100vh"
-    style = f"""
+
+
+def _header_html(title: str, subtitle: str) -> str:
+    """Title and subtitle above the map (nothing when both are empty)."""
+    if not title and not subtitle:
+        return ""
+    return (
+        '<header id="harvest-head">'
+        + (f"<h1>{html.escape(title)}</h1>" if title else "")
+        + (f'<p class="sub">{html.escape(subtitle)}</p>' if subtitle else "")
+        + "</header>"
+    )
+
+
+@dataclass(frozen=True)
+class _Look:
+    """How the page looks and where vis-network comes from."""
+
+    dark: bool
+    """the dark palette (light otherwise)"""
+    presentation: bool
+    """larger heading, legend and hover text for a projector"""
+    height_css: str
+    """the map's CSS height; ``100vh``: it fills the frame"""
+    standalone: bool
+    """a downloaded file: the body takes the whole window"""
+    vis_src: str | None = None
+    """vis-network's URL on the app's own server (None: inline in the page)"""
+
+
+def _style(look: _Look) -> str:
+    """The page's CSS: heading, map, demands, hover text and legend."""
+    palette = map_colors(look.dark)
+    scale = 1.35 if look.presentation else 1.0
+    fill = look.height_css == "100vh"
+    return f"""
 html, body {{ margin: 0; padding: 0; background: {palette["bg"]}; color: {palette["fg"]};
   font-family: "DejaVu Sans", Verdana, Arial, sans-serif; }}
 body {{ display: flex; flex-direction: column;
-  {"height: 100vh;" if standalone or fill else ""} }}
+  {"height: 100vh;" if look.standalone or fill else ""} }}
 #harvest-head {{ padding: 10px 18px 4px 18px; }}
 #harvest-head h1 {{ font-size: {round(28 * scale)}px; margin: 0; line-height: 1.2; }}
 #harvest-head .sub {{ font-size: {round(17 * scale)}px; margin: 2px 0 0 0;
   color: {palette["muted"]}; }}
 #harvest-wrap {{ position: relative; display: flex; flex: 1 1 auto;
-  {"" if fill else f"height: {height_css};"} min-height: 160px; }}
+  {"" if fill else f"height: {look.height_css};"} min-height: 160px; }}
 #harvest-demands {{ flex: 0 0 auto; margin: 0; padding: 0.5vh 12px 0.8vh 12px;
   border-top: 1px solid {palette["border"]}; font-size: clamp(13px, 2.3vh, 30px);
   line-height: 1.25; }}
@@ -443,7 +473,13 @@ body {{ display: flex; flex-direction: column;
   background: {palette["panel"]}; color: {palette["fg"]}; border: 1px solid {palette["border"]};
   border-radius: 6px; padding: 8px 10px; font-size: {round(16 * scale)}px; line-height: 1.35;
   box-shadow: 0 2px 10px rgba(0,0,0,0.25); }}
-#harvest-legend {{ flex: 0 0 auto; width: {round(230 * scale)}px; overflow-y: auto;
+{_legend_css(palette, scale)}.vis-tooltip {{ display: none !important; }}
+"""
+
+
+def _legend_css(palette: Mapping[str, str], scale: float) -> str:
+    """The legend's CSS (beside the map, or overlaid as ``compact``)."""
+    return f"""#harvest-legend {{ flex: 0 0 auto; width: {round(230 * scale)}px; overflow-y: auto;
   border-left: 1px solid {palette["border"]}; padding: 10px 12px;
   font-size: {round(15 * scale)}px; }}
 #harvest-legend ul {{ list-style: none; margin: 4px 0 0 0; padding: 0; }}
@@ -459,29 +495,40 @@ body {{ display: flex; flex-direction: column;
 #harvest-legend.compact {{ position: absolute; left: 8px; bottom: 6px; width: auto;
   border: none; padding: 4px 8px; background: {palette["bg"]}; opacity: 0.9; }}
 #harvest-legend.compact ul {{ display: flex; gap: 14px; margin: 0; }}
-.vis-tooltip {{ display: none !important; }}
 """
+
+
+def _scripts_html(vis_src: str | None) -> str:
+    """vis-network (inline, or from ``vis_src`` pinned by its hash) and the page's script."""
+    if vis_src is None:
+        vis = f"<script>{_vis_js()}</script>"
+    else:
+        vis = (f'<script src="{html.escape(vis_src, quote=True)}" '
+               f'integrity="{vis_network_integrity()}"></script>')
+    return vis + f"<script>{_APP_JS}</script>"
+
+
+def _page(
+    graph: nx.Graph, positions: Mapping[str, tuple[float, float]], content: _Content, look: _Look
+) -> str:
+    """The whole HTML document of the map."""
+    data = script_json(_payload(graph, positions, content, look.dark))  # checks positions
     page = (
         "<!DOCTYPE html>\n"
-        f'<html lang="{lang}"><head><meta charset="utf-8">'
-        f'<meta http-equiv="Content-Security-Policy" content="{html.escape(csp, quote=True)}">'
+        f'<html lang="{"en" if content.language == "en" else "de"}"><head><meta charset="utf-8">'
+        '<meta http-equiv="Content-Security-Policy" '
+        f'content="{html.escape(_csp(look.vis_src), quote=True)}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
-        f"<title>{html.escape(title or 'Harvest')}</title>"
-        f"<style>{style}</style></head><body>"
-        f"{header}"
+        f"<title>{html.escape(content.title or 'Harvest')}</title>"
+        f"<style>{_style(look)}</style></head><body>"
+        f"{_header_html(content.title, content.subtitle)}"
         f'<div id="harvest-wrap"><div id="harvest-canvas"><div id="harvest-map"></div>'
         f'<div id="harvest-tip" role="tooltip"></div></div>'
-        f"{_legend_html(graph, language, legend_themes)}</div>"
-        f"{_demands_html(demands, demands_heading)}"
-        f'<script type="application/json" id="harvest-data">{script_json(payload)}</script>'
-        + (
-            f"<script>{vis_js}</script>"
-            if vis_src is None
-            else f'<script src="{html.escape(vis_src, quote=True)}" '
-            f'integrity="{vis_network_integrity()}"></script>'
-        )
-        + f"<script>{_APP_JS}</script>"
+        f"{_legend_html(graph, content.language, content.legend_themes)}</div>"
+        f"{_demands_html(content.demands, content.demands_heading)}"
+        f'<script type="application/json" id="harvest-data">{data}</script>'
+        f"{_scripts_html(look.vis_src)}"
         "</body></html>\n"
     )
     # A lone surrogate (from badly decoded input) cannot be sent as UTF-8: make it "?".
@@ -518,11 +565,12 @@ def render_html(
     """
     if not 120 <= height_px <= 10000:
         raise ViewError("height_px must be between 120 and 10000")
-    return _page(graph, positions, title=title, subtitle=subtitle, dark=dark,
-                 presentation=presentation, highlight=highlight, search=search,
-                 language=language, height_css="100vh" if fill else f"{height_px}px",
-                 standalone=False, legend_themes=legend_themes, vis_src=vis_src,
-                 demands=demands, demands_heading=demands_heading)
+    content = _Content(title, subtitle, language, highlight=highlight, search=search,
+                       legend_themes=legend_themes, demands=demands,
+                       demands_heading=demands_heading)
+    look = _Look(dark, presentation, "100vh" if fill else f"{height_px}px", standalone=False,
+                 vis_src=vis_src)
+    return _page(graph, positions, content, look)
 
 
 def render_standalone_html(
@@ -535,6 +583,5 @@ def render_standalone_html(
     language: str = "de",
 ) -> str:
     """The same offline view as a file to download: title and date above a full-window map."""
-    return _page(graph, positions, title=title, subtitle=subtitle, dark=dark,
-                 presentation=False, highlight=(), search="", language=language,
-                 height_css="auto", standalone=True)
+    return _page(graph, positions, _Content(title, subtitle, language),
+                 _Look(dark, presentation=False, height_css="auto", standalone=True))

@@ -21,6 +21,7 @@ matplotlib.use("Agg")  # explicit: a server has no display, and no GUI backend m
 
 import networkx as nx  # noqa: E402
 from matplotlib import patheffects  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -132,6 +133,10 @@ def _text(ax: object, x: float, y: float, text: str, **kwargs: object) -> None:
             fontfamily=FONT, **kwargs)
 
 
+_MAP_AXES = (0.02, 0.03, 0.74, 0.82)
+"""Where the map sits in the figure (left, bottom, width, height); the legend is right."""
+
+
 def _draw(
     figure: Figure,
     graph: nx.Graph,
@@ -142,43 +147,67 @@ def _draw(
     dark: bool,
     language: str,
 ) -> None:
+    """Draw the map onto ``figure``: heading, nodes over edges, and the legend beside."""
     missing = [node for node in graph if node not in positions]
     if missing:
         raise RenderError(f"no position for {len(missing)} node(s), e.g. {missing[0]!r}")
     theme = map_colors(dark)
     figure.set_facecolor(theme["bg"])
-    width_in, height_in = figure.get_size_inches()
+    width_in = figure.get_size_inches()[0]
     unit = width_in * 72.0 / 100.0  # one "poster point": 1 % of the width, in pt
+    _heading(figure, title, subtitle, theme, unit)
+    ax = figure.add_axes(_MAP_AXES)
+    ax.set_axis_off()
+    ax.set_facecolor(theme["bg"])
+    half = canvas_extent() / 2
+    points: dict[str, tuple[float, float]] = {}
+    for node in graph:
+        x, y = positions[node]
+        points[node] = float(x) * half, float(y) * half
+    pt_per_px = _frame(figure, ax, graph, points)
+    _edges(ax, graph, points, theme, pt_per_px)
+    _nodes(ax, graph, points, theme, pt_per_px)
+    _legend(figure, graph, theme, unit, language)
 
+
+def _heading(
+    figure: Figure, title: str, subtitle: str, theme: Mapping[str, str], unit: float
+) -> None:
+    """Title and (if any) subtitle in the top left corner."""
     _text(figure, 0.03, 0.955, title or "", fontsize=3.2 * unit, fontweight="bold",
           color=theme["fg"], va="top", ha="left", transform=figure.transFigure)
     if subtitle:
         _text(figure, 0.03, 0.89, subtitle, fontsize=1.7 * unit, color=theme["muted"],
               va="top", ha="left", transform=figure.transFigure)
 
-    ax = figure.add_axes((0.02, 0.03, 0.74, 0.82))
-    ax.set_axis_off()
-    ax.set_facecolor(theme["bg"])
-    extent = canvas_extent()
-    half = extent / 2
 
-    def at(node: str) -> tuple[float, float]:
-        x, y = positions[node]
-        return float(x) * half, float(y) * half
+def _bounds(
+    graph: nx.Graph, points: Mapping[str, tuple[float, float]]
+) -> tuple[float, float, float, float]:
+    """(left, right, top, bottom) around every node with its label box (the whole canvas
+    for an empty map)."""
+    if not graph.number_of_nodes():
+        half = canvas_extent() / 2
+        return -half, half, -half, half
+    corners = []
+    for node, data in graph.nodes(data=True):
+        (x, y), (dx, dy, hw, hh) = points[node], label_box(data)
+        corners.append((x + dx - hw, y + dy - hh, x + dx + hw, y + dy + hh))
+    left = min(c[0] for c in corners) - 20.0
+    top = min(c[1] for c in corners) - 20.0
+    right = max(c[2] for c in corners) + 20.0
+    bottom = max(c[3] for c in corners) + 20.0
+    return left, right, top, bottom
 
-    # Data limits: every node with its label box, then widened to the axes' aspect.
-    if graph.number_of_nodes():
-        corners = []
-        for node, data in graph.nodes(data=True):
-            (x, y), (dx, dy, hw, hh) = at(node), label_box(data)
-            corners.append((x + dx - hw, y + dy - hh, x + dx + hw, y + dy + hh))
-        left = min(c[0] for c in corners) - 20.0
-        top = min(c[1] for c in corners) - 20.0
-        right = max(c[2] for c in corners) + 20.0
-        bottom = max(c[3] for c in corners) + 20.0
-    else:
-        left, right, top, bottom = -half, half, -half, half
-    ax_w_in, ax_h_in = 0.74 * width_in, 0.82 * height_in
+
+def _frame(
+    figure: Figure, ax: Axes, graph: nx.Graph, points: Mapping[str, tuple[float, float]]
+) -> float:
+    """Set the map's data limits (its bounds widened to the axes' aspect) and return how
+    many points one reference pixel is."""
+    left, right, top, bottom = _bounds(graph, points)
+    width_in, height_in = figure.get_size_inches()
+    ax_w_in, ax_h_in = _MAP_AXES[2] * width_in, _MAP_AXES[3] * height_in
     data_w, data_h = right - left, bottom - top
     if data_w / data_h < ax_w_in / ax_h_in:
         grow = data_h * ax_w_in / ax_h_in - data_w
@@ -188,14 +217,19 @@ def _draw(
         top, bottom = top - grow / 2, bottom + grow / 2
     ax.set_xlim(left, right)
     ax.set_ylim(bottom, top)  # y points down, as on screen
-    pt_per_px = ax_w_in * 72.0 / (right - left)
+    return float(ax_w_in * 72.0 / (right - left))
 
-    # Edges under nodes, styled like the live view.
+
+def _edges(
+    ax: Axes, graph: nx.Graph, points: Mapping[str, tuple[float, float]],
+    theme: Mapping[str, str], pt_per_px: float,
+) -> None:
+    """The edges under the nodes, one collection a kind, styled like the live view."""
     styles: dict[str, list[tuple[tuple[float, float], tuple[float, float]]]] = {}
     colors: dict[str, list[str]] = {}
     for a, b, data in graph.edges(data=True):
         kind = str(data.get("kind", ""))
-        styles.setdefault(kind, []).append((at(a), at(b)))
+        styles.setdefault(kind, []).append((points[a], points[b]))
         if kind in ("has_keyword", "demand_of"):
             theme_end = a if graph.nodes[a].get("kind") == "theme" else b
             end_color = str(graph.nodes[theme_end].get("color", theme["edge"]))
@@ -217,45 +251,62 @@ def _draw(
             )
         )
 
-    outline = theme["bg"]
+
+def _nodes(
+    ax: Axes, graph: nx.Graph, points: Mapping[str, tuple[float, float]],
+    theme: Mapping[str, str], pt_per_px: float,
+) -> None:
+    """Every node in draw order (themes last), its label below it."""
     ordered = sorted(
         graph.nodes(data=True), key=lambda item: draw_rank(item[1].get("kind"))
     )
     for node, data in ordered:
-        x, y = at(node)
+        x, y = points[node]
         size = float(data.get("size", 10.0))
-        color = str(data.get("color", OTHER_COLOR))
-        shape = str(data.get("shape", "dot"))
-        edge = theme["fg"] if data.get("kind") == "theme" else outline
-        if shape == "diamond":
-            patch: Patch = RegularPolygon((x, y), 4, radius=size * 1.25, orientation=0.0)
-        elif shape == "square":
-            patch = RegularPolygon((x, y), 4, radius=size * 1.3, orientation=math.pi / 4)
-        else:
-            patch = Circle((x, y), size)
-        patch.set_facecolor(color)
-        patch.set_edgecolor(edge)
-        patch.set_linewidth(max(0.5, 2.0 * pt_per_px))
-        patch.set_alpha(0.55 if data.get("is_other") else 1.0)
-        patch.set_zorder(3 if data.get("kind") == "theme" else 2)
-        ax.add_patch(patch)
-        font_px = float(data.get("font_size", 20.0))
-        label = str(data.get("label", ""))
-        common = {
-            "fontsize": font_px * pt_per_px,
-            "fontweight": "bold" if data.get("kind") == "theme" else "normal",
-            "ha": "center",
-            "va": "top",
-        }
-        # A halo in the background colour keeps labels readable over edges. It is drawn
-        # as its own outline; the label itself stays real text (selectable in SVG/PDF).
-        _text(ax, x, y + size + 4.0, label, color=theme["bg"], zorder=4,
-              path_effects=[patheffects.Stroke(linewidth=font_px * pt_per_px * 0.25,
-                                               foreground=theme["bg"])], **common)
-        _text(ax, x, y + size + 4.0, label, zorder=5,
-              color=theme["muted"] if data.get("is_other") else theme["fg"], **common)
+        ax.add_patch(_node_patch(data, (x, y), size, theme, pt_per_px))
+        _node_label(ax, data, x, y + size + 4.0, theme, pt_per_px)
 
-    _legend(figure, graph, theme, unit, language)
+
+def _node_patch(
+    data: Mapping[str, Any], centre: tuple[float, float], size: float,
+    theme: Mapping[str, str], pt_per_px: float,
+) -> Patch:
+    """The node's shape (circle, diamond or square), a theme's outlined in the text colour."""
+    shape = str(data.get("shape", "dot"))
+    if shape == "diamond":
+        patch: Patch = RegularPolygon(centre, 4, radius=size * 1.25, orientation=0.0)
+    elif shape == "square":
+        patch = RegularPolygon(centre, 4, radius=size * 1.3, orientation=math.pi / 4)
+    else:
+        patch = Circle(centre, size)
+    patch.set_facecolor(str(data.get("color", OTHER_COLOR)))
+    patch.set_edgecolor(theme["fg"] if data.get("kind") == "theme" else theme["bg"])
+    patch.set_linewidth(max(0.5, 2.0 * pt_per_px))
+    patch.set_alpha(0.55 if data.get("is_other") else 1.0)
+    patch.set_zorder(3 if data.get("kind") == "theme" else 2)
+    return patch
+
+
+def _node_label(
+    ax: Axes, data: Mapping[str, Any], x: float, y: float, theme: Mapping[str, str],
+    pt_per_px: float,
+) -> None:
+    """The node's label centred below ``(x, y)``, in the size the layout made room for."""
+    font_px = float(data.get("font_size", 20.0))
+    label = str(data.get("label", ""))
+    common = {
+        "fontsize": font_px * pt_per_px,
+        "fontweight": "bold" if data.get("kind") == "theme" else "normal",
+        "ha": "center",
+        "va": "top",
+    }
+    # A halo in the background colour keeps labels readable over edges. It is drawn
+    # as its own outline; the label itself stays real text (selectable in SVG/PDF).
+    _text(ax, x, y, label, color=theme["bg"], zorder=4,
+          path_effects=[patheffects.Stroke(linewidth=font_px * pt_per_px * 0.25,
+                                           foreground=theme["bg"])], **common)
+    _text(ax, x, y, label, zorder=5,
+          color=theme["muted"] if data.get("is_other") else theme["fg"], **common)
 
 
 def _legend(
