@@ -22,6 +22,7 @@ page's height.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -305,6 +306,31 @@ def _best_demands(board: Board, summary_theme: ThemeSummary, limit: int = 8) -> 
     return chosen
 
 
+@dataclass(frozen=True)
+class _Page:
+    """The page and what every part of the poster is set with: its size, margin and gap
+    between blocks (mm), the type sizes for its height (pt), the ink and the language."""
+
+    width: float
+    height: float
+    margin: float
+    gap: float
+    pt: Mapping[str, float]
+    ink: Mapping[str, str]
+    lang: str
+    dark: bool
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What one part of the poster draws, each kind in drawing order."""
+
+    boxes: tuple[Box, ...] = ()
+    pictures: tuple[Picture, ...] = ()
+    lines: tuple[Line, ...] = ()
+    items: tuple[Item, ...] = ()
+
+
 def layout_poster(
     board: Board,
     *,
@@ -316,136 +342,213 @@ def layout_poster(
     """Lay the board out as a graphical-harvest poster of ``size`` (see ``POSTER_SIZES``)."""
     if size not in POSTER_SIZES:
         raise PosterError(f"unknown poster size {size!r}; use one of {', '.join(POSTER_SIZES)}")
-    lang = language or board.language
-    ink = poster_ink(dark)
+    page = _page(size, language or board.language, dark)
+    themes = _themes(board, page.lang)
+    number = _table_numbers(themes)
+    header, top = _header(board, page, qr_url)
+    footer, bottom = _footer(board, page, number)
+    # Body: as many theme blocks as stay readable, the rest named in one line.
+    shown = [t for t in themes if not t.is_other] + [t for t in themes if t.is_other]
+    fit, more_lines, rects = _arrange(shown, page, top, bottom)
+    blocks: list[_Part] = []
+    for theme, rect in zip(shown[:fit], rects, strict=True):
+        first = sum(len(block.items) for block in blocks)
+        blocks.append(_block(_Block(theme, _card(rect, page), page, number, first)))
+    poster = _join(header, footer, _more(more_lines, page, bottom), *blocks)
+    # PNG resolution: about 4000 px across A0-A2 (the PDF and SVG are vector anyway),
+    # print resolution for A3/A4, full HD for the projector
+    dpi = {"A0": 85.0, "A1": 120.0, "A2": 170.0, "A3": 250.0, "A4": 300.0, "16:9": 96.0}[size]
+    return PosterLayout(page.width, page.height, page.ink["bg"], poster.boxes, poster.pictures,
+                        poster.lines, poster.items, tuple(t.theme_id for t in shown[:fit]),
+                        qr_url, dpi, tuple(t.theme_id for t in shown[fit:]))
+
+
+def _page(size: str, lang: str, dark: bool) -> _Page:
+    """The page of ``size``, its type scaled from A1's by the page's height."""
     width, height = POSTER_SIZES[size]
     k = height / _REFERENCE_H
-    pt = {role: value * k for role, value in _SIZES.items()}
-    margin = 0.028 * height
-    gap = 0.014 * height
-    boxes: list[Box] = []
-    pictures: list[Picture] = []
-    lines: list[Line] = []
-    items: list[Item] = []
+    return _Page(width, height, 0.028 * height, 0.014 * height,
+                 {role: value * k for role, value in _SIZES.items()}, poster_ink(dark), lang,
+                 dark)
 
-    # Header: title, date and place, figures; the QR code at the right.
-    qr_size = 0.105 * height if qr_url else 0.0
-    head_right = width - margin - (qr_size + gap if qr_url else 0.0)
+
+def _join(*parts: _Part) -> _Part:
+    """The parts drawn one after the other."""
+    return _Part(tuple(box for part in parts for box in part.boxes),
+                 tuple(picture for part in parts for picture in part.pictures),
+                 tuple(line for part in parts for line in part.lines),
+                 tuple(item for part in parts for item in part.items))
+
+
+def _header(board: Board, page: _Page, qr_url: str | None) -> tuple[_Part, float]:
+    """Title, date and place, figures; the QR code at the right. Also where the body
+    starts, under the header."""
+    pt, ink, margin, gap = page.pt, page.ink, page.margin, page.gap
+    qr_size = 0.105 * page.height if qr_url else 0.0
+    head_right = page.width - margin - (qr_size + gap if qr_url else 0.0)
     if qr_url:  # the caption sits left of the code, under the title's end
-        head_right -= text_width(translate("poster.scan", lang), pt["legend"]) + gap
+        head_right -= text_width(translate("poster.scan", page.lang), pt["legend"]) + gap
+    lines: list[Line] = []
+    pictures: list[Picture] = []
     y = margin
-    title_lines = wrap_text(drawable(board.workshop.title) or "Harvest", head_right - margin,
-                            pt["title"], bold=True)[:2]
-    for text in title_lines:
+    title = drawable(board.workshop.title) or "Harvest"
+    for text in wrap_text(title, head_right - margin, pt["title"], bold=True)[:2]:
         lines.append(Line(margin, y, text, pt["title"], True, ink["fg"], "title"))
         y += _line_height(pt["title"])
-    themes = _themes(board, lang)
+    for text in wrap_text(_subtitle(board, page.lang), head_right - margin, pt["subtitle"]):
+        lines.append(Line(margin, y, text, pt["subtitle"], False, ink["muted"], "subtitle"))
+        y += _line_height(pt["subtitle"])
+    if qr_url:
+        pictures.append(Picture(page.width - margin - qr_size, margin, qr_size, "qr"))
+        caption = translate("poster.scan", page.lang)
+        lines.append(Line(page.width - margin - qr_size - 0.5 * gap,
+                          margin + qr_size - _line_height(pt["legend"]), caption,
+                          pt["legend"], False, ink["muted"], "qr", "right"))
+    return _Part(pictures=tuple(pictures), lines=tuple(lines)), max(y, margin + qr_size) + gap
+
+
+def _subtitle(board: Board, lang: str) -> str:
+    """Date and place, and how many statements, demands and tables the board has."""
     demands = sum(1 for a in board.clustering.assignments.values() if a.is_demand)
     table_count = len({s.table_name for s in board.statements if s.table_name})
     figures = translate("poster.figures" if table_count else "poster.figures_no_tables", lang,
                         statements=len(board.statements), demands=demands, tables=table_count)
-    sub = " · ".join(p for p in (drawable(board.subtitle()), figures) if p)
-    for text in wrap_text(sub, head_right - margin, pt["subtitle"]):
-        lines.append(Line(margin, y, text, pt["subtitle"], False, ink["muted"], "subtitle"))
-        y += _line_height(pt["subtitle"])
-    if qr_url:
-        pictures.append(Picture(width - margin - qr_size, margin, qr_size, "qr"))
-        caption = translate("poster.scan", lang)
-        lines.append(Line(width - margin - qr_size - 0.5 * gap,
-                          margin + qr_size - _line_height(pt["legend"]), caption,
-                          pt["legend"], False, ink["muted"], "qr", "right"))
-    top = max(y, margin + qr_size) + gap
+    return " · ".join(p for p in (drawable(board.subtitle()), figures) if p)
 
-    # Footer: the tables' legend (numbered, as on the blocks) and the credit line.
+
+def _table_numbers(themes: Sequence[_Theme]) -> dict[str, int]:
+    """The themes' tables numbered from 1 in alphabetical order (legend and blocks)."""
     tables = sorted({name for t in themes for name in t.tables}, key=str.casefold)
-    number = {name: i + 1 for i, name in enumerate(tables)}
-    counts: dict[str, int] = {}
-    for statement in board.statements:
-        if statement.table_name:
-            counts[statement.table_name] = counts.get(statement.table_name, 0) + 1
+    return {name: i + 1 for i, name in enumerate(tables)}
+
+
+def _footer(board: Board, page: _Page, number: Mapping[str, int]) -> tuple[_Part, float]:
+    """The tables' legend (numbered, as on the blocks), what the marks mean and the credit
+    line. Also where the body ends, above the footer."""
+    pt, ink, margin, gap = page.pt, page.ink, page.margin, page.gap
     legend_h = _line_height(pt["legend"])
-    credit_h = _line_height(pt["credit"])
-    foot_lines: list[list[tuple[str, str]]] = [[]]
-    x = margin
-    label = translate("poster.tables", lang) + ":"
-    x += text_width(label + "  ", pt["legend"], True)
-    for name in tables:
-        entry = f"{name} ({counts.get(name, 0)})"
-        need = legend_h + text_width(entry + "    ", pt["legend"])
-        if x + need > width - margin and foot_lines[-1]:
-            foot_lines.append([])
-            x = margin + text_width(label + "  ", pt["legend"], True)
-        foot_lines[-1].append((str(number[name]), entry))
-        x += need
-    kinds_line = [("■", translate("poster.demand", lang)),
-                  ("„“", translate("poster.statement", lang))]
-    foot_lines = [row for row in foot_lines if row]
-    foot_h = legend_h * (len(foot_lines) + 1) + credit_h + 0.5 * gap
-    bottom = height - margin - foot_h
+    label = translate("poster.tables", page.lang) + ":"
+    rows = _legend_rows(board, page, number, label)
+    foot_h = legend_h * (len(rows) + 1) + _line_height(pt["credit"]) + 0.5 * gap
+    bottom = page.height - margin - foot_h
+    boxes: list[Box] = []
+    lines: list[Line] = []
     y = bottom + 0.5 * gap
-    for row_index, row in enumerate(foot_lines):
+    for row_index, row in enumerate(rows):
         x = margin
         if row_index == 0:
             lines.append(Line(x, y, label, pt["legend"], True, ink["fg"], "legend"))
         x += text_width(label + "  ", pt["legend"], True)
         for badge, entry in row:
-            _badge(boxes, lines, x, y, legend_h, badge, pt["legend"], ink)
+            box, mark = _badge(x, y, legend_h, badge, pt["legend"], ink)
+            boxes.append(box)
+            lines.append(mark)
             x += legend_h * 1.05
             lines.append(Line(x, y, entry, pt["legend"], False, ink["fg"], "legend"))
             x += text_width(entry + "    ", pt["legend"])
         y += legend_h
-    x = margin
-    for mark, meaning in kinds_line:
-        lines.append(Line(x, y, f"{mark} {meaning}", pt["legend"], False, ink["muted"], "legend"))
-        x += text_width(f"{mark} {meaning}      ", pt["legend"])
-    credit = translate("poster.credit", lang, credit=CREDIT)
-    lines.append(Line(width - margin, height - margin - credit_h, credit, pt["credit"], False,
-                      ink["muted"], "credit", "right"))
+    lines.extend(_key_and_credit(page, y))
+    return _Part(boxes=tuple(boxes), lines=tuple(lines)), bottom
 
-    # Body: as many theme blocks as stay readable, the rest named in one line.
-    body_w, full_h = width - 2 * margin, bottom - top
-    shown = [t for t in themes if not t.is_other] + [t for t in themes if t.is_other]
-    min_side = 0.27 * height
+
+def _legend_rows(
+    board: Board, page: _Page, number: Mapping[str, int], label: str
+) -> list[list[tuple[str, str]]]:
+    """The legend's entries (a table's number, its name and statement count) in rows as
+    wide as the page, each row starting after ``label``."""
+    counts = Counter(s.table_name for s in board.statements if s.table_name)
+    size = page.pt["legend"]
+    start = page.margin + text_width(label + "  ", size, True)
+    rows: list[list[tuple[str, str]]] = [[]]
+    x = start
+    for name, badge in number.items():
+        entry = f"{name} ({counts[name]})"
+        need = _line_height(size) + text_width(entry + "    ", size)
+        if x + need > page.width - page.margin and rows[-1]:
+            rows.append([])
+            x = start
+        rows[-1].append((str(badge), entry))
+        x += need
+    return [row for row in rows if row]
+
+
+def _key_and_credit(page: _Page, y: float) -> list[Line]:
+    """The line at ``y`` saying how demands and statements are marked, and the credit
+    line in the bottom-right corner."""
+    size, muted = page.pt["legend"], page.ink["muted"]
+    lines: list[Line] = []
+    x = page.margin
+    for mark, meaning in (("■", translate("poster.demand", page.lang)),
+                          ("„“", translate("poster.statement", page.lang))):
+        lines.append(Line(x, y, f"{mark} {meaning}", size, False, muted, "legend"))
+        x += text_width(f"{mark} {meaning}      ", size)
+    credit = translate("poster.credit", page.lang, credit=CREDIT)
+    lines.append(Line(page.width - page.margin,
+                      page.height - page.margin - _line_height(page.pt["credit"]), credit,
+                      page.pt["credit"], False, muted, "credit", "right"))
+    return lines
+
+
+def _arrange(
+    shown: Sequence[_Theme], page: _Page, top: float, bottom: float
+) -> tuple[int, list[str], list[tuple[float, float, float, float]]]:
+    """How many of ``shown`` get a block between ``top`` and ``bottom``, as many as stay
+    readable; the lines naming the rest, and the blocks' rectangles above those lines."""
+    body_w, full_h = page.width - 2 * page.margin, bottom - top
+    min_side = 0.27 * page.height
     fit = min(len(shown), max(1, int(body_w * full_h / (min_side * min_side * 1.3))))
     while True:
-        blocks, rest = shown[:fit], shown[fit:]
-        more_lines: list[str] = []
-        if rest:
-            more = translate("poster.more_themes", lang) + ": " + " · ".join(
-                f"{t.name} ({t.count})" for t in rest)
-            more_lines = wrap_text(more, body_w, pt["legend"])
-        more_h = (_line_height(pt["legend"]) * len(more_lines) + 0.5 * gap) if rest else 0.0
-        body_h = full_h - more_h
-        # Area grows with the count, damped so small themes keep room for their words.
-        weights = [max(t.count, 1) ** 0.7 for t in blocks]
-        floor = 0.6 * max(weights, default=1.0)
-        weights = [max(wt, floor) for wt in weights]
-        rects = squarify(weights, margin, top, body_w, body_h)
+        more_lines = _more_lines(shown[fit:], body_w, page)
+        body_h = full_h - _more_height(more_lines, page)
+        rects = _treemap(shown[:fit], page.margin, top, body_w, body_h)
         if fit == 1 or min(min(r[2], r[3]) for r in rects) >= min_side * 0.85:
-            break
+            return fit, more_lines, rects
         fit -= 1
-    yy = bottom - more_h + 0.25 * gap
+
+
+def _treemap(
+    blocks: Sequence[_Theme], x: float, y: float, w: float, h: float
+) -> list[tuple[float, float, float, float]]:
+    """The blocks' rectangles: area grows with the count, damped so small themes keep
+    room for their words."""
+    weights = [max(t.count, 1) ** 0.7 for t in blocks]
+    floor = 0.6 * max(weights, default=1.0)
+    return squarify([max(wt, floor) for wt in weights], x, y, w, h)
+
+
+def _more_lines(rest: Sequence[_Theme], width: float, page: _Page) -> list[str]:
+    """The "more themes" line naming the themes without a block, wrapped to ``width``."""
+    if not rest:
+        return []
+    more = translate("poster.more_themes", page.lang) + ": " + " · ".join(
+        f"{t.name} ({t.count})" for t in rest)
+    return wrap_text(more, width, page.pt["legend"])
+
+
+def _more_height(more_lines: Sequence[str], page: _Page) -> float:
+    """The height the "more themes" lines take under the blocks (none without them)."""
+    return (_line_height(page.pt["legend"]) * len(more_lines) + 0.5 * page.gap
+            if more_lines else 0.0)
+
+
+def _more(more_lines: Sequence[str], page: _Page, bottom: float) -> _Part:
+    """The "more themes" lines, just above ``bottom``."""
+    lines: list[Line] = []
+    y = bottom - _more_height(more_lines, page) + 0.25 * page.gap
     for text in more_lines:
-        lines.append(Line(margin, yy, text, pt["legend"], False, ink["fg"], "legend"))
-        yy += _line_height(pt["legend"])
-    for theme, (bx, by, bw, bh) in zip(blocks, rects, strict=True):
-        _block(theme, bx + gap / 2, by + gap / 2, bw - gap, bh - gap, pt, ink, number,
-               boxes, pictures, lines, items, dark, lang)
-    # PNG resolution: about 4000 px across A0-A2 (the PDF and SVG are vector anyway),
-    # print resolution for A3/A4, full HD for the projector
-    dpi = {"A0": 85.0, "A1": 120.0, "A2": 170.0, "A3": 250.0, "A4": 300.0, "16:9": 96.0}[size]
-    return PosterLayout(width, height, ink["bg"], tuple(boxes), tuple(pictures), tuple(lines),
-                        tuple(items), tuple(t.theme_id for t in blocks), qr_url, dpi,
-                        tuple(t.theme_id for t in rest))
+        lines.append(Line(page.margin, y, text, page.pt["legend"], False, page.ink["fg"],
+                          "legend"))
+        y += _line_height(page.pt["legend"])
+    return _Part(lines=tuple(lines))
 
 
-def _badge(boxes: list[Box], lines: list[Line], x: float, y: float, h: float, text: str,
-           size: float, ink: Mapping[str, str]) -> None:
+def _badge(x: float, y: float, h: float, text: str, size: float,
+           ink: Mapping[str, str]) -> tuple[Box, Line]:
     """A table's number in a small dark square (legend and blocks use the same mark)."""
     side = h * 0.92
-    boxes.append(Box(x, y + (h - side) * 0.3, side, side, ink["fg"], radius=side * 0.2))
-    lines.append(Line(x + side / 2, y + (h - side) * 0.3 + side * 0.12, text, size * 0.8,
-                      True, ink["bg"], "badge", "center"))
+    return (Box(x, y + (h - side) * 0.3, side, side, ink["fg"], radius=side * 0.2),
+            Line(x + side / 2, y + (h - side) * 0.3 + side * 0.12, text, size * 0.8, True,
+                 ink["bg"], "badge", "center"))
 
 
 def _name_lines(name: str, width: float, size: float) -> tuple[list[str], float, bool]:
@@ -468,131 +571,216 @@ def _name_lines(name: str, width: float, size: float) -> tuple[list[str], float,
     return wrapped, size * shrink, widest * shrink <= width * 0.97
 
 
-def _block(
-    theme: _Theme, x: float, y: float, w: float, h: float, pt: Mapping[str, float],
-    ink: Mapping[str, str], number: Mapping[str, int], boxes: list[Box],
-    pictures: list[Picture], lines: list[Line], items: list[Item], dark: bool, lang: str,
-) -> None:
+@dataclass(frozen=True)
+class _Card:
+    """Where a theme's block sits on the page (mm) and the padding inside its edge."""
+
+    x: float
+    y: float
+    w: float
+    h: float
+    pad: float
+
+    @property
+    def inner(self) -> float:
+        """The width of the text inside the padding."""
+        return self.w - 2 * self.pad
+
+    @property
+    def limit(self) -> float:
+        """How far down the text may go."""
+        return self.y + self.h - self.pad
+
+
+def _card(rect: tuple[float, float, float, float], page: _Page) -> _Card:
+    """The card in a treemap rectangle, half a gap in from each side; its padding grows
+    with its size and the statements' type."""
+    x, y, w, h = rect
+    w, h = w - page.gap, h - page.gap
+    return _Card(x + page.gap / 2, y + page.gap / 2, w, h,
+                 0.03 * min(w, h) + 0.35 * page.pt["item"] * _PT)
+
+
+@dataclass(frozen=True)
+class _Block:
+    """What a theme's block is set from: the theme, its card, the page, the tables'
+    numbers and the index in ``PosterLayout.items`` that its first item gets."""
+
+    theme: _Theme
+    card: _Card
+    page: _Page
+    number: Mapping[str, int]
+    first: int
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """The block set one way, and whether that overflows its card."""
+
+    overflow: bool
+    part: _Part
+
+
+def _block(block: _Block) -> _Part:
     """One theme's block: a tinted card with pictogram and name, its figures and
     keywords, then as many whole items as fit, at the largest type that still shows as
     many items (up to three) as any size would."""
-    pad = 0.03 * min(w, h) + 0.35 * pt["item"] * _PT
-    fill = mix(theme.color, ink["bg"], 0.80 if not dark else 0.75)
-    boxes.append(Box(x, y, w, h, fill, radius=0.025 * min(w, h)))
-    inner = w - 2 * pad
-    limit = y + h - pad
+    fitting, small_names = _fitting(block)
+    if not any(t.part.items for t in fitting):  # no voice fits: fewer keywords make room
+        fewer = (_attempt(block, 1.0, 1, False, small_names),
+                 _attempt(block, 1.0, 0, False, small_names))
+        fitting = [t for t in fewer if not t.overflow and t.part.items] or fitting
+    most = min(2, max(len(t.part.items) for t in fitting))
+    best = next(t.part for t in fitting if len(t.part.items) >= most)
+    theme, card, page = block.theme, block.card, block.page
+    fill = mix(theme.color, page.ink["bg"], 0.80 if not page.dark else 0.75)
+    return _join(_Part(boxes=(Box(card.x, card.y, card.w, card.h, fill,
+                                  radius=0.025 * min(card.w, card.h)),)), best)
 
-    def attempt(
-        scale: float, keyword_lines: int = 2, stacked: bool = False
-    ) -> tuple[bool, list[Line], list[Picture], list[Box], list[Item]]:
-        # the name, the key text, never shrinks below its wall size (0.9 for long words)
-        t_pt = pt["theme"] * max(scale, 1.0)
-        k_pt, i_pt = pt["keywords"] * scale, pt["item"] * scale
-        c_pt = pt["count"] * scale
-        out: list[Line] = []
-        pics: list[Picture] = []
-        marks: list[Box] = []
-        shown: list[Item] = []
-        icon = 2.0 * _line_height(t_pt) if theme.pictogram else 0.0
-        # the name beside the picture, or (stacked) under it
-        stacked = stacked and bool(icon)
-        room = inner if stacked or not icon else inner - icon - pad * 0.6
-        name_lines, name_pt, whole = _name_lines(theme.name, room, t_pt)
-        whole = whole and room >= 0.4 * inner
-        text_x = x + pad + (0.0 if stacked or not icon else icon + pad * 0.6)
-        yy = y + pad
-        if icon:
-            pics.append(Picture(x + pad, yy, icon, theme.pictogram))
-            if stacked:
-                yy += icon + 0.2 * pad
-        name_top = yy
-        for text in name_lines:
-            out.append(Line(text_x, yy, text, name_pt, True, ink["fg"], "theme"))
-            yy += _line_height(name_pt)
-        if icon and not stacked:
-            # centre a one-line name on the picture; below both either way
-            if len(name_lines) == 1:
-                out[-1] = Line(text_x, name_top + (icon - _line_height(name_pt)) / 2,
-                               name_lines[0], name_pt, True, ink["fg"], "theme")
-            yy = max(yy, name_top + icon)
-        yy += 0.2 * pad
-        meta = translate("poster.count", lang, n=theme.count) + "  "
-        out.append(Line(x + pad, yy, meta, c_pt, True, theme_ink(theme, ink), "count"))
-        bx = x + pad + text_width(meta, c_pt, True)
-        bh = _line_height(c_pt)
-        for badge in [str(number[n]) for n in theme.tables[:8] if n in number]:
-            side = bh * 0.92
-            if bx + side > x + w - pad:
-                break
-            marks.append(Box(bx, yy + (bh - side) * 0.3, side, side, ink["fg"], radius=side * 0.2))
-            out.append(Line(bx + side / 2, yy + (bh - side) * 0.3 + side * 0.12, badge,
-                            c_pt * 0.8, True, ink["bg"], "badge", "center"))
-            bx += side * 1.15
-        yy += bh
-        named = {part.casefold() for part in theme.name.replace("·", " ").split()}
-        words = [k for k in theme.keywords if k.casefold() not in named][:6]
-        kw_lines: list[str] = []
-        while words:
-            kw_lines = wrap_text(" · ".join(words), inner, k_pt)
-            if len(kw_lines) <= keyword_lines:
-                break
-            words.pop()
-        if not words:
-            kw_lines = []
-        for text in kw_lines:
-            out.append(Line(x + pad, yy, text, k_pt, False, ink["muted"], "keywords"))
-            yy += _line_height(k_pt)
-        overflow = yy > limit or not whole or (name_pt < 0.89 * t_pt and not small_names)
-        yy += 0.3 * pad
-        bar = 0.12 * i_pt * _PT
-        indent = bar * 3.0
-        for item in theme.candidates:
-            if len(shown) >= _MAX_ITEMS:
-                break
-            bold = item.kind == "demand"
-            text = item.text if bold else f"„{item.text}“"
-            wrapped = wrap_text(text, inner - indent, i_pt, bold)
-            need = _line_height(i_pt) * len(wrapped)
-            if yy + need > limit or not fits_words(text, inner - indent, i_pt, bold):
-                continue  # too long for the space left (or a word broken): try the next
-            marks.append(Box(x + pad, yy + 0.12 * _line_height(i_pt), bar,
-                             need - 0.24 * _line_height(i_pt),
-                             theme_ink(theme, ink) if bold else ink["line"]))
-            for text_line in wrapped:
-                out.append(Line(x + pad + indent, yy, text_line, i_pt, bold, ink["fg"],
-                                item.kind, part_of=len(items) + len(shown)))
-                yy += _line_height(i_pt)
-            yy += 0.35 * _line_height(i_pt)
-            shown.append(item)
-        return overflow, out, pics, marks, shown
 
-    # Wall-readable type first: below 1.0 only when the name and keywords do not fit;
-    # a name below 0.9 of its size only when no card layout fits otherwise.
-    small_names = False
-    tries = [attempt(scale, 2, stack) for scale in (1.5, 1.35, 1.2, 1.1, 1.0)
+def _fitting(block: _Block) -> tuple[list[_Attempt], bool]:
+    """The ways of setting the block that fit (or the last one tried, if none does), and
+    whether they let the name shrink below 0.9 of its size.
+
+    Wall-readable type first: below 1.0 only when the name and keywords do not fit;
+    a name below 0.9 of its size only when no card layout fits otherwise.
+    """
+    tries = [_attempt(block, scale, 2, stack, False) for scale in (1.5, 1.35, 1.2, 1.1, 1.0)
              for stack in (False, True)]
     # fewer keywords before smaller type
-    tries += [attempt(1.0, lines, stack) for lines in (1, 0) for stack in (False, True)]
-    fitting = [t for t in tries if not t[0]]
+    tries += [_attempt(block, 1.0, lines, stack, False) for lines in (1, 0)
+              for stack in (False, True)]
+    fitting = [t for t in tries if not t.overflow]
     for scale in (0.9, 0.8, 0.7):
         if fitting:
             break
-        tries += [attempt(scale, 2, False), attempt(scale, 2, True)]
-        fitting = [t for t in tries[-2:] if not t[0]]
-    if not fitting:
-        small_names = True
-        tries = [attempt(scale, lines, stack) for scale in (1.0, 0.8) for lines in (2, 1)
-                 for stack in (False, True)]
-        fitting = [t for t in tries if not t[0]]
-    fitting = fitting or tries[-1:]
-    if not any(t[4] for t in fitting):  # no voice fits: fewer keywords make room for one
-        fitting = [t for t in (attempt(1.0, 1), attempt(1.0, 0)) if not t[0] and t[4]] or fitting
-    most = min(2, max(len(t[4]) for t in fitting))
-    best = next(t for t in fitting if len(t[4]) >= most)
-    lines.extend(best[1])
-    pictures.extend(best[2])
-    boxes.extend(best[3])
-    items.extend(best[4])
+        fitting = [t for t in (_attempt(block, scale, 2, False, False),
+                               _attempt(block, scale, 2, True, False)) if not t.overflow]
+    if fitting:
+        return fitting, False
+    tries = [_attempt(block, scale, lines, stack, True) for scale in (1.0, 0.8)
+             for lines in (2, 1) for stack in (False, True)]
+    return [t for t in tries if not t.overflow] or tries[-1:], True
+
+
+def _attempt(
+    block: _Block, scale: float, keyword_lines: int, stacked: bool, small_names: bool
+) -> _Attempt:
+    """The block with its type at ``scale``, at most ``keyword_lines`` lines of keywords
+    and the name beside the pictogram or (``stacked``) under it. It overflows where name,
+    figures and keywords run past the card, a word of the name is broken, or the name
+    shrinks below 0.9 of its size (unless ``small_names``)."""
+    pt = block.page.pt
+    # the name, the key text, never shrinks below its wall size (0.9 for long words)
+    t_pt = pt["theme"] * max(scale, 1.0)
+    heading, y, name_pt, whole = _heading(block, t_pt, stacked)
+    figures, y = _figures(block, y, pt["count"] * scale)
+    keywords, y = _keywords(block, y, pt["keywords"] * scale, keyword_lines)
+    overflow = y > block.card.limit or not whole or (name_pt < 0.89 * t_pt and not small_names)
+    voices = _voices(block, y + 0.3 * block.card.pad, pt["item"] * scale)
+    return _Attempt(overflow, _join(heading, figures, keywords, voices))
+
+
+def _heading(block: _Block, t_pt: float, stacked: bool) -> tuple[_Part, float, float, bool]:
+    """The pictogram and the theme's name beside it or (``stacked``) under it; the top of
+    what follows, the name's size and whether it is whole (no word broken, room enough)."""
+    theme, card, ink = block.theme, block.card, block.page.ink
+    icon = 2.0 * _line_height(t_pt) if theme.pictogram else 0.0
+    stacked = stacked and bool(icon)
+    room = card.inner if stacked or not icon else card.inner - icon - card.pad * 0.6
+    name_lines, name_pt, whole = _name_lines(theme.name, room, t_pt)
+    whole = whole and room >= 0.4 * card.inner
+    text_x = card.x + card.pad + (0.0 if stacked or not icon else icon + card.pad * 0.6)
+    lines: list[Line] = []
+    pictures: list[Picture] = []
+    y = card.y + card.pad
+    if icon:
+        pictures.append(Picture(card.x + card.pad, y, icon, theme.pictogram))
+        if stacked:
+            y += icon + 0.2 * card.pad
+    name_top = y
+    for text in name_lines:
+        lines.append(Line(text_x, y, text, name_pt, True, ink["fg"], "theme"))
+        y += _line_height(name_pt)
+    if icon and not stacked:
+        # centre a one-line name on the picture; below both either way
+        if len(name_lines) == 1:
+            lines[-1] = Line(text_x, name_top + (icon - _line_height(name_pt)) / 2,
+                             name_lines[0], name_pt, True, ink["fg"], "theme")
+        y = max(y, name_top + icon)
+    part = _Part(pictures=tuple(pictures), lines=tuple(lines))
+    return part, y + 0.2 * card.pad, name_pt, whole
+
+
+def _figures(block: _Block, y: float, c_pt: float) -> tuple[_Part, float]:
+    """The line at ``y`` with the theme's statement count and the numbers of its tables
+    (as many as fit); the top of what follows."""
+    theme, card, ink = block.theme, block.card, block.page.ink
+    meta = translate("poster.count", block.page.lang, n=theme.count) + "  "
+    boxes: list[Box] = []
+    lines = [Line(card.x + card.pad, y, meta, c_pt, True, theme_ink(theme, ink), "count")]
+    x = card.x + card.pad + text_width(meta, c_pt, True)
+    h = _line_height(c_pt)
+    for badge in [str(block.number[n]) for n in theme.tables[:8] if n in block.number]:
+        box, mark = _badge(x, y, h, badge, c_pt, ink)
+        if x + box.w > card.x + card.w - card.pad:
+            break
+        boxes.append(box)
+        lines.append(mark)
+        x += box.w * 1.15
+    return _Part(boxes=tuple(boxes), lines=tuple(lines)), y + h
+
+
+def _keywords(block: _Block, y: float, k_pt: float, most: int) -> tuple[_Part, float]:
+    """The theme's top keywords not in its name, in at most ``most`` lines from ``y``
+    (the last ones left out where they do not fit); the top of what follows."""
+    theme, card = block.theme, block.card
+    named = {part.casefold() for part in theme.name.replace("·", " ").split()}
+    words = [k for k in theme.keywords if k.casefold() not in named][:6]
+    wrapped: list[str] = []
+    while words:
+        wrapped = wrap_text(" · ".join(words), card.inner, k_pt)
+        if len(wrapped) <= most:
+            break
+        words.pop()
+    if not words:
+        wrapped = []
+    lines: list[Line] = []
+    for text in wrapped:
+        lines.append(Line(card.x + card.pad, y, text, k_pt, False, block.page.ink["muted"],
+                          "keywords"))
+        y += _line_height(k_pt)
+    return _Part(lines=tuple(lines)), y
+
+
+def _voices(block: _Block, y: float, i_pt: float) -> _Part:
+    """The theme's items from ``y`` at ``i_pt``, whole, each marked by a bar: as many as
+    fit above the card's limit (up to ``_MAX_ITEMS``), a long one skipped for the next."""
+    theme, card, ink = block.theme, block.card, block.page.ink
+    bar = 0.12 * i_pt * _PT
+    indent = bar * 3.0
+    step = _line_height(i_pt)
+    boxes: list[Box] = []
+    lines: list[Line] = []
+    shown: list[Item] = []
+    for item in theme.candidates:
+        if len(shown) >= _MAX_ITEMS:
+            break
+        bold = item.kind == "demand"
+        text = item.text if bold else f"„{item.text}“"
+        wrapped = wrap_text(text, card.inner - indent, i_pt, bold)
+        need = step * len(wrapped)
+        if y + need > card.limit or not fits_words(text, card.inner - indent, i_pt, bold):
+            continue  # too long for the space left (or a word broken): try the next
+        boxes.append(Box(card.x + card.pad, y + 0.12 * step, bar, need - 0.24 * step,
+                         theme_ink(theme, ink) if bold else ink["line"]))
+        for text_line in wrapped:
+            lines.append(Line(card.x + card.pad + indent, y, text_line, i_pt, bold, ink["fg"],
+                              item.kind, part_of=block.first + len(shown)))
+            y += step
+        y += 0.35 * step
+        shown.append(item)
+    return _Part(tuple(boxes), (), tuple(lines), tuple(shown))
 
 
 def theme_ink(theme: _Theme, ink: Mapping[str, str]) -> str:
