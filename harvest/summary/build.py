@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from difflib import SequenceMatcher
@@ -116,12 +116,75 @@ def build_summary(
     ``votes`` (statement id -> dots, ``participation_store.demand_votes``) lists each
     theme's demands by dots, most first, and shows them.
     """
+    lang = _language(workshop, language)
+    if max_representatives < 0:
+        raise SummaryError(f"max_representatives must be >= 0, not {max_representatives}")
+    visible = _visible(workshop, statements, sources)
+    members = _members(clustering.themes, clustering.assignments, visible)
+    themes = _with_other(clustering.themes, members, lang)
+    context = _Context(
+        language=lang,
+        assignments=clustering.assignments,
+        max_representatives=max_representatives,
+        reasons=reasons,
+        votes=votes,
+        table_names={table.id: table.name for table in tables or ()},
+        palette={**assign_theme_colors([theme.id for theme in themes]), **(colors or {})},
+        total=len(visible),
+    )
+    summaries = _theme_summaries(themes, members, visible, context)
+    return Summary(
+        title=workshop.title,
+        date=workshop.date,
+        place=workshop.place,
+        language=lang,
+        generated_at=now if now is not None else datetime.now(UTC).astimezone(),
+        total_statements=len(visible),
+        total_demands=sum(len(t.demands) for t in summaries),
+        table_count=_table_count(visible.values(), tables),
+        themes=summaries,
+    )
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every theme of one summary is built with."""
+
+    language: str
+    assignments: Mapping[StatementId, Assignment]
+    max_representatives: int
+    reasons: bool
+    votes: Mapping[StatementId, int] | None
+    table_names: Mapping[int, str]
+    """table id -> name, for statements without ``table_name``"""
+    palette: Mapping[str, str]
+    """theme id -> colour"""
+    total: int
+    """visible statements in the summary"""
+
+
+@dataclass(frozen=True)
+class _Demands:
+    """A theme's statements split into demands (with reasons and dots) and voices."""
+
+    demands: tuple[tuple[str, str], ...]
+    dots: tuple[int | None, ...]
+    voices: tuple[Statement, ...]
+
+
+def _language(workshop: Workshop, language: str | None) -> str:
+    """The summary's language: ``language``, else the workshop's; one with texts."""
     lang = language or workshop.language
     if lang not in LANGUAGES:
         raise SummaryError(f"no summary texts for language {lang!r} (have: {sorted(LANGUAGES)})")
-    if max_representatives < 0:
-        raise SummaryError(f"max_representatives must be >= 0, not {max_representatives}")
+    return lang
 
+
+def _visible(
+    workshop: Workshop, statements: Sequence[Statement], sources: Collection[int]
+) -> dict[StatementId, Statement]:
+    """The statements not hidden, by id (the first of each id), in the order given; one
+    from a workshop other than ``workshop`` and ``sources`` raises ``SummaryError``."""
     visible: dict[StatementId, Statement] = {}
     for statement in statements:
         if statement.hidden or statement.id in visible:
@@ -132,78 +195,93 @@ def build_summary(
                 f"not to {workshop.id}"
             )
         visible[statement.id] = statement
+    return visible
 
-    themes = list(clustering.themes)
-    members = _members(themes, clustering.assignments, visible)
+
+def _with_other(
+    themes: Sequence[Theme], members: Mapping[str, set[StatementId]], lang: str
+) -> list[Theme]:
+    """``themes``, and an "other" theme after them when unclaimed statements need one."""
     if members.get(OTHER_THEME_ID) and all(t.id != OTHER_THEME_ID for t in themes):
-        themes.append(
-            Theme(OTHER_THEME_ID, translate("theme.other", lang), (), (), is_other=True,
-                  origin="user")
-        )
+        other = Theme(OTHER_THEME_ID, translate("theme.other", lang), (), (), is_other=True,
+                      origin="user")
+        return [*themes, other]
+    return list(themes)
 
-    table_names = {table.id: table.name for table in tables or ()}
-    palette = dict(assign_theme_colors([theme.id for theme in themes]))
-    palette.update(colors or {})
-    total = len(visible)
-    summaries: list[ThemeSummary] = []
-    for theme in themes:
-        mine = [visible[sid] for sid in sorted(members.get(theme.id, ()))]
-        if not mine:
-            continue
-        demands: list[tuple[str, str]] = []
-        demand_ids: list[StatementId] = []
-        voices: list[Statement] = []
-        for statement in mine:
-            flagged, reason = _demand(statement, clustering.assignments.get(statement.id), lang)
-            if flagged:
-                demands.append((statement.text, reason if reasons else ""))
-                demand_ids.append(statement.id)
-            else:
-                voices.append(statement)
-        dots: tuple[int | None, ...] = ()
-        if votes:
-            order = sorted(range(len(demands)), key=lambda i: -votes.get(demand_ids[i], -1))
-            demands = [demands[i] for i in order]
-            dots = tuple(votes.get(demand_ids[i]) for i in order)
-        counts = Counter(name for s in mine if (name := _table_name(s, table_names)))
-        keywords = tuple(word for word, _ in theme.keywords[:MAX_KEYWORDS])
-        summaries.append(
-            ThemeSummary(
-                theme_id=theme.id,
-                # an unnamed theme is still told apart by its words
-                label=translate("theme.other", lang) if _unnamed_other(theme)
-                else theme.label if theme.label.strip() else ", ".join(keywords[:3]) or theme.id,
-                size=len(mine),
-                share=len(mine) / total,
-                tables=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))),
-                keywords=keywords,
-                representatives=_representatives(
-                    voices, theme, clustering.assignments, max_representatives
-                ),
-                demands=tuple(demands),
-                demand_votes=dots,
-                is_other=theme.is_other,
-                color=OTHER_COLOR if theme.is_other else palette.get(theme.id, OTHER_COLOR),
-            )
-        )
+
+def _theme_summaries(
+    themes: Sequence[Theme],
+    members: Mapping[str, set[StatementId]],
+    visible: Mapping[StatementId, Statement],
+    context: _Context,
+) -> tuple[ThemeSummary, ...]:
+    """Every theme with statements, largest first, the "other" theme last."""
+    summaries = [
+        _theme_summary(theme, [visible[sid] for sid in sorted(members[theme.id])], context)
+        for theme in themes
+        if members.get(theme.id)
+    ]
     summaries.sort(key=lambda t: (t.is_other, -t.size, t.label.casefold(), t.theme_id))
+    return tuple(summaries)
 
-    if tables is not None:
-        table_count = len({table.id for table in tables})
-    else:
-        seen = {s.table_id if s.table_id is not None else s.table_name for s in visible.values()}
-        table_count = len(seen - {None, ""})
-    return Summary(
-        title=workshop.title,
-        date=workshop.date,
-        place=workshop.place,
-        language=lang,
-        generated_at=now if now is not None else datetime.now(UTC).astimezone(),
-        total_statements=total,
-        total_demands=sum(len(t.demands) for t in summaries),
-        table_count=table_count,
-        themes=tuple(summaries),
+
+def _theme_summary(theme: Theme, mine: Sequence[Statement], context: _Context) -> ThemeSummary:
+    """One theme with its (visible, non-empty) statements ``mine``, in id order."""
+    split = _split_demands(mine, context)
+    counts = Counter(name for s in mine if (name := _table_name(s, context.table_names)))
+    keywords = tuple(word for word, _ in theme.keywords[:MAX_KEYWORDS])
+    return ThemeSummary(
+        theme_id=theme.id,
+        label=_label(theme, keywords, context.language),
+        size=len(mine),
+        share=len(mine) / context.total,
+        tables=tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))),
+        keywords=keywords,
+        representatives=_representatives(
+            split.voices, theme, context.assignments, context.max_representatives
+        ),
+        demands=split.demands,
+        demand_votes=split.dots,
+        is_other=theme.is_other,
+        color=OTHER_COLOR if theme.is_other else context.palette.get(theme.id, OTHER_COLOR),
     )
+
+
+def _split_demands(mine: Sequence[Statement], context: _Context) -> _Demands:
+    """Demands in the order written (most dots first with votes), the rest as voices."""
+    demands: list[tuple[str, str]] = []
+    demand_ids: list[StatementId] = []
+    voices: list[Statement] = []
+    for statement in mine:
+        assignment = context.assignments.get(statement.id)
+        flagged, reason = _demand(statement, assignment, context.language)
+        if flagged:
+            demands.append((statement.text, reason if context.reasons else ""))
+            demand_ids.append(statement.id)
+        else:
+            voices.append(statement)
+    dots: tuple[int | None, ...] = ()
+    votes = context.votes
+    if votes:
+        order = sorted(range(len(demands)), key=lambda i: -votes.get(demand_ids[i], -1))
+        demands = [demands[i] for i in order]
+        dots = tuple(votes.get(demand_ids[i]) for i in order)
+    return _Demands(tuple(demands), dots, tuple(voices))
+
+
+def _label(theme: Theme, keywords: Sequence[str], lang: str) -> str:
+    """The theme's name in the summary; an unnamed theme is still told apart by its words."""
+    if _unnamed_other(theme):
+        return translate("theme.other", lang)
+    return theme.label if theme.label.strip() else ", ".join(keywords[:3]) or theme.id
+
+
+def _table_count(visible: Iterable[Statement], tables: Sequence[Table] | None) -> int:
+    """The tables given, else the distinct tables the statements were written at."""
+    if tables is not None:
+        return len({table.id for table in tables})
+    seen = {s.table_id if s.table_id is not None else s.table_name for s in visible}
+    return len(seen - {None, ""})
 
 
 def _table_name(statement: Statement, names: Mapping[int, str]) -> str | None:
