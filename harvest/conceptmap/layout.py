@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -27,6 +28,8 @@ BOX = 1.0
 """Positions lie in [-BOX, BOX] on both axes."""
 CANVAS_PX = 6000.0
 """Reference pixels spanned by the box's width (room for the 250-node cap)."""
+_SCALE = CANVAS_PX / (2 * BOX)
+"""Reference pixels per box unit."""
 _PAD = 12.0
 """Free space kept around every label box, in reference pixels."""
 _DENSITY = 0.6
@@ -87,6 +90,10 @@ class _Boxes:
         over_x = np.abs(cx[:, None] - b[None, :, 0]) < (hw + _PAD / 2 + b[None, :, 2])
         over_y = np.abs(cy[:, None] - b[None, :, 1]) < (hh + _PAD / 2 + b[None, :, 3])
         return np.logical_not((over_x & over_y).any(axis=1))
+
+    def fits(self, cx: float, cy: float, hw: float, hh: float) -> bool:
+        """Whether a box centred at (cx, cy) would not overlap any placed box."""
+        return bool(self.free(np.array([cx]), np.array([cy]), hw, hh)[0])
 
 
 def _spiral(
@@ -239,15 +246,49 @@ def compute_layout(
     themes, new satellites the nearest free spot beside their theme.
     """
     nodes = sorted(str(n) for n in graph)
-    previous = {k: v for k, v in (previous or {}).items() if k in graph}
-    for node, (x, y) in previous.items():
+    placed = _held_positions(graph, previous)
+    fresh = not placed
+    clusters = _clusters(graph, nodes)
+    _drop_strays(placed, clusters)
+    _push_apart(placed, clusters, seed)
+    _place_new_themes(graph, placed, clusters, seed)
+    boxes = _held_boxes(graph, placed, clusters)
+    _place_new_satellites(graph, placed, clusters, boxes, seed)
+    _place_loose(graph, placed, clusters.loose, boxes, seed)
+    return _in_box(placed, nodes, centre=fresh)
+
+
+@dataclass(frozen=True)
+class _Clusters:
+    """The map's nodes grouped by theme; node ids in id order unless said otherwise."""
+
+    themes: tuple[str, ...]
+    by_size: tuple[str, ...]
+    """The themes again, those with most statements first."""
+    members: Mapping[str, tuple[str, ...]]
+    """Theme -> its satellites (keywords, demands)."""
+    loose: tuple[str, ...]
+    """Nodes of no theme (tables, unlinked nodes)."""
+    radius: Mapping[str, float]
+    """Theme -> radius of the circle it reserves (``_cluster_radius``)."""
+
+
+def _held_positions(
+    graph: nx.Graph, previous: Mapping[str, tuple[float, float]] | None
+) -> dict[str, tuple[float, float]]:
+    """The previous positions of the graph's nodes, in reference pixels.
+
+    Raises ``LayoutError`` if one of them is not finite.
+    """
+    held = {k: v for k, v in (previous or {}).items() if k in graph}
+    for node, (x, y) in held.items():
         if not (math.isfinite(x) and math.isfinite(y)):
             raise LayoutError(f"previous position of {node!r} is not finite")
-    scale = CANVAS_PX / (2 * BOX)  # reference pixels per box unit
-    placed: dict[str, tuple[float, float]] = {
-        node: (float(x) * scale, float(y) * scale) for node, (x, y) in previous.items()
-    }
+    return {node: (float(x) * _SCALE, float(y) * _SCALE) for node, (x, y) in held.items()}
 
+
+def _clusters(graph: nx.Graph, nodes: Sequence[str]) -> _Clusters:
+    """Each of ``nodes`` as a theme, a satellite of one, or loose; tables are loose."""
     themes = [n for n in nodes if graph.nodes[n].get("kind") == "theme"]
     members: dict[str, list[str]] = {t: [] for t in themes}
     loose: list[str] = []
@@ -259,77 +300,133 @@ def compute_layout(
             members[theme].append(node)
         else:
             loose.append(node)
-    radius = {t: _cluster_radius(graph, t, members[t]) for t in themes}
+    return _Clusters(
+        themes=tuple(themes),
+        by_size=tuple(sorted(themes, key=lambda t: (-int(graph.nodes[t].get("count", 0)), t))),
+        members={t: tuple(m) for t, m in members.items()},
+        loose=tuple(loose),
+        radius={t: _cluster_radius(graph, t, members[t]) for t in themes},
+    )
 
-    # A satellite far outside its theme's room (it changed theme) is placed anew.
-    for theme in themes:
-        if theme not in placed:
-            for node in members[theme]:
-                placed.pop(node, None)
-            continue
-        for node in members[theme]:
-            if node in placed and math.dist(placed[node], placed[theme]) > radius[theme] * 1.3:
+
+def _drop_strays(placed: dict[str, tuple[float, float]], clusters: _Clusters) -> None:
+    """Forget the held spots of satellites to be placed anew: those of a new theme and
+    those far outside their theme's room (they changed theme)."""
+    for theme in clusters.themes:
+        home = placed.get(theme)
+        reach = clusters.radius[theme] * 1.3
+        for node in clusters.members[theme]:
+            if node in placed and (home is None or math.dist(placed[node], home) > reach):
                 del placed[node]
 
-    # Themes that grew push their neighbours (and their neighbours' satellites) away.
-    held = {t: placed[t] for t in themes if t in placed}
-    for theme, (sx, sy) in _make_room(held, radius, seed).items():
+
+def _push_apart(placed: dict[str, tuple[float, float]], clusters: _Clusters, seed: int) -> None:
+    """Move the held clusters, each as a whole, so that themes that grew get their room."""
+    held = {t: placed[t] for t in clusters.themes if t in placed}
+    for theme, (sx, sy) in _make_room(held, clusters.radius, seed).items():
         if sx or sy:
-            for node in (theme, *members[theme]):
+            for node in (theme, *clusters.members[theme]):
                 if node in placed:
                     placed[node] = (placed[node][0] + sx, placed[node][1] + sy)
 
-    links = _theme_links(graph, themes)
-    circles = {t: (*placed[t], radius[t]) for t in themes if t in placed}
-    for theme in sorted(
-        (t for t in themes if t not in placed),
-        key=lambda t: (-int(graph.nodes[t].get("count", 0)), t),
-    ):
-        centre = _linked_centre(placed, links.get(theme, {}))
-        placed[theme] = _circle_spot(circles, centre, radius[theme], _angle(theme, seed))
-        circles[theme] = (*placed[theme], radius[theme])
 
-    # Collect the boxes of what is placed, themes first; a held satellite that a push
-    # made collide with another node gives way and is placed anew below.
-    by_size = sorted(themes, key=lambda t: (-int(graph.nodes[t].get("count", 0)), t))
+def _place_new_themes(
+    graph: nx.Graph, placed: dict[str, tuple[float, float]], clusters: _Clusters, seed: int
+) -> None:
+    """Give each new theme, largest first, a free circle beside the themes it links to."""
+    links = _theme_links(graph, clusters.themes)
+    circles = {t: (*placed[t], clusters.radius[t]) for t in clusters.themes if t in placed}
+    for theme in [t for t in clusters.by_size if t not in placed]:
+        centre = _linked_centre(placed, links.get(theme, {}))
+        placed[theme] = _circle_spot(circles, centre, clusters.radius[theme], _angle(theme, seed))
+        circles[theme] = (*placed[theme], clusters.radius[theme])
+
+
+def _held_boxes(
+    graph: nx.Graph, placed: dict[str, tuple[float, float]], clusters: _Clusters
+) -> _Boxes:
+    """The label boxes of what is placed, themes first; a held node other than a theme
+    whose box a push made collide with an earlier one gives way (to be placed anew)."""
     boxes = _Boxes()
-    order = [*by_size, *(m for t in by_size for m in _satellite_order(graph, members[t])), *loose]
-    for node in order:
+    satellites = [m for t in clusters.by_size for m in _satellite_order(graph, clusters.members[t])]
+    for node in (*clusters.by_size, *satellites, *clusters.loose):
         if node not in placed:
             continue
         (x, y), (dx, dy, hw, hh) = placed[node], label_box(graph.nodes[node])
-        if node not in members and bool(boxes.free(np.array([x + dx]), np.array([y + dy]),
-                                                   hw, hh)[0]) is False:
+        if node not in clusters.members and not boxes.fits(x + dx, y + dy, hw, hh):
             del placed[node]
             continue
         boxes.add(x + dx, y + dy, hw, hh)
-    for theme in by_size:
-        size = float(graph.nodes[theme].get("size", 30.0))
-        news = [m for m in members[theme] if m not in placed]
+    return boxes
+
+
+def _place_new_satellites(
+    graph: nx.Graph,
+    placed: dict[str, tuple[float, float]],
+    clusters: _Clusters,
+    boxes: _Boxes,
+    seed: int,
+) -> None:
+    """Put the satellites not yet placed, best first, on the nearest free spot around
+    their theme, the largest theme's first."""
+    for theme in clusters.by_size:
+        first_ring = float(graph.nodes[theme].get("size", 30.0)) + 60.0
+        news = [m for m in clusters.members[theme] if m not in placed]
         for node in _satellite_order(graph, news):
-            dx, dy, hw, hh = label_box(graph.nodes[node])
-            placed[node] = _spiral(boxes, placed[theme], (dx, dy), (hw, hh), _angle(node, seed),
-                                   size + 60.0)
-            boxes.add(placed[node][0] + dx, placed[node][1] + dy, hw, hh)
+            placed[node] = _free_spot(boxes, graph, node, placed[theme], first_ring, seed)
+
+
+def _place_loose(
+    graph: nx.Graph,
+    placed: dict[str, tuple[float, float]],
+    loose: Sequence[str],
+    boxes: _Boxes,
+    seed: int,
+) -> None:
+    """Put the loose nodes not yet placed on the nearest free spot around the middle of
+    their placed neighbours (of the box, if they have none)."""
     for node in loose:
         if node in placed:
             continue
         around = [placed[str(n)] for n in graph[node] if str(n) in placed]
         centre = tuple(np.mean(np.asarray(around), axis=0)) if around else (0.0, 0.0)
-        dx, dy, hw, hh = label_box(graph.nodes[node])
-        placed[node] = _spiral(boxes, (float(centre[0]), float(centre[1])), (dx, dy), (hw, hh),
-                               _angle(node, seed), 0.0)
-        boxes.add(placed[node][0] + dx, placed[node][1] + dy, hw, hh)
+        middle = (float(centre[0]), float(centre[1]))
+        placed[node] = _free_spot(boxes, graph, node, middle, 0.0, seed)
 
-    if not previous and placed:
-        # A fresh map is centred; a grown one keeps its frame so nothing shifts.
+
+def _free_spot(
+    boxes: _Boxes,
+    graph: nx.Graph,
+    node: str,
+    centre: tuple[float, float],
+    first_radius: float,
+    seed: int,
+) -> tuple[float, float]:
+    """The node's position on the first free spot around ``centre`` (``_spiral``); its
+    label box joins ``boxes``."""
+    dx, dy, hw, hh = label_box(graph.nodes[node])
+    x, y = _spiral(boxes, centre, (dx, dy), (hw, hh), _angle(node, seed), first_radius)
+    boxes.add(x + dx, y + dy, hw, hh)
+    return x, y
+
+
+def _in_box(
+    placed: Mapping[str, tuple[float, float]], nodes: Sequence[str], *, centre: bool
+) -> dict[str, tuple[float, float]]:
+    """Node -> position in box units, clamped to the box and rounded to 6 digits.
+
+    ``centre``: first move the middle of the content to the middle of the box (a fresh
+    map; a grown one keeps its frame so nothing shifts).
+    """
+    shift = (0.0, 0.0)
+    if centre and placed:
         arr = np.asarray([placed[n] for n in nodes])
         mid = (arr.max(axis=0) + arr.min(axis=0)) / 2
-        placed = {n: (x - float(mid[0]), y - float(mid[1])) for n, (x, y) in placed.items()}
+        shift = (float(mid[0]), float(mid[1]))
     return {
         node: (
-            round(min(max(placed[node][0] / scale, -BOX), BOX), 6),
-            round(min(max(placed[node][1] / scale, -BOX), BOX), 6),
+            round(min(max((placed[node][0] - shift[0]) / _SCALE, -BOX), BOX), 6),
+            round(min(max((placed[node][1] - shift[1]) / _SCALE, -BOX), BOX), 6),
         )
         for node in nodes
     }
