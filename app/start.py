@@ -45,8 +45,8 @@ def page_start() -> None:
         acc = current_access()
     except (AccessDenied, TooManyAttempts):
         acc = None
-    if acc is not None and not acc.allows("start"):
-        require(acc, "start")  # a participant's or facilitator's typed /start
+    if acc is not None:
+        require(acc, "start")  # a participant's or facilitator's typed /start stops here
     col_new, col_open = st.columns([3, 2], gap="large")
     with col_new:
         st.subheader(T("start.create"))

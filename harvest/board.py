@@ -484,12 +484,13 @@ def restrict(
 
 def render_map(
     board: Board, fmt: str, *, dark: bool = False, width_px: int | None = None,
-    size: str | None = None, qr_url: str | None = None,
+    size: str | None = None, qr_url: str | None = None, wall: bool = False,
 ) -> bytes:
     """The board's map in one export format (``harvest.formats``), as bytes.
 
     ``size``: page of the harvest poster (default A1); ``qr_url``: the participant link
-    the poster prints as QR code.
+    the poster prints as QR code; ``wall``: the projector's variant of a PNG, SVG or PDF
+    map (fewer, larger words: what the light board's phones show).
     """
     spec = FORMATS.get(fmt)
     if spec is None:
@@ -528,13 +529,15 @@ def render_map(
         "dark": dark,
         "language": board.language,
     }
+    graph, positions = ((board.wall_graph, board.wall_positions) if wall
+                        else (board.graph, board.positions))
     if spec.extension == "png":
         if width_px:
             kwargs["width_px"] = width_px
-        return render.render_png(board.graph, board.positions, **kwargs)
+        return render.render_png(graph, positions, **kwargs)
     if spec.extension == "svg":
-        return render.render_svg(board.graph, board.positions, **kwargs)
-    return render.render_pdf(board.graph, board.positions, **kwargs)
+        return render.render_svg(graph, positions, **kwargs)
+    return render.render_pdf(graph, positions, **kwargs)
 
 
 def _unknown_map_format(fmt: str) -> NoReturn:

@@ -31,9 +31,8 @@ from urllib.parse import quote
 
 from harvest import access, config
 from harvest.access import Access, AccessDenied, TooManyAttempts
-from harvest.board import Board, RevisionReader, compute_board, theme_counts
+from harvest.board import Board, RevisionReader, compute_board, render_map, theme_counts
 from harvest.conceptmap.html import csp_hash, script_json  # the map page's rules, shared
-from harvest.conceptmap.render import render_png
 from harvest.conceptmap.style import OTHER_COLOR
 from harvest.engine.semantic import NeighbourCache
 from harvest.i18n import LANGUAGES, translate
@@ -299,9 +298,7 @@ class LiveBoard:
 
     def _draw(self, board: Board) -> bytes:
         # the projector's variant (fewer, larger words): it is read on a phone
-        return render_png(board.wall_graph, board.wall_positions, title=board.workshop.title,
-                          subtitle=board.subtitle(), width_px=MAP_WIDTH_PX,
-                          language=board.language)
+        return render_map(board, "png", width_px=MAP_WIDTH_PX, wall=True)
 
     # --- the parts ---------------------------------------------------------------------
 
@@ -465,12 +462,10 @@ class LiveBoard:
         now = self.clock()
         with self._lock:
             entry = self._maps.get(workshop_id)
-            due = entry is None or (entry.revision != revision
-                                    and now - entry.drawn_at >= self.map_seconds)
-            if due and (entry is None or not self.background):
-                entry = _Map(revision, now)
+            if entry is None or (not self.background and entry.revision != revision
+                                 and now - entry.drawn_at >= self.map_seconds):
+                entry = _Map(revision, now)  # drawn when a phone asks for it
                 self._maps[workshop_id] = entry
-            assert entry is not None
             return entry.revision
 
     def _fragment(self, grant: Access, lang: str) -> tuple[str, str]:

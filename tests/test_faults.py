@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from harvest.store import DatabaseUnavailable, StorageFull, Store
+from harvest.store import DatabaseBusy, DatabaseUnavailable, StorageFull, Store
 
 # --- a PostgreSQL that stalls -----------------------------------------------------------
 
@@ -200,6 +200,7 @@ def test_a_locked_sqlite_file_refuses_then_the_retry_stores_once(
         with pytest.raises(DatabaseUnavailable) as caught:
             store.add_statement(ws.id, "Während der Sperre", table="A", submission_id="s-1")
         assert "nothing was saved" in str(caught.value)
+        assert isinstance(caught.value, DatabaseBusy)  # held by another writer, not away
         locker.wait(10)
         first = store.add_statement(ws.id, "Während der Sperre", table="A", submission_id="s-1")
         again = store.add_statement(ws.id, "Während der Sperre", table="A", submission_id="s-1")

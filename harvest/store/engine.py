@@ -30,7 +30,7 @@ SQLITE_BUSY_TIMEOUT_S = 10.0
 PG_CONNECT_TIMEOUT_S = 2  # libpq's shortest
 PG_LOCK_TIMEOUT_S = SQLITE_BUSY_TIMEOUT_S
 """How long a PostgreSQL writer waits for a lock another one holds (lock_timeout): as long
-as a SQLite writer waits. Eight facilitators writing at once on a busy machine queue on
+as a SQLite writer waits by default. Eight facilitators writing at once on a busy machine queue on
 one workshop row; at 3 s the last of them was refused as if the server were down."""
 PG_STATEMENT_TIMEOUT_S = PG_LOCK_TIMEOUT_S + 5.0
 """PostgreSQL cancels a statement running longer (server side: statement_timeout, which

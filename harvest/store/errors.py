@@ -6,6 +6,7 @@ import sqlite3
 
 __all__ = [
     "ActionNotFound",
+    "DatabaseBusy",
     "DatabaseUnavailable",
     "HiddenByModerator",
     "LinkExists",
@@ -13,7 +14,6 @@ __all__ = [
     "ProcessNotFound",
     "SlugTaken",
     "StatementNotFound",
-    "DatabaseBusy",
     "StorageFull",
     "StoreError",
     "TableExists",
@@ -88,7 +88,7 @@ def unavailable_error(exc: Exception) -> DatabaseUnavailable:
             "The database's disk is full; nothing was saved. Free some space on the server "
             f"(or ask whoever runs it), then send again.{detail}"
         )
-    if getattr(original, "sqlstate", None) in _BUSY_SQLSTATES:
+    if _is_busy(original):
         return DatabaseBusy(
             "The database is busy with other writers; nothing was saved. Send again in a "
             f"moment.{detail}"
@@ -101,6 +101,16 @@ def unavailable_error(exc: Exception) -> DatabaseUnavailable:
 _BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
 """PostgreSQL's lock_not_available, serialization_failure and deadlock_detected: others
 are writing, the server is there."""
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """Another writer held the database past the wait: SQLite's SQLITE_BUSY or
+    SQLITE_LOCKED ("database is locked"), or one of PostgreSQL's ``_BUSY_SQLSTATES``."""
+    if getattr(exc, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) \
+        or "database is locked" in str(exc)
 
 
 def _is_disk_full(exc: BaseException) -> bool:
