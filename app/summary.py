@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from app.shared import (
@@ -28,6 +26,7 @@ def page_summary() -> None:
         summary_html,
         summary_markdown,
         summary_pdf,
+        without_reasons,
     )
 
     acc = require(current_access(), "summary")
@@ -39,16 +38,14 @@ def page_summary() -> None:
 
     votes = board_votes(store, board)
 
-    def summary_of(reasons: bool) -> Any:
-        return build_summary(
-            ws, board.clustering, list(board.statements), language=lang(),
-            colors=theme_colors(board.graph), reasons=reasons, votes=votes,
-            sources=[m.id for m in board.members],  # a process's workshops
-        )
-
+    summary = build_summary(
+        ws, board.clustering, list(board.statements), language=lang(),
+        colors=theme_colors(board.graph), votes=votes,
+        sources=[m.id for m in board.members],  # a process's workshops
+    )
     # the engine's "Grund: …" helps the moderator check a demand; paper and files go
     # without it
-    printed = summary_of(reasons=False)
+    printed = without_reasons(summary)
     dark = st.session_state.get("dark", False)
     html = summary_html(printed, dark=dark)
 
@@ -83,7 +80,7 @@ def page_summary() -> None:
         key="sum_poster_pdf",
         on_click="ignore",
     )
-    on_screen = summary_of(reasons=True) if acc.role == "moderator" else printed
+    on_screen = summary if acc.role == "moderator" else printed
     st.iframe(html if on_screen is printed else summary_html(on_screen, dark=dark), height=1400)
     # the same content as plain Streamlit text, so the page reads without the iframe too
     with st.expander(T("summary.as_text")):

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from harvest.board import Board, theme_counts
 from harvest.exports import neutralise_cell
 from harvest.i18n import translate
-from harvest.model import OTHER_THEME_ID, Statement, StatementId, Theme, Workshop
+from harvest.model import Statement, StatementId, Theme, Workshop
 from harvest.safety import escape_markdown
 
 __all__ = [
@@ -126,7 +126,7 @@ class Comparison:
 def _labels(board: Board) -> dict[str, str]:
     other = translate("theme.other", board.language)
     return {
-        t.id: other if t.is_other or t.id == OTHER_THEME_ID else t.label
+        t.id: other if t.is_other_theme else t.label
         for t in board.clustering.themes
     }
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from harvest.i18n import translate
-from harvest.model import OTHER_THEME_ID, Clustering, Statement, Table, Workshop
+from harvest.model import Clustering, Statement, Table, Workshop
 from harvest.safety import xml_text
 
 __all__ = [
@@ -103,7 +103,7 @@ def statement_themes(
     {7: ('t1', 'Sprache')}
     """
     labels = {
-        t.id: other_label if t.is_other or t.id == OTHER_THEME_ID else t.label
+        t.id: other_label if t.is_other_theme else t.label
         for t in clustering.themes
     }
     return {

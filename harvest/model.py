@@ -205,6 +205,16 @@ class Theme:
     origin: str = "detected"
     """"detected", "category" (guided mode) or "user" (created by a split)"""
 
+    @property
+    def is_other_theme(self) -> bool:
+        """The catch-all theme ("Sonstiges"), by its flag or by its id: every page names
+        it in its reader's language and shows it last.
+
+        >>> Theme("other", "", (), ()).is_other_theme, Theme("t1", "Kita", (), ()).is_other_theme
+        (True, False)
+        """
+        return self.is_other or self.id == OTHER_THEME_ID
+
 
 @dataclass(frozen=True)
 class Assignment:

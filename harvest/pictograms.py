@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harvest.model import OTHER_THEME_ID, Theme
+from harvest.model import Theme
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -168,7 +168,7 @@ def theme_pictograms(themes: Iterable[Theme], chosen: Mapping[str, str]) -> dict
     for theme in themes:
         if theme.id in chosen:
             out[theme.id] = chosen[theme.id] if is_known(chosen[theme.id]) else ""
-        elif theme.is_other or theme.id == OTHER_THEME_ID:
+        elif theme.is_other_theme:
             out[theme.id] = ""
         else:
             out[theme.id] = choose_pictogram(theme.label, theme.keywords) or ""

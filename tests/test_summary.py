@@ -30,6 +30,7 @@ from harvest.summary import (
     summary_html,
     summary_markdown,
     summary_pdf,
+    without_reasons,
 )
 from tests.conftest import require
 
@@ -259,6 +260,10 @@ def test_printed_summary_leaves_out_the_engines_reasons():
         assert "Grund" not in document and "Signalwort" not in document
         assert "Wir fordern bezahlbare Mieten rund ums Feld" in document
     assert "Signalwort" in summary_markdown(summarise())  # the moderator's screen keeps it
+
+
+def test_without_reasons_is_the_summary_built_without_them() -> None:
+    assert without_reasons(summarise()) == summarise(reasons=False)  # one build, not two
 
 
 def test_the_other_theme_is_named_in_the_summary_language():

@@ -218,16 +218,11 @@ def _scale(value: float, high: float, bounds: tuple[float, float]) -> float:
     return round(bounds[0] + share * (bounds[1] - bounds[0]), 3)
 
 
-def _is_other(theme: Theme) -> bool:
-    """Whether ``theme`` is the other theme, by its flag or its id."""
-    return theme.is_other or theme.id == OTHER_THEME_ID
-
-
 def _theme_label(theme: Theme, words: Mapping[str, str]) -> str:
     label = " ".join(theme.label.split())
     if label:
         return label
-    return words["other"] if _is_other(theme) else words["untitled"]
+    return words["other"] if theme.is_other_theme else words["untitled"]
 
 
 def _statement_count(count: int, language: str) -> str:
@@ -306,7 +301,7 @@ def _shown_themes(clustering: Clustering, settings: DisplaySettings) -> list[The
     themes = [
         theme
         for theme in clustering.themes
-        if not _is_other(theme) or (settings.show_other and theme.statement_ids)
+        if not theme.is_other_theme or (settings.show_other and theme.statement_ids)
     ]
     themes.sort(key=lambda t: (-len(t.statement_ids), _natural_key(t.id)))
     return themes
@@ -324,7 +319,7 @@ def _add_themes(
     settings, words = context.settings, context.words
     high = max([len(t.statement_ids) for t in themes] or [0])
     for theme in themes[: settings.max_nodes]:
-        is_other = _is_other(theme)
+        is_other = theme.is_other_theme
         label = _theme_label(theme, words)
         count = len(theme.statement_ids)
         top = ", ".join(word for word, _ in theme.keywords[: settings.max_keywords_per_theme])
@@ -609,8 +604,10 @@ def clustering_by_table(documents: Sequence[Document]) -> Clustering:
                 theme_id=theme_id,
                 secondary_theme_id=None,
                 is_demand=is_demand,
-                demand_reason="kind" if is_demand else None,
+                demand_reason=translate("reason.marked_facilitator") if is_demand else None,
                 keywords=words_of[doc.id],
+                # the facilitator's kind, as the engine names it: every page translates it
+                reason=("marked_facilitator", ()) if is_demand else None,
             )
     pairs: Counter[tuple[str, str]] = Counter()
     for found in words_of.values():

@@ -31,7 +31,7 @@ from functools import lru_cache
 
 from harvest.engine.text import detect_language, lemmatise, normalise
 from harvest.i18n import translate
-from harvest.model import OTHER_THEME_ID, Assignment, Clustering
+from harvest.model import Assignment, Clustering
 
 
 @dataclass(frozen=True)
@@ -138,12 +138,12 @@ _DE_AUX = frozenset({
 })
 
 
-@lru_cache(maxsize=100_000)
 def detect_demand(
     text: str, language: str | None = None, *, explicit_only: bool = False
 ) -> str | None:
     """A short reason why the wording makes this statement a demand, or None: the
-    ``demand_reason`` in the words of the language whose rules found it.
+    ``demand_reason`` in the words of the language whose rules found it (uncached: the
+    engine asks ``demand_finding``, which keeps the answers).
     """
     found = demand_reason(text, language, explicit_only=explicit_only)
     if found is None:
@@ -499,7 +499,7 @@ def top_demands(
             by_theme.setdefault(assignment.theme_id, []).append(assignment)
     themes = sorted(
         clustering.themes,
-        key=lambda t: (t.is_other or t.id == OTHER_THEME_ID, -len(t.statement_ids), t.id),
+        key=lambda t: (t.is_other_theme, -len(t.statement_ids), t.id),
     )
     queues: list[list[Assignment]] = []
     for theme in themes:

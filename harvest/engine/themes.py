@@ -66,6 +66,8 @@ class _Workspace:
     df: np.ndarray
     informative: np.ndarray
     """keyword columns used by at least two statements (they carry evidence)"""
+    standalone: np.ndarray
+    """``table.standalone`` as an array, converted once per recompute, not per theme"""
 
 
 def _workspace(docs: list[Document], language: str, lexicon: Lexicon,
@@ -93,6 +95,7 @@ def _workspace(docs: list[Document], language: str, lexicon: Lexicon,
         docs=docs, table=table, matrix=matrix,
         unique_rows=np.asarray(unique, dtype=np.int64), df=df,
         informative=df >= 2,
+        standalone=np.asarray(table.standalone),
     )
 
 
@@ -1253,7 +1256,7 @@ def _theme_keywords(counts: np.ndarray, ws: _Workspace, top: int) -> list[tuple[
     if counts.size == 0 or counts.max() <= 0:
         return []
     df = np.maximum(ws.df, 1)
-    weight = counts * (counts / df) * np.asarray(ws.table.standalone)
+    weight = counts * (counts / df) * ws.standalone
     candidates = np.flatnonzero(counts > 0)
     order = sorted(candidates.tolist(), key=lambda i: (-weight[i], -counts[i], ws.table.keys[i]))
     best = order[:top]

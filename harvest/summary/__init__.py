@@ -18,6 +18,7 @@ from harvest.summary.build import (
     comparable,
     near_duplicate,
     summary_filename,
+    without_reasons,
 )
 from harvest.summary.html import summary_html
 from harvest.summary.markdown import summary_markdown
@@ -36,4 +37,5 @@ __all__ = [
     "summary_html",
     "summary_markdown",
     "summary_pdf",
+    "without_reasons",
 ]

@@ -9,6 +9,7 @@ so a statement like ``<script>alert(1)</script>`` shows as exactly that.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections import Counter
@@ -245,6 +246,15 @@ def _theme_summary(theme: Theme, mine: Sequence[Statement], context: _Context) -
         is_other=theme.is_other,
         color=OTHER_COLOR if theme.is_other else context.palette.get(theme.id, OTHER_COLOR),
     )
+
+
+def without_reasons(summary: Summary) -> Summary:
+    """``summary`` as ``build_summary(..., reasons=False)`` builds it: every demand's
+    reason left out (what paper and files get), without building it again."""
+    return dataclasses.replace(summary, themes=tuple(
+        dataclasses.replace(theme, demands=tuple((text, "") for text, _ in theme.demands))
+        for theme in summary.themes
+    ))
 
 
 def _split_demands(mine: Sequence[Statement], context: _Context) -> _Demands:
