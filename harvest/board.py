@@ -485,12 +485,14 @@ def restrict(
 def render_map(
     board: Board, fmt: str, *, dark: bool = False, width_px: int | None = None,
     size: str | None = None, qr_url: str | None = None, wall: bool = False,
+    bare: bool = False,
 ) -> bytes:
     """The board's map in one export format (``harvest.formats``), as bytes.
 
     ``size``: page of the harvest poster (default A1); ``qr_url``: the participant link
     the poster prints as QR code; ``wall``: the projector's variant of a PNG, SVG or PDF
-    map (fewer, larger words: what the light board's phones show).
+    map (fewer, larger words: what the light board's phones show); ``bare``: a PNG of
+    the map alone, without title and legend (a phone's page shows both itself).
     """
     spec = FORMATS.get(fmt)
     if spec is None:
@@ -534,7 +536,7 @@ def render_map(
     if spec.extension == "png":
         if width_px:
             kwargs["width_px"] = width_px
-        return render.render_png(graph, positions, **kwargs)
+        return render.render_png(graph, positions, bare=bare, **kwargs)
     if spec.extension == "svg":
         return render.render_svg(graph, positions, **kwargs)
     return render.render_pdf(graph, positions, **kwargs)

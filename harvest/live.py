@@ -297,8 +297,9 @@ class LiveBoard:
                      cache="private, max-age=3600, immutable" if current else "no-cache")
 
     def _draw(self, board: Board) -> bytes:
-        # the projector's variant (fewer, larger words): it is read on a phone
-        return render_map(board, "png", width_px=MAP_WIDTH_PX, wall=True)
+        # the projector's variant (fewer, larger words) without title and legend, which
+        # the page shows above and below it: it is read on a phone
+        return render_map(board, "png", width_px=MAP_WIDTH_PX, wall=True, bare=True)
 
     # --- the parts ---------------------------------------------------------------------
 

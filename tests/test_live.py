@@ -4,11 +4,13 @@ and user text that stays text."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import re
 import time
 
 import pytest
+from PIL import Image
 
 from harvest import access, live
 from harvest.live import LiveBoard
@@ -113,6 +115,9 @@ def test_the_watcher_draws_the_next_map_picture_before_a_fragment_names_it(
     picture = board.map_png(tokens["participant"], version=str(sqlite_store.revision(workshop_id)))
     assert picture.body.startswith(b"\x89PNG")
     assert board.maps_drawn == 2  # the phone loading it did not wait for a drawing
+    width, height = Image.open(io.BytesIO(picture.body)).size
+    # the map alone (the page shows title and themes): not the poster's A-paper frame
+    assert width == live.MAP_WIDTH_PX and height != round(width / 2**0.5)
 
 
 def test_an_unchanged_board_answers_304(sqlite_store: Store) -> None:

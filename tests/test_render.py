@@ -17,7 +17,13 @@ from PIL import Image
 
 from harvest.conceptmap import build_concept_map
 from harvest.conceptmap.layout import compute_layout
-from harvest.conceptmap.render import RenderError, render_pdf, render_png, render_svg
+from harvest.conceptmap.render import (
+    BARE_ASPECT,
+    RenderError,
+    render_pdf,
+    render_png,
+    render_svg,
+)
 from harvest.model import Assignment, Clustering, Document, Theme
 from tests.test_conceptmap import small_workshop
 
@@ -69,6 +75,28 @@ def test_png_has_the_asked_width_and_the_theme_colours(width: int) -> None:
     for _, data in graph.nodes(data=True):
         if data["kind"] == "theme" and not data["is_other"]:
             assert pixels.get(hex_rgb(data["color"]), 0) > 50, data["label"]
+
+
+def test_a_bare_picture_is_the_map_alone_drawn_larger_in_its_own_aspect() -> None:
+    clustering, docs = small_workshop()
+    graph = build_concept_map(clustering, docs)
+    positions = compute_layout(graph)
+    poster = render_png(graph, positions, title="Werkstatt", width_px=1400)
+    bare = render_png(graph, positions, title="Werkstatt", width_px=1400, bare=True)
+    width, height = Image.open(io.BytesIO(bare)).size
+    assert width == 1400
+    assert BARE_ASPECT[0] <= width / height <= BARE_ASPECT[1]
+    assert height != round(width / 2**0.5)
+    colours = [hex_rgb(d["color"]) for _, d in graph.nodes(data=True)
+               if d["kind"] == "theme" and not d["is_other"]]
+    big, small = colour_pixels(bare), colour_pixels(poster)
+    # no heading and no legend: the same nodes take the whole width
+    assert sum(big.get(c, 0) for c in colours) > 1.5 * sum(small.get(c, 0) for c in colours)
+    image = Image.open(io.BytesIO(poster)).convert("L")
+    heading = image.crop((0, 0, width // 2, round(0.1 * image.size[1])))
+    assert min(heading.getdata()) < 100  # the poster's title is dark ink up there
+    top = Image.open(io.BytesIO(bare)).convert("L").crop((0, 0, width, 12))
+    assert min(top.getdata()) > 200  # the bare picture starts with the map's margin
 
 
 def test_dark_variant_has_a_dark_background() -> None:

@@ -51,15 +51,32 @@ def render_png(
     width_px: int = 3508,
     dark: bool = False,
     language: str = "de",
+    bare: bool = False,
 ) -> bytes:
-    """A PNG poster ``width_px`` wide (A-paper aspect, 3508 px = A4 at 300 dpi)."""
+    """A PNG poster ``width_px`` wide (A-paper aspect, 3508 px = A4 at 300 dpi).
+
+    ``bare``: the map alone, without title and legend, in the map's own aspect (within
+    ``BARE_ASPECT``), for a page that shows title and theme list itself: on a phone the
+    map then takes the whole width and its words are half as large again."""
     if not 320 <= width_px <= 20000:
         raise RenderError("width_px must be between 320 and 20000")
     dpi = 100.0
-    height_px = round(width_px / math.sqrt(2))
+    height_px = round(width_px / (_bare_aspect(graph, positions) if bare else math.sqrt(2)))
     figure = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
-    _draw(figure, graph, positions, title=title, subtitle=subtitle, dark=dark, language=language)
+    _draw(figure, graph, positions, title=title, subtitle=subtitle, dark=dark, language=language,
+          bare=bare)
     return save_figure(figure, "png", dpi=dpi)
+
+
+BARE_ASPECT = (0.9, 1.8)
+"""Width : height of a bare map picture, at the least and at the most (a map of one
+theme is not drawn as a tall strip, nor a wide one as a ribbon)."""
+
+
+def _bare_aspect(graph: nx.Graph, positions: Mapping[str, tuple[float, float]]) -> float:
+    left, right, top, bottom = _bounds(graph, _points(graph, positions))
+    low, high = BARE_ASPECT
+    return min(high, max(low, (right - left) / max(bottom - top, 1.0)))
 
 
 def render_svg(
@@ -135,6 +152,20 @@ def _text(ax: object, x: float, y: float, text: str, **kwargs: object) -> None:
 
 _MAP_AXES = (0.02, 0.03, 0.74, 0.82)
 """Where the map sits in the figure (left, bottom, width, height); the legend is right."""
+_BARE_AXES = (0.01, 0.01, 0.98, 0.98)
+"""... and in a bare picture, which has no heading and no legend."""
+
+
+def _points(
+    graph: nx.Graph, positions: Mapping[str, tuple[float, float]]
+) -> dict[str, tuple[float, float]]:
+    """Each node's place on the canvas (positions are in -1..1)."""
+    missing = [node for node in graph if node not in positions]
+    if missing:
+        raise RenderError(f"no position for {len(missing)} node(s), e.g. {missing[0]!r}")
+    half = canvas_extent() / 2
+    return {node: (float(positions[node][0]) * half, float(positions[node][1]) * half)
+            for node in graph}
 
 
 def _draw(
@@ -146,28 +177,26 @@ def _draw(
     subtitle: str,
     dark: bool,
     language: str,
+    bare: bool = False,
 ) -> None:
-    """Draw the map onto ``figure``: heading, nodes over edges, and the legend beside."""
-    missing = [node for node in graph if node not in positions]
-    if missing:
-        raise RenderError(f"no position for {len(missing)} node(s), e.g. {missing[0]!r}")
+    """Draw the map onto ``figure``: heading, nodes over edges, and the legend beside
+    (``bare``: the map alone)."""
+    points = _points(graph, positions)
     theme = map_colors(dark)
     figure.set_facecolor(theme["bg"])
     width_in = figure.get_size_inches()[0]
     unit = width_in * 72.0 / 100.0  # one "poster point": 1 % of the width, in pt
-    _heading(figure, title, subtitle, theme, unit)
-    ax = figure.add_axes(_MAP_AXES)
+    if not bare:
+        _heading(figure, title, subtitle, theme, unit)
+    where = _BARE_AXES if bare else _MAP_AXES
+    ax = figure.add_axes(where)
     ax.set_axis_off()
     ax.set_facecolor(theme["bg"])
-    half = canvas_extent() / 2
-    points: dict[str, tuple[float, float]] = {}
-    for node in graph:
-        x, y = positions[node]
-        points[node] = float(x) * half, float(y) * half
-    pt_per_px = _frame(figure, ax, graph, points)
+    pt_per_px = _frame(figure, ax, graph, points, where)
     _edges(ax, graph, points, theme, pt_per_px)
     _nodes(ax, graph, points, theme, pt_per_px)
-    _legend(figure, graph, theme, unit, language)
+    if not bare:
+        _legend(figure, graph, theme, unit, language)
 
 
 def _heading(
@@ -201,13 +230,14 @@ def _bounds(
 
 
 def _frame(
-    figure: Figure, ax: Axes, graph: nx.Graph, points: Mapping[str, tuple[float, float]]
+    figure: Figure, ax: Axes, graph: nx.Graph, points: Mapping[str, tuple[float, float]],
+    where: tuple[float, float, float, float],
 ) -> float:
-    """Set the map's data limits (its bounds widened to the axes' aspect) and return how
-    many points one reference pixel is."""
+    """Set the map's data limits (its bounds widened to the aspect of the axes at
+    ``where``) and return how many points one reference pixel is."""
     left, right, top, bottom = _bounds(graph, points)
     width_in, height_in = figure.get_size_inches()
-    ax_w_in, ax_h_in = _MAP_AXES[2] * width_in, _MAP_AXES[3] * height_in
+    ax_w_in, ax_h_in = where[2] * width_in, where[3] * height_in
     data_w, data_h = right - left, bottom - top
     if data_w / data_h < ax_w_in / ax_h_in:
         grow = data_h * ax_w_in / ax_h_in - data_w
