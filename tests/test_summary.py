@@ -684,6 +684,32 @@ def test_pdf_of_the_workshop_is_a4_and_one_page_per_screenful():
     assert page_count(summary_pdf(first_theme_only)) == 1
 
 
+def pdf_colours(pdf: bytes) -> set[tuple[float, float, float]]:
+    """Every text and fill colour (``r g b rg``, a grey as ``v g``) the PDF's streams set."""
+    import zlib
+
+    found = set()
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            content = zlib.decompress(stream)
+        except zlib.error:
+            continue
+        for r, g, b in re.findall(rb"([\d.]+) ([\d.]+) ([\d.]+) rg", content):
+            found.add((round(float(r), 2), round(float(g), 2), round(float(b), 2)))
+        for grey in re.findall(rb"(?<![\d.])([\d.]+) g\b", content):  # a grey is one number
+            found.add((round(float(grey), 2),) * 3)
+    return found
+
+
+def test_pdf_prints_in_the_summary_pages_print_colours():
+    from harvest.conceptmap.style import rgb, summary_colors
+
+    ink = summary_colors("print")
+    colours = pdf_colours(summary_pdf(summarise()))
+    for name in ("fg", "muted", "demand", "track"):
+        assert tuple(round(c / 255, 2) for c in rgb(ink[name])) in colours, name
+
+
 def test_pdf_carries_the_map_image_across_the_page():
     import io
 

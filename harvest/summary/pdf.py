@@ -9,10 +9,18 @@ from pathlib import Path
 import matplotlib
 from fpdf import FPDF
 
-from harvest.conceptmap.style import rgb
+from harvest.conceptmap.style import rgb, summary_colors
 from harvest.safety import one_line, safe_color
 from harvest.summary import phrases
 from harvest.summary.build import Summary, ThemeSummary
+
+
+_INK = summary_colors("print")
+"""The printed summary's colours: the same the summary page prints with."""
+
+
+def _ink(name: str) -> tuple[int, int, int]:
+    return rgb(_INK[name])
 
 
 def _font_paths() -> tuple[Path, Path]:
@@ -28,7 +36,7 @@ class _SummaryPdf(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font("DejaVu", "", 8)
-        self.set_text_color(110, 110, 110)
+        self.set_text_color(*_ink("muted"))
         self.cell(0, 5, self.footer_text.replace("{page}", str(self.page_no())), align="C")
 
     def para(self, width: float, height: float, text: str, *, indent: float = 0) -> None:
@@ -81,18 +89,18 @@ def summary_pdf(summary: Summary, map_png: bytes | None = None) -> bytes:
     fonts_log.setLevel(logging.ERROR)
     try:
         pdf.add_page()
-        pdf.set_text_color(20, 20, 20)
+        pdf.set_text_color(*_ink("fg"))
         pdf.set_font("DejaVu", "B", 24)
         pdf.para(width, 10.5, title)
         headline = phrases.headline(summary)
         pdf.set_font("DejaVu", "", 13)
-        pdf.set_text_color(85, 85, 85)
+        pdf.set_text_color(*_ink("muted"))
         if headline:
             pdf.para(width, 7, headline)
         pdf.ln(2)
         pdf.para(width, 7, " · ".join(f"{n} {noun}" for n, noun in phrases.figures(summary)))
         pdf.ln(3)
-        pdf.set_draw_color(200, 200, 200)
+        pdf.set_draw_color(*_ink("rule"))
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.l_margin + width, pdf.get_y())
         pdf.ln(5)
         if map_png:
@@ -104,7 +112,7 @@ def summary_pdf(summary: Summary, map_png: bytes | None = None) -> bytes:
             _theme_pdf(pdf, number, theme, lang)
         pdf.ln(4)
         pdf.set_font("DejaVu", "", 9)
-        pdf.set_text_color(110, 110, 110)
+        pdf.set_text_color(*_ink("muted"))
         when = phrases.format_date(summary.generated_at, lang, with_time=True)
         pdf.para(width, 5, words["generated"].format(when=when))
         return bytes(pdf.output())
@@ -137,16 +145,16 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
     pdf.start_section(f"{number}. {one_line(theme.label)}")  # the PDF viewer's outline
     top = pdf.get_y()
     pdf.set_font("DejaVu", "B", 16)
-    pdf.set_text_color(20, 20, 20)
+    pdf.set_text_color(*_ink("fg"))
     pdf.para(width - 5, 8, f"{number}. {one_line(theme.label)}", indent=5)
     pdf.set_fill_color(red, green, blue)
     pdf.rect(left, top + 1, 2.2, pdf.get_y() - top - 1.5, style="F")
     pdf.set_font("DejaVu", "", 10.5)
-    pdf.set_text_color(85, 85, 85)
+    pdf.set_text_color(*_ink("muted"))
     share = f"{phrases.percent(theme.share, lang)} {words['of_all']}"
     pdf.para(width - 5, 6, f"{phrases.statements(theme.size, lang)} · {share}", indent=5)
     y = pdf.get_y() + 1
-    pdf.set_fill_color(225, 225, 225)
+    pdf.set_fill_color(*_ink("track"))
     pdf.rect(left + 5, y, width - 5, 2.6, style="F", round_corners=True, corner_radius=1.3)
     if theme.share > 0:
         pdf.set_fill_color(red, green, blue)
@@ -162,7 +170,7 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
         for text in theme.representatives:
             quote = words["quote"].format(one_line(text))
             pdf.set_font("DejaVu", "", 11)
-            pdf.set_text_color(25, 25, 25)
+            pdf.set_text_color(*_ink("fg"))
             pdf.keep_together(width - 9, 6, quote)
             start_page, start = pdf.page_no(), pdf.get_y()
             pdf.para(width - 9, 6, quote, indent=9)
@@ -179,16 +187,16 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
             pdf.keep_together(width - 10, 6, one_line(text), why)
             pdf.set_x(left + 5)
             pdf.set_font("DejaVu", "B", 11)
-            pdf.set_text_color(180, 35, 24)
+            pdf.set_text_color(*_ink("demand"))
             pdf.cell(5, 6, "!")
             pdf.set_font("DejaVu", "", 11)
-            pdf.set_text_color(25, 25, 25)
+            pdf.set_text_color(*_ink("fg"))
             pdf.multi_cell(
                 width - 10, 6, one_line(text), align="L", new_x="LMARGIN", new_y="NEXT"
             )
             if why:
                 pdf.set_font("DejaVu", "", 9)
-                pdf.set_text_color(100, 100, 100)
+                pdf.set_text_color(*_ink("muted"))
                 pdf.para(width - 10, 5, why, indent=10)
             pdf.ln(1.5)
     pdf.ln(4)
@@ -197,7 +205,7 @@ def _theme_pdf(pdf: _SummaryPdf, number: int, theme: ThemeSummary, lang: str) ->
 def _pdf_labelled(pdf: _SummaryPdf, label: str, text: str) -> None:
     pdf.set_x(pdf.l_margin + 5)
     pdf.set_font("DejaVu", "B", 10.5)
-    pdf.set_text_color(40, 40, 40)
+    pdf.set_text_color(*_ink("fg"))
     label = f"{label}: "
     pdf.cell(pdf.get_string_width(label) + 0.5, 6, label)
     pdf.set_font("DejaVu", "", 10.5)
@@ -209,6 +217,6 @@ def _pdf_subheading(pdf: _SummaryPdf, text: str) -> None:
         pdf.add_page()
     pdf.ln(2)
     pdf.set_font("DejaVu", "B", 9.5)
-    pdf.set_text_color(100, 100, 100)
+    pdf.set_text_color(*_ink("muted"))
     pdf.para(pdf.epw - 5, 6, text.upper(), indent=5)
     pdf.ln(0.5)
