@@ -26,7 +26,7 @@ from typing import Any
 
 import networkx as nx
 
-from harvest.conceptmap.style import OTHER_COLOR, PALETTE, SHAPES
+from harvest.conceptmap.style import OTHER_COLOR, PALETTE, SHAPES, TABLE_COLOR
 from harvest.i18n import plural, reason_text, translate
 from harvest.model import OTHER_THEME_ID, Assignment, Clustering, Document, StatementId, Theme
 
@@ -524,7 +524,7 @@ def _add_tables(graph: nx.Graph, clustering: Clustering, context: _Context) -> N
             title=title,
             size=TABLE_SIZE,
             font_size=FONT_SIZE["table"],
-            color="#6E6E6E",
+            color=TABLE_COLOR,
             shape=SHAPES["table"],
             theme="",
             count=total,

@@ -35,7 +35,14 @@ from pyvis.network import Network
 
 from harvest.conceptmap.graph import texts
 from harvest.conceptmap.layout import canvas_extent
-from harvest.conceptmap.style import KINDS, SHAPE_GLYPHS, draw_rank, map_colors, mix
+from harvest.conceptmap.style import (
+    KINDS,
+    PICTURE_DISC,
+    SHAPE_GLYPHS,
+    draw_rank,
+    map_colors,
+    mix,
+)
 from harvest.i18n import translate
 from harvest.safety import safe_color
 
@@ -395,7 +402,7 @@ def _payload(
         "minScale": 0.34,  # theme labels 48 px on the reference canvas -> 16 px
         "haloColor": map_colors(dark)["fg"],
         "pictures": _pictures(graph),
-        "pictureDisc": "#FFFFFF",
+        "pictureDisc": PICTURE_DISC,
     }
 
 

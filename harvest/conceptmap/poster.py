@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import matplotlib
 
 from harvest.conceptmap.graph import theme_colors
-from harvest.conceptmap.style import OTHER_COLOR, is_dark_ink, mix, poster_ink
+from harvest.conceptmap.style import OTHER_COLOR, is_dark_ink, mix, poster_ink, rgb
 from harvest.formats import POSTER_SIZES
 from harvest.i18n import translate
 from harvest.pictograms import CREDIT, pictogram_image
@@ -318,7 +318,10 @@ class _Page:
     pt: Mapping[str, float]
     ink: Mapping[str, str]
     lang: str
-    dark: bool
+
+    @property
+    def dark(self) -> bool:
+        return is_dark_ink(self.ink)
 
 
 @dataclass(frozen=True)
@@ -368,8 +371,7 @@ def _page(size: str, lang: str, dark: bool) -> _Page:
     width, height = POSTER_SIZES[size]
     k = height / _REFERENCE_H
     return _Page(width, height, 0.028 * height, 0.014 * height,
-                 {role: value * k for role, value in _SIZES.items()}, poster_ink(dark), lang,
-                 dark)
+                 {role: value * k for role, value in _SIZES.items()}, poster_ink(dark), lang)
 
 
 def _join(*parts: _Part) -> _Part:
@@ -786,7 +788,7 @@ def _voices(block: _Block, y: float, i_pt: float) -> _Part:
 def theme_ink(theme: _Theme, ink: Mapping[str, str]) -> str:
     """The theme's colour for text on its tinted card: darkened where it would be pale on
     a light page, lightened where it would be dim on a dark one."""
-    r, g, b = (int(theme.color[i : i + 2], 16) for i in (1, 3, 5))
+    r, g, b = rgb(theme.color)
     light = 0.2126 * r + 0.7152 * g + 0.0722 * b
     if is_dark_ink(ink):
         return mix(theme.color, "#FFFFFF", 0.55) if light < 200 else theme.color

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from harvest.conceptmap.graph import theme_colors, theme_node
-from harvest.conceptmap.style import OTHER_COLOR, replay_colors
+from harvest.conceptmap.style import OTHER_COLOR, replay_colors, rgb
 from harvest.engine.themes import EngineSettings, detect_themes
 from harvest.i18n import translate
 from harvest.model import Clustering, Document, Statement
@@ -422,8 +422,8 @@ def replay_gif(
     bold = ImageFont.truetype(str(folder / "DejaVuSans-Bold.ttf"), round(22 * unit))
     title_font = ImageFont.truetype(str(folder / "DejaVuSans-Bold.ttf"), round(34 * unit))
     small = ImageFont.truetype(str(folder / "DejaVuSans.ttf"), round(18 * unit))
-    bg, fg, muted = ((22, 24, 29), (242, 242, 242), (168, 168, 168)) if dark else (
-        (255, 255, 255), (26, 26, 26), (102, 102, 102))
+    palette = replay_colors(dark)
+    bg, fg, muted = (rgb(palette[name]) for name in ("bg", "fg", "muted"))
     biggest = max((t.final_count for t in data.themes), default=1) or 1
     total = len(data.statements)
     lang = data.language

@@ -57,6 +57,10 @@ PALETTE: tuple[str, ...] = (
 )
 OTHER_COLOR = "#B0B0B0"
 """The "Sonstiges / Other" theme is drawn in grey so it does not compete for attention."""
+TABLE_COLOR = "#6E6E6E"
+"""A table's node (the "by table" view): a neutral grey, darker than "other"'s."""
+PICTURE_DISC = "#FFFFFF"
+"""The disc a pictogram sits on inside its theme's node (pictograms are drawn for white)."""
 
 # --- node shapes and draw order -------------------------------------------------------
 

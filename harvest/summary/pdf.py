@@ -14,7 +14,6 @@ from harvest.safety import one_line, safe_color
 from harvest.summary import phrases
 from harvest.summary.build import Summary, ThemeSummary
 
-
 _INK = summary_colors("print")
 """The printed summary's colours: the same the summary page prints with."""
 
