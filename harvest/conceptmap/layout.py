@@ -80,12 +80,13 @@ class _Boxes:
 
     def add(self, cx: float, cy: float, hw: float, hh: float) -> None:
         self.rows.append((cx, cy, hw + _PAD / 2, hh + _PAD / 2))
-        self._array = np.asarray(self.rows)
 
     def free(self, cx: np.ndarray, cy: np.ndarray, hw: float, hh: float) -> np.ndarray:
         """Which candidate centres would not overlap any placed box."""
         if not self.rows:
             return np.ones(len(cx), dtype=bool)
+        if len(self._array) != len(self.rows):  # boxes added since: one array for all
+            self._array = np.asarray(self.rows)
         b = self._array
         over_x = np.abs(cx[:, None] - b[None, :, 0]) < (hw + _PAD / 2 + b[None, :, 2])
         over_y = np.abs(cy[:, None] - b[None, :, 1]) < (hh + _PAD / 2 + b[None, :, 3])

@@ -59,9 +59,8 @@ def percent(share: float, language: str) -> str:
     >>> percent(0.462, "de"), percent(0.001, "en")
     ('46 %', '<1%')
     """
-    if 0 < share < 0.005:
-        return words(language)["percent"].format("<1")
-    return words(language)["percent"].format(round(share * 100))
+    pattern = translate("summary.percent", language)
+    return pattern.format("<1" if 0 < share < 0.005 else round(share * 100))
 
 
 def headline(summary: Summary) -> str:
