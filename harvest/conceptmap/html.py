@@ -345,7 +345,7 @@ def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> 
 
         credit = (f'<p class="credit">'
                   f"{html.escape(translate('poster.credit', language, credit=CREDIT))}</p>")
-    if not themes_listed:  # the page around the map lists the themes: shapes only, overlaid
+    if not themes_listed:  # the page around the map lists the themes: shapes only, one row
         return (f'<div id="harvest-legend" class="compact"><ul class="kinds">{marks}</ul>'
                 f"{credit}</div>")
     return (
@@ -378,7 +378,7 @@ class _Content:
     """node ids that pulse for a few seconds"""
     search: str = ""
     legend_themes: bool = True
-    """the legend lists the themes (False: shapes only, overlaid on the map)"""
+    """the legend lists the themes (False: shapes only, in one row under the map)"""
     demands: Sequence[tuple[str, str]] = ()
     """(text, colour) pairs listed in full below the map"""
     demands_heading: str = ""
@@ -485,7 +485,8 @@ body {{ display: flex; flex-direction: column;
 
 
 def _legend_css(palette: Mapping[str, str], scale: float) -> str:
-    """The legend's CSS (beside the map, or overlaid as ``compact``)."""
+    """The legend's CSS (beside the map, or as one ``compact`` row under it: never over
+    the map, where it hid the nodes near the bottom edge)."""
     return f"""#harvest-legend {{ flex: 0 0 auto; width: {round(230 * scale)}px; overflow-y: auto;
   border-left: 1px solid {palette["border"]}; padding: 10px 12px;
   font-size: {round(15 * scale)}px; }}
@@ -499,9 +500,11 @@ def _legend_css(palette: Mapping[str, str], scale: float) -> str:
 #harvest-legend .kinds {{ margin-top: 6px; }}
 #harvest-legend .credit {{ margin: 8px 0 0 0; font-size: 11px; color: {palette["muted"]};
   white-space: normal; }}
-#harvest-legend.compact {{ position: absolute; left: 8px; bottom: 6px; width: auto;
-  border: none; padding: 4px 8px; background: {palette["bg"]}; opacity: 0.9; }}
+#harvest-wrap.stacked {{ flex-direction: column; }}
+#harvest-legend.compact {{ width: auto; border: none; padding: 2px 10px 4px 10px;
+  display: flex; flex-wrap: wrap; align-items: baseline; gap: 2px 22px; overflow: hidden; }}
 #harvest-legend.compact ul {{ display: flex; gap: 14px; margin: 0; }}
+#harvest-legend.compact .credit {{ margin: 0; }}
 """
 
 
@@ -520,6 +523,9 @@ def _page(
 ) -> str:
     """The whole HTML document of the map."""
     data = script_json(_payload(graph, positions, content, look.dark))  # checks positions
+    # a legend of shapes only is one row under the map (stacked), a full one beside it
+    wrap = '<div id="harvest-wrap">' if content.legend_themes else \
+        '<div id="harvest-wrap" class="stacked">'
     page = (
         "<!DOCTYPE html>\n"
         f'<html lang="{"en" if content.language == "en" else "de"}"><head><meta charset="utf-8">'
@@ -530,7 +536,7 @@ def _page(
         f"<title>{html.escape(content.title or 'Harvest')}</title>"
         f"<style>{_style(look)}</style></head><body>"
         f"{_header_html(content.title, content.subtitle)}"
-        f'<div id="harvest-wrap"><div id="harvest-canvas"><div id="harvest-map"></div>'
+        f'{wrap}<div id="harvest-canvas"><div id="harvest-map"></div>'
         f'<div id="harvest-tip" role="tooltip"></div></div>'
         f"{_legend_html(graph, content.language, content.legend_themes)}</div>"
         f"{_demands_html(content.demands, content.demands_heading)}"

@@ -132,6 +132,29 @@ def test_legend_shows_theme_names_as_text(page: Any) -> None:
     assert page.dialogs == []
 
 
+@pytest.mark.parametrize("fill", [False, True])
+def test_a_legend_of_shapes_sits_under_the_map_never_over_a_node(page: Any, fill: bool) -> None:
+    docs = big_documents(600)
+    graph = build_concept_map(clustering_by_table(docs), docs)
+    load(page, render_html(graph, compute_layout(graph), legend_themes=False, fill=fill,
+                           demands=[("Mehr Sprachkurse am Abend", "#E69F00")]))
+    boxes = page.evaluate(
+        """() => {
+            const box = (id) => document.getElementById(id).getBoundingClientRect().toJSON();
+            const net = window.harvest.network;
+            const map = box("harvest-map");
+            const lowest = Math.max(...Object.values(net.getPositions()).map(
+                (p) => net.canvasToDOM(p).y)) + map.top;
+            return {map, legend: box("harvest-legend"), lowest};
+        }"""
+    )
+    map_box, legend = boxes["map"], boxes["legend"]
+    assert legend["height"] > 0
+    assert legend["top"] >= map_box["bottom"] - 1  # its own row, not laid over the canvas
+    assert boxes["lowest"] < legend["top"]  # the lowest node is drawn above it
+    assert page.errors == []
+
+
 def test_map_is_drawn_at_the_given_positions_and_stays_still(page: Any) -> None:
     docs = big_documents(4000)
     graph = build_concept_map(clustering_by_table(docs), docs)
