@@ -32,8 +32,13 @@ from urllib.parse import quote
 from harvest import access, config
 from harvest.access import Access, AccessDenied, TooManyAttempts
 from harvest.board import Board, RevisionReader, compute_board, render_map, theme_counts
-from harvest.conceptmap.html import csp_hash, script_json  # the map page's rules, shared
-from harvest.conceptmap.style import OTHER_COLOR
+from harvest.conceptmap.html import (  # the map page's rules and legend, shared
+    csp_hash,
+    pictogram_credit_html,
+    script_json,
+    shape_marks_html,
+)
+from harvest.conceptmap.style import OTHER_COLOR, live_colors
 from harvest.engine.semantic import NeighbourCache
 from harvest.i18n import LANGUAGES, translate
 from harvest.model import OTHER_THEME_ID
@@ -82,15 +87,18 @@ THEME_LIST_CSS = """
 """
 """The theme list's look, shared by the Streamlit board and the light page."""
 
-RANKING_CSS = """
-.harvest-votes { display: flex; gap: 1.2rem; }
-.harvest-vote { flex: 1 1 0; min-width: 0; margin: 0 0 .55rem; line-height: 1.25; }
-.harvest-vote .harvest-dots { display: inline-block; min-width: 2.6em; margin-right: .35em;
-  padding: 0 .35em; border-radius: .3em; background: #b42318; color: #fff; text-align: center; }
-.harvest-vote .harvest-label { display: -webkit-box; -webkit-line-clamp: 2; line-clamp: 2;
-  -webkit-box-orient: vertical; overflow: hidden; }
-.harvest-vote-tables { font-size: .8em; opacity: .7; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; }
+_INK = live_colors()
+
+RANKING_CSS = f"""
+.harvest-votes {{ display: flex; gap: 1.2rem; }}
+.harvest-vote {{ flex: 1 1 0; min-width: 0; margin: 0 0 .55rem; line-height: 1.25; }}
+.harvest-vote .harvest-dots {{ display: inline-block; min-width: 2.6em; margin-right: .35em;
+  padding: 0 .35em; border-radius: .3em; background: {_INK["accent"]};
+  color: {_INK["on-accent"]}; text-align: center; }}
+.harvest-vote .harvest-label {{ display: -webkit-box; -webkit-line-clamp: 2; line-clamp: 2;
+  -webkit-box-orient: vertical; overflow: hidden; }}
+.harvest-vote-tables {{ font-size: .8em; opacity: .7; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }}
 """
 """A vote's ranking, shared by the Streamlit pages and the light page."""
 
@@ -497,16 +505,21 @@ class LiveBoard:
         themes, total = theme_list_html(board, lang)
         parts = []
         if map_revision is not None:
-            # a tap opens the picture alone, where a phone can zoom into it
-            parts.append(f'<a href="{LINK}/map.png?v={map_revision}" target="_blank">'
+            # a tap opens the picture alone, where a phone can zoom into it; the picture
+            # has no legend of its own, so its shapes follow it
+            parts.append(f'<div><a href="{LINK}/map.png?v={map_revision}" target="_blank">'
                          f'<img class="live-map" alt="{escape_html(translate("live.map", lang))}"'
-                         f' src="{LINK}/map.png?v={map_revision}"></a>')
+                         f' src="{LINK}/map.png?v={map_revision}"></a>'
+                         f'<div class="live-legend"><ul>{shape_marks_html(board.wall_graph, lang)}'
+                         "</ul></div></div>")
         if participation_open(found):
             parts.append(f'<p><a class="live-go" href="../participate?{access.TOKEN_PARAM}={LINK}">'
                          f'{escape_html(translate("live.participate", lang))}</a></p>')
         parts.append(f'<div class="live-side">{themes}')
         counts = translate("board.counts", lang, statements=total, demands=demand_count(board))
         parts.append(f'<p class="live-caption">{escape_html(counts)}</p>')
+        if board.pictograms:  # CC BY-SA: the theme list's pictograms carry their credit
+            parts.append(f'<div class="live-legend">{pictogram_credit_html(lang)}</div>')
         if found is not None and found[0].participant_input:
             parts.append(f'<p class="live-caption">'
                          f'{escape_html(translate("board.waiting", lang, n=found[1]))}</p>')
@@ -536,19 +549,25 @@ def _message_page(text: str, lang: str) -> bytes:
             ).encode()
 
 
-SHELL_CSS = """
-body {font-family: system-ui, sans-serif; margin: 0 auto; padding: .8rem 1rem 2rem;
-      max-width: 70rem; color: #1f2328; background: #fff;}
-h1 {font-size: 1.5rem; margin: .2rem 0 .8rem;}
-.live-map {width: 100%; height: auto; border-radius: .4rem; margin-bottom: .8rem;}
-.live-caption {opacity: .75; margin: .3rem 0;}
-.live-go {display: inline-block; padding: .6rem 1.1rem; border-radius: .5rem;
-          background: #b42318; color: #fff; text-decoration: none; font-weight: 600;}
-.live-status {color: #9a3412; min-height: 1.2em;}
-@media (min-width: 900px) {
-  #live {display: grid; grid-template-columns: 3fr 1.2fr; gap: 1.2rem; align-items: start;}
-  #live > p:has(.live-go) {grid-column: 1 / -1; order: -1;}
-}
+SHELL_CSS = f"""
+body {{font-family: system-ui, sans-serif; margin: 0 auto; padding: .8rem 1rem 2rem;
+      max-width: 70rem; color: {_INK["fg"]}; background: {_INK["bg"]};}}
+h1 {{font-size: 1.5rem; margin: .2rem 0 .8rem;}}
+.live-map {{width: 100%; height: auto; border-radius: .4rem;}}
+.live-legend {{margin: .1rem 0 .8rem; font-size: .9rem; opacity: .75;}}
+.live-legend ul {{display: flex; flex-wrap: wrap; gap: .2rem 1rem; list-style: none;
+                  margin: 0; padding: 0;}}
+.live-legend .gl {{margin-right: .3em;}}
+.live-legend .credit {{margin: .2rem 0 0; font-size: .75rem;}}
+.live-caption {{opacity: .75; margin: .3rem 0;}}
+.live-go {{display: inline-block; padding: .6rem 1.1rem; border-radius: .5rem;
+          background: {_INK["accent"]}; color: {_INK["on-accent"]}; text-decoration: none;
+          font-weight: 600;}}
+.live-status {{color: {_INK["warn"]}; min-height: 1.2em;}}
+@media (min-width: 900px) {{
+  #live {{display: grid; grid-template-columns: 3fr 1.2fr; gap: 1.2rem; align-items: start;}}
+  #live > p:has(.live-go) {{grid-column: 1 / -1; order: -1;}}
+}}
 """
 
 SHELL_SCRIPT = r"""

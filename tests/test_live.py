@@ -235,3 +235,21 @@ def test_the_map_picture_is_drawn_at_most_every_map_seconds(sqlite_store: Store)
     sqlite_store.add_statement(workshop_id, "Und einer zur Arbeit", table="Arbeit")
     later = board.board(tokens["participant"]).body.decode()
     assert f"map.png?v={shown.group(2)}" not in later
+
+
+def test_the_map_picture_is_followed_by_its_shapes_and_the_pictograms_credit(
+    sqlite_store: Store,
+) -> None:
+    from harvest.board import compute_board
+    from harvest.i18n import translate
+
+    workshop_id, tokens = workshop(sqlite_store)
+    board = LiveBoard(sqlite_store, clock=Clock(), background=False)
+    fragment = board.board(tokens["participant"]).body.decode()
+    legend = re.search(r'<div class="live-legend"><ul>(.*?)</ul>', fragment)
+    assert legend is not None  # right under the picture, which has no legend of its own
+    assert fragment.index("live-map") < fragment.index('class="live-legend"')
+    for kind in ("theme", "keyword"):
+        assert translate(f"shape.{kind}", "de") in legend.group(1)
+    assert compute_board(sqlite_store, workshop_id).pictograms  # the list shows pictograms
+    assert "OpenMoji" in fragment and "CC BY-SA" in fragment

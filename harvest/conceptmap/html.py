@@ -315,6 +315,24 @@ _APP_JS = """
 """
 
 
+def shape_marks_html(graph: nx.Graph, language: str) -> str:
+    """One ``<li>`` per kind of node the map has: its glyph and its name (escaped)."""
+    kinds = [k for k in KINDS if any(d.get("kind") == k for _, d in graph.nodes(data=True))]
+    return "".join(
+        f'<li><span class="gl">{SHAPE_GLYPHS[k]}</span>'
+        f'{html.escape(translate(f"shape.{k}", language))}</li>'
+        for k in kinds
+    )
+
+
+def pictogram_credit_html(language: str) -> str:
+    """The pictograms' credit line (CC BY-SA asks for it wherever they are shown)."""
+    from harvest.pictograms import CREDIT
+
+    return (f'<p class="credit">'
+            f"{html.escape(translate('poster.credit', language, credit=CREDIT))}</p>")
+
+
 def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> str:
     themes = sorted(
         (d for _, d in graph.nodes(data=True) if d.get("kind") == "theme"),
@@ -332,19 +350,10 @@ def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> 
         )
     if len(themes) > 16:
         rows.append(f'<li class="n">+ {len(themes) - 16}</li>')
-    kinds = [k for k in KINDS if any(d.get("kind") == k for _, d in graph.nodes(data=True))]
-    marks = "".join(
-        f'<li><span class="gl">{SHAPE_GLYPHS[k]}</span>'
-        f'{html.escape(translate(f"shape.{k}", language))}</li>'
-        for k in kinds
-    )
+    marks = shape_marks_html(graph, language)
     heading = translate("map.themes", language)
-    credit = ""
-    if any(d.get("pictogram") for d in themes):  # CC BY-SA: the pictograms' credit travels
-        from harvest.pictograms import CREDIT
-
-        credit = (f'<p class="credit">'
-                  f"{html.escape(translate('poster.credit', language, credit=CREDIT))}</p>")
+    # CC BY-SA: the pictograms' credit travels with them
+    credit = pictogram_credit_html(language) if any(d.get("pictogram") for d in themes) else ""
     if not themes_listed:  # the page around the map lists the themes: shapes only, one row
         return (f'<div id="harvest-legend" class="compact"><ul class="kinds">{marks}</ul>'
                 f"{credit}</div>")

@@ -15,17 +15,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 __all__ = [
+    "ACCENT",
     "DRAW_ORDER",
     "KINDS",
     "MARKERS",
     "OTHER_COLOR",
     "PALETTE",
+    "PICTURE_DISC",
     "SHAPES",
     "SHAPE_GLYPHS",
+    "TABLE_COLOR",
     "css_variables",
     "stage_colors",
     "draw_rank",
     "is_dark_ink",
+    "live_colors",
     "map_colors",
     "mix",
     "poster_ink",
@@ -91,15 +95,20 @@ _POSTER_LIGHT = {"fg": "#1A1A1A", "muted": "#555555", "bg": "#FFFFFF", "line": "
 _POSTER_DARK = {"fg": "#F2F2F2", "muted": "#B8B8B8", "bg": "#16181D", "line": "#3A3F4B"}
 _REPLAY_LIGHT = {"bg": "#FFFFFF", "fg": "#1A1A1A", "muted": "#666666"}
 _REPLAY_DARK = {"bg": "#16181D", "fg": "#F2F2F2", "muted": "#A8A8A8"}
+ACCENT = "#B42318"
+"""The red that marks what asks for action: a demand in the summary, the dots of a vote,
+the light page's "take part" button."""
+_LIVE = {"bg": "#FFFFFF", "fg": "#1F2328", "accent": ACCENT, "on-accent": "#FFFFFF",
+         "warn": "#9A3412"}
 _SUMMARY = {
     "light": {"bg": "#ffffff", "fg": "#17191c", "muted": "#52575e", "card": "#f4f5f7",
-              "track": "#dfe2e6", "demand": "#b42318", "demand-bg": "#fdeceb",
+              "track": "#dfe2e6", "demand": ACCENT, "demand-bg": "#fdeceb",
               "rule": "#d5d8dc"},
     "dark": {"bg": "#111418", "fg": "#f3f4f6", "muted": "#b4bac2", "card": "#1c2127",
              "track": "#343b44", "demand": "#ff8a80", "demand-bg": "#3a1f1f",
              "rule": "#3a4048"},
     "print": {"bg": "#ffffff", "fg": "#000000", "muted": "#444444", "card": "#ffffff",
-              "track": "#e4e4e4", "demand": "#b42318", "demand-bg": "#ffffff",
+              "track": "#e4e4e4", "demand": ACCENT, "demand-bg": "#ffffff",
               "rule": "#bbbbbb"},
 }
 
@@ -131,6 +140,12 @@ def is_dark_ink(ink: Mapping[str, str]) -> bool:
 def replay_colors(dark: bool = False) -> dict[str, str]:
     """The replay page's background, text and muted text."""
     return dict(_REPLAY_DARK if dark else _REPLAY_LIGHT)
+
+
+def live_colors() -> dict[str, str]:
+    """The light page's background, text, accent (and the text on it) and warning text;
+    the vote ranking's dots use the accent on the Streamlit pages too."""
+    return dict(_LIVE)
 
 
 def summary_colors(mode: str) -> dict[str, str]:
