@@ -497,6 +497,8 @@ def render_map(
     spec = FORMATS.get(fmt)
     if spec is None:
         _unknown_map_format(fmt)
+    if bare and fmt != "png":
+        raise ValueError(f"a bare map is a PNG, not {fmt!r}")
     if spec.layout == "harvest":
         from harvest.conceptmap.poster import poster_bytes
 

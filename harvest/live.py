@@ -518,8 +518,11 @@ class LiveBoard:
         parts.append(f'<div class="live-side">{themes}')
         counts = translate("board.counts", lang, statements=total, demands=demand_count(board))
         parts.append(f'<p class="live-caption">{escape_html(counts)}</p>')
-        if board.pictograms:  # CC BY-SA: the theme list's pictograms carry their credit
-            parts.append(f'<div class="live-legend">{pictogram_credit_html(lang)}</div>')
+        # CC BY-SA: the theme list's pictograms carry their credit
+        credit = pictogram_credit_html(lang, (board.pictograms.get(t.id) for t, n in
+                                              theme_counts(board) if n))
+        if credit:
+            parts.append(f'<div class="live-legend">{credit}</div>')
         if found is not None and found[0].participant_input:
             parts.append(f'<p class="live-caption">'
                          f'{escape_html(translate("board.waiting", lang, n=found[1]))}</p>')

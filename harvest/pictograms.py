@@ -37,6 +37,7 @@ __all__ = [
     "character",
     "choose_pictogram",
     "concept",
+    "credit_line",
     "data_uri",
     "is_known",
     "pictogram_image",
@@ -48,6 +49,22 @@ __all__ = [
 LICENSE = "CC BY-SA 4.0"
 CREDIT = "OpenMoji – the open-source emoji and icon project · CC BY-SA 4.0"
 """The attribution OpenMoji asks for; shown on every poster, replay and map that uses it."""
+
+
+def credit_line(language: str, codes: Iterable[str | None]) -> str:
+    """The credit line to show beside pictograms with these ``codes`` ("" or None: no
+    pictogram), or "" when none of them is shown: the one rule for every page.
+
+    >>> credit_line("de", ["", None])
+    ''
+    >>> credit_line("en", ["1F91D"]).startswith("Pictograms: OpenMoji")
+    True
+    """
+    if not any(codes):
+        return ""
+    from harvest.i18n import translate
+
+    return translate("poster.credit", language, credit=CREDIT)
 
 _TABLE = Path(__file__).parent / "data" / "pictograms.tsv"
 _MIN_PART = 4  # shorter table words match only whole keywords ("rad", "amt", "bus")

@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 from harvest import access, live
+from harvest.conceptmap.render import BARE_ASPECT
 from harvest.live import LiveBoard
 from harvest.participation import VoteItem, item_key
 from harvest.store import Store, participation_store
@@ -118,6 +119,7 @@ def test_the_watcher_draws_the_next_map_picture_before_a_fragment_names_it(
     width, height = Image.open(io.BytesIO(picture.body)).size
     # the map alone (the page shows title and themes): not the poster's A-paper frame
     assert width == live.MAP_WIDTH_PX and height != round(width / 2**0.5)
+    assert BARE_ASPECT[0] <= width / height <= BARE_ASPECT[1]
 
 
 def test_an_unchanged_board_answers_304(sqlite_store: Store) -> None:
@@ -251,5 +253,6 @@ def test_the_map_picture_is_followed_by_its_shapes_and_the_pictograms_credit(
     assert fragment.index("live-map") < fragment.index('class="live-legend"')
     for kind in ("theme", "keyword"):
         assert translate(f"shape.{kind}", "de") in legend.group(1)
-    assert compute_board(sqlite_store, workshop_id).pictograms  # the list shows pictograms
-    assert "OpenMoji" in fragment and "CC BY-SA" in fragment
+    assert any(compute_board(sqlite_store, workshop_id).pictograms.values())
+    assert 'class="harvest-pict"' in fragment  # the theme list shows pictograms ...
+    assert "OpenMoji" in fragment and "CC BY-SA" in fragment  # ... and credits them

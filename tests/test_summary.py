@@ -685,7 +685,8 @@ def test_pdf_of_the_workshop_is_a4_and_one_page_per_screenful():
 
 
 def pdf_colours(pdf: bytes) -> set[tuple[float, float, float]]:
-    """Every text and fill colour (``r g b rg``, a grey as ``v g``) the PDF's streams set."""
+    """Every fill and stroke colour (``r g b rg`` / ``RG``, a grey as ``v g`` / ``G``) the
+    PDF's streams set."""
     import zlib
 
     found = set()
@@ -694,9 +695,9 @@ def pdf_colours(pdf: bytes) -> set[tuple[float, float, float]]:
             content = zlib.decompress(stream)
         except zlib.error:
             continue
-        for r, g, b in re.findall(rb"([\d.]+) ([\d.]+) ([\d.]+) rg", content):
+        for r, g, b in re.findall(rb"([\d.]+) ([\d.]+) ([\d.]+) (?:rg|RG)\b", content):
             found.add((round(float(r), 2), round(float(g), 2), round(float(b), 2)))
-        for grey in re.findall(rb"(?<![\d.])([\d.]+) g\b", content):  # a grey is one number
+        for grey in re.findall(rb"(?<![\d.])([\d.]+) [gG]\b", content):  # a grey: one number
             found.add((round(float(grey), 2),) * 3)
     return found
 
@@ -706,7 +707,7 @@ def test_pdf_prints_in_the_summary_pages_print_colours():
 
     ink = summary_colors("print")
     colours = pdf_colours(summary_pdf(summarise()))
-    for name in ("fg", "muted", "demand", "track"):
+    for name in ("fg", "muted", "demand", "track", "rule"):
         assert tuple(round(c / 255, 2) for c in rgb(ink[name])) in colours, name
 
 

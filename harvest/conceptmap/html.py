@@ -24,7 +24,7 @@ import base64
 import hashlib
 import html
 import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -325,12 +325,13 @@ def shape_marks_html(graph: nx.Graph, language: str) -> str:
     )
 
 
-def pictogram_credit_html(language: str) -> str:
-    """The pictograms' credit line (CC BY-SA asks for it wherever they are shown)."""
-    from harvest.pictograms import CREDIT
+def pictogram_credit_html(language: str, codes: Iterable[str | None]) -> str:
+    """The pictograms' credit line (CC BY-SA asks for it wherever they are shown), or ""
+    when none of ``codes`` is a pictogram."""
+    from harvest.pictograms import credit_line
 
-    return (f'<p class="credit">'
-            f"{html.escape(translate('poster.credit', language, credit=CREDIT))}</p>")
+    line = credit_line(language, codes)
+    return f'<p class="credit">{html.escape(line)}</p>' if line else ""
 
 
 def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> str:
@@ -353,7 +354,7 @@ def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> 
     marks = shape_marks_html(graph, language)
     heading = translate("map.themes", language)
     # CC BY-SA: the pictograms' credit travels with them
-    credit = pictogram_credit_html(language) if any(d.get("pictogram") for d in themes) else ""
+    credit = pictogram_credit_html(language, (d.get("pictogram") for d in themes))
     if not themes_listed:  # the page around the map lists the themes: shapes only, one row
         return (f'<div id="harvest-legend" class="compact"><ul class="kinds">{marks}</ul>'
                 f"{credit}</div>")

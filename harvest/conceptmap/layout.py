@@ -75,19 +75,20 @@ class _Boxes:
     """Placed axis-aligned boxes (centre x, centre y, half w, half h), padded."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[float, float, float, float]] = []
-        self._array = np.zeros((0, 4))
+        self._array = np.zeros((64, 4))
+        self._count = 0
 
     def add(self, cx: float, cy: float, hw: float, hh: float) -> None:
-        self.rows.append((cx, cy, hw + _PAD / 2, hh + _PAD / 2))
+        if self._count == len(self._array):  # room doubles: adding n boxes copies O(n)
+            self._array = np.concatenate([self._array, np.zeros_like(self._array)])
+        self._array[self._count] = (cx, cy, hw + _PAD / 2, hh + _PAD / 2)
+        self._count += 1
 
     def free(self, cx: np.ndarray, cy: np.ndarray, hw: float, hh: float) -> np.ndarray:
         """Which candidate centres would not overlap any placed box."""
-        if not self.rows:
+        if not self._count:
             return np.ones(len(cx), dtype=bool)
-        if len(self._array) != len(self.rows):  # boxes added since: one array for all
-            self._array = np.asarray(self.rows)
-        b = self._array
+        b = self._array[: self._count]
         over_x = np.abs(cx[:, None] - b[None, :, 0]) < (hw + _PAD / 2 + b[None, :, 2])
         over_y = np.abs(cy[:, None] - b[None, :, 1]) < (hh + _PAD / 2 + b[None, :, 3])
         return np.logical_not((over_x & over_y).any(axis=1))

@@ -73,8 +73,9 @@ class Line:
     y: float
     text: str
     size: float
-    bold: bool = False
-    color: str = "#1A1A1A"
+    bold: bool
+    color: str
+    """from the poster's ink (``style.poster_ink``) or a theme's colour"""
     role: str = ""
     """title, subtitle, theme, count, badge, keywords, demand, statement, legend, credit, qr"""
     align: str = "left"

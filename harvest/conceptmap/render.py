@@ -2,10 +2,11 @@
 
 The "graphical harvest" of a workshop: the same positions, colours, shapes and labels
 as the live view (all read from the graph built by ``conceptmap.build_concept_map``),
-with title, date line and legend. No browser is involved. Every call builds its own
-``matplotlib.figure.Figure`` on the Agg canvas (no pyplot, so no global figure state
-shared between Streamlit sessions), and user text is drawn as plain text: mathtext is
-off for every string (``parse_math=False``) and TeX is never used.
+with title, date line and legend (or, as a bare PNG, the map alone). No browser is
+involved. Every call builds its own ``matplotlib.figure.Figure`` on the Agg canvas (no
+pyplot, so no global figure state shared between Streamlit sessions), and user text is
+drawn as plain text: mathtext is off for every string (``parse_math=False``) and TeX is
+never used.
 """
 
 from __future__ import annotations

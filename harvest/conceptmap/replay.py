@@ -29,7 +29,7 @@ from harvest.conceptmap.style import OTHER_COLOR, replay_colors, rgb
 from harvest.engine.themes import EngineSettings, detect_themes
 from harvest.i18n import translate
 from harvest.model import Clustering, Document, Statement
-from harvest.pictograms import CREDIT, data_uri, pictogram_image
+from harvest.pictograms import CREDIT, credit_line, data_uri, pictogram_image
 
 if TYPE_CHECKING:
     from harvest.board import Board
@@ -360,8 +360,7 @@ def replay_html(
     csp = ("default-src 'none'; "
            f"script-src {csp_hash(_JS)}; style-src 'unsafe-inline'; img-src data:; "
            "font-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'")
-    uses_pictures = any(t.pictogram for t in data.themes)
-    credit = translate("poster.credit", lang, credit=CREDIT) if uses_pictures else ""
+    credit = credit_line(lang, (t.pictogram for t in data.themes))
     style = f"""
 html, body {{ margin: 0; background: {bg}; color: {fg};
   font-family: "DejaVu Sans", Verdana, Arial, sans-serif; }}
