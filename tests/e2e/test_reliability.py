@@ -51,10 +51,18 @@ def visible_statements(url: str, workshop_id: int) -> list[Statement]:
 
 
 async def board_count(link: str, timeout: float = 60.0) -> int:
+    """The statement count the board shows, as a browser would see it: a first run of a
+    just restarted server may say "reconnecting" (its pool still opening) and show the
+    board on the page's next refresh, a second later."""
     viewer = Viewer(link, name="viewer")
     await viewer.connect(timeout)
+    deadline = time.monotonic() + timeout
+    while viewer.count is None and viewer.connected and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
     await viewer.close()
-    assert viewer.count is not None, "the board shows no statement count"
+    assert viewer.count is not None, (
+        f"the board shows no statement count within {timeout:.0f} s "
+        f"(it said 'reconnecting' {viewer.reconnecting} times; runs {viewer.statuses})")
     return viewer.count
 
 
