@@ -134,6 +134,16 @@ def test_a_stalled_postgresql_answers_not_saved_within_seconds_then_recovers(
         store.close()
 
 
+def test_a_postgresql_lock_wait_ends_as_busy_before_the_stall_cut_off() -> None:
+    from harvest.store import engine as store_engine
+
+    # the server cancels a lock wait, then a statement, before the watchdog cuts it off
+    # as a stalled server ("unreachable", with its back-off): measured, a 10 s lock wait
+    # was cut at 6 s
+    assert (store_engine.PG_LOCK_TIMEOUT_S < store_engine.PG_STATEMENT_TIMEOUT_S
+            < store_engine.PG_STALL_S)
+
+
 @pytest.mark.postgres
 def test_a_postgresql_writer_queues_behind_another_then_is_told_busy_not_unreachable(
     pg_url: str, monkeypatch: pytest.MonkeyPatch

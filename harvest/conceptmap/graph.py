@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -284,8 +284,7 @@ def build_concept_map(
     # Every candidate node in the order it earns its place under the cap.
     graph = nx.Graph(language=language)
     _add_themes(graph, themes, colors, pictograms or {}, context)
-    kept = {theme.id for theme in themes[: settings.max_nodes]}
-    picks = _pick_keywords(themes, kept, settings.max_keywords_per_theme)
+    picks = _pick_keywords(themes[: settings.max_nodes], settings.max_keywords_per_theme)
     _add_keywords(graph, picks[: context.room(graph)], _keyword_counts(clustering), context)
     _add_cooccurrences(graph, clustering.keyword_edges, settings)
     if settings.show_demands:
@@ -344,16 +343,14 @@ def _add_themes(
         )
 
 
-def _pick_keywords(
-    themes: Sequence[Theme], kept: Collection[str], limit: int
-) -> list[_KeywordPick]:
-    """The first ``limit`` keywords of the ``kept`` themes, round-robin over the themes by
-    rank so every theme shows its best words first."""
+def _pick_keywords(themes: Sequence[Theme], limit: int) -> list[_KeywordPick]:
+    """The first ``limit`` keywords of the ``themes``, round-robin over the themes by rank
+    so every theme shows its best words first."""
     owner: dict[str, tuple[float, str]] = {}
     links: dict[str, dict[str, float]] = defaultdict(dict)
     for rank in range(limit):
         for theme in themes:
-            if theme.id not in kept or rank >= len(theme.keywords):
+            if rank >= len(theme.keywords):
                 continue
             keyword, weight = theme.keywords[rank]
             if not keyword.strip():

@@ -628,11 +628,7 @@ def _block(block: _Block) -> _Part:
     """One theme's block: a tinted card with pictogram and name, its figures and
     keywords, then as many whole items as fit, at the largest type that still shows as
     many items (up to three) as any size would."""
-    fitting, small_names = _fitting(block)
-    if not any(t.part.items for t in fitting):  # no voice fits: fewer keywords make room
-        fewer = (_attempt(block, 1.0, 1, False, small_names),
-                 _attempt(block, 1.0, 0, False, small_names))
-        fitting = [t for t in fewer if not t.overflow and t.part.items] or fitting
+    fitting = _fitting(block)
     most = min(2, max(len(t.part.items) for t in fitting))
     best = next(t.part for t in fitting if len(t.part.items) >= most)
     theme, card, page = block.theme, block.card, block.page
@@ -641,12 +637,12 @@ def _block(block: _Block) -> _Part:
                                   radius=0.025 * min(card.w, card.h)),)), best)
 
 
-def _fitting(block: _Block) -> tuple[list[_Attempt], bool]:
-    """The ways of setting the block that fit (or the last one tried, if none does), and
-    whether they let the name shrink below 0.9 of its size.
+def _fitting(block: _Block) -> list[_Attempt]:
+    """The ways of setting the block that fit (or the last one tried, if none does).
 
     Wall-readable type first: below 1.0 only when the name and keywords do not fit;
-    a name below 0.9 of its size only when no card layout fits otherwise.
+    a name below 0.9 of its size only when no card layout fits otherwise; where no
+    voice fits, fewer keywords make room for one.
     """
     tries = [_attempt(block, scale, 2, stack, False) for scale in (1.5, 1.35, 1.2, 1.1, 1.0)
              for stack in (False, True)]
@@ -659,11 +655,16 @@ def _fitting(block: _Block) -> tuple[list[_Attempt], bool]:
             break
         fitting = [t for t in (_attempt(block, scale, 2, False, False),
                                _attempt(block, scale, 2, True, False)) if not t.overflow]
-    if fitting:
-        return fitting, False
-    tries = [_attempt(block, scale, lines, stack, True) for scale in (1.0, 0.8)
-             for lines in (2, 1) for stack in (False, True)]
-    return [t for t in tries if not t.overflow] or tries[-1:], True
+    small_names = not fitting
+    if small_names:
+        tries = [_attempt(block, scale, lines, stack, True) for scale in (1.0, 0.8)
+                 for lines in (2, 1) for stack in (False, True)]
+        fitting = [t for t in tries if not t.overflow] or tries[-1:]
+    if not any(t.part.items for t in fitting):  # no voice fits: fewer keywords make room
+        fewer = (_attempt(block, 1.0, 1, False, small_names),
+                 _attempt(block, 1.0, 0, False, small_names))
+        fitting = [t for t in fewer if not t.overflow and t.part.items] or fitting
+    return fitting
 
 
 def _attempt(

@@ -28,16 +28,18 @@ SQLITE_BUSY_TIMEOUT_S = 10.0
 """How long a SQLite writer waits for another one before giving up (default; the setting
 ``HARVEST_SQLITE_BUSY_SECONDS`` changes it)."""
 PG_CONNECT_TIMEOUT_S = 2  # libpq's shortest
-PG_LOCK_TIMEOUT_S = SQLITE_BUSY_TIMEOUT_S
-"""How long a PostgreSQL writer waits for a lock another one holds (lock_timeout): as long
-as a SQLite writer waits by default. Eight facilitators writing at once on a busy machine queue on
-one workshop row; at 3 s the last of them was refused as if the server were down."""
-PG_STATEMENT_TIMEOUT_S = PG_LOCK_TIMEOUT_S + 5.0
-"""PostgreSQL cancels a statement running longer (server side: statement_timeout, which
-counts the wait for locks too)."""
 PG_STALL_S = 6.0
 """A statement without an answer this long is cut off client side: a stalled server (or
 network) answers nothing, not even the cancel, and libpq would wait forever."""
+PG_STATEMENT_TIMEOUT_S = PG_STALL_S - 0.5
+"""PostgreSQL cancels a statement running longer (server side: statement_timeout, which
+counts the wait for locks too). Below ``PG_STALL_S``: a live server answers before the
+client would take its silence for a stall."""
+PG_LOCK_TIMEOUT_S = PG_STATEMENT_TIMEOUT_S - 0.5
+"""How long a PostgreSQL writer waits for a lock another one holds (lock_timeout), then
+hears "busy". Within the statement timeout, so that the wait ends as "busy", not as a
+cut-off "unreachable" (a 10 s wait was cut at 6 s). Eight facilitators writing at once
+on a busy machine queue on one workshop row; at 3 s the last of them was refused."""
 PG_PING_S = 2.0
 """How long the check of a pooled connection may take before a fresh one is tried."""
 PG_BACKOFF_S = 2.0
