@@ -669,18 +669,18 @@ class RevisionReader:
         self.queries = 0
         self._lock = threading.Lock()
         self._seen: dict[int, tuple[float, int, int]] = {}
-        """workshop -> (when asked, revision, the store's commits then): a write through
-        this server's own store makes the next call ask again, so a moderator's undo shows
-        on the board opened right after it"""
+        """workshop -> (when asked, revision, the store's revision writes then): a change
+        of revision through this server's own store makes the next call ask again, so a
+        moderator's undo shows on the board opened right after it"""
 
     def revision(self, workshop_id: int) -> int:
         with self._lock:
             hit = self._seen.get(workshop_id)
-            commits = self.store.commits
-            if hit is not None and hit[2] == commits and time.monotonic() - hit[0] < self.max_age:
+            writes = self.store.revision_writes
+            if hit is not None and hit[2] == writes and time.monotonic() - hit[0] < self.max_age:
                 return hit[1]
             asked = time.monotonic()
             revision = self.store.revision(workshop_id)
             self.queries += 1
-            self._seen[workshop_id] = (asked, revision, commits)
+            self._seen[workshop_id] = (asked, revision, writes)
             return revision

@@ -111,6 +111,28 @@ def test_revision_reader_sees_a_write_of_its_own_server_at_once(store: Store) ->
     assert reader.queries == 2
 
 
+def test_revision_reader_keeps_its_answer_through_writes_that_change_no_revision(
+    store: Store,
+) -> None:
+    from harvest.participation import VoteItem, item_key
+    from harvest.store import participation_store
+
+    ws = store.create_workshop("Abstimmen")
+    statement = store.add_statement(ws.id, "Mehr Bänke im Park")
+    participation_store.open_vote(store, ws.id, [VoteItem(item_key("demand", statement.id), "B")])
+    reader = RevisionReader(store, max_age=3600)
+    first = reader.revision(ws.id)
+    for phone in range(20):  # a vote under way: ballots leave the board's revision alone
+        participation_store.cast_ballot(store, ws.id, f"phone-{phone}",
+                                        {item_key("demand", statement.id): 1})
+    assert store.revision(ws.id) == first
+    assert {reader.revision(ws.id) for _ in range(300)} == {first}
+    assert reader.queries == 1  # not once a ballot
+    store.add_statement(ws.id, "Ein Brunnen am Markt")  # a revision change asks again
+    assert reader.revision(ws.id) == store.revision(ws.id) > first
+    assert reader.queries == 2
+
+
 def test_revision_reader_sees_a_new_statement_once_its_answer_is_old(store: Store) -> None:
     ws = store.create_workshop("Lesen")
     reader = RevisionReader(store, max_age=0)

@@ -48,6 +48,7 @@ from harvest.engine.curation import split_action_id, split_theme_id
 from harvest.engine.embedding import text_key
 from harvest.store import Store, WorkshopNotFound
 from harvest.store import migrations as schema
+from harvest.store.database import revision_changed
 from harvest.store.erasure import delete_workshop_rows
 from harvest.store.meta import BOARD_STATE_KEY
 from harvest.store.workshops import current_revision
@@ -494,6 +495,7 @@ def _restore_one(
         delete_workshop_rows(conn, existing.id)
     # Never go back in revision: boards cache by (workshop, revision) and must see this.
     row["revision"] = max(int(row["revision"]), old_revision + 1 if existing else 0)
+    revision_changed(conn)
     remapped: list[str] = []
     keep = not _taken(conn, workshops, [row["id"]])
     new_workshop_id = remap.add("workshops", _insert(conn, workshops, [row], keep_ids=keep))[

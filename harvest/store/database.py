@@ -45,6 +45,15 @@ _CONNECTION_ERRORS = (
 )
 
 
+_REVISION_CHANGED = "harvest_revision_changed"
+
+
+def revision_changed(conn: Connection) -> None:
+    """Note that this write transaction changes a workshop's revision (or removes a
+    workshop), so that ``Database.revision_writes`` counts it once it commits."""
+    conn.info[_REVISION_CHANGED] = True
+
+
 class Database:
     """A Harvest database. Thread-safe; open one per process and share it.
 
@@ -62,7 +71,7 @@ class Database:
         self._in_memory = self.dialect == "sqlite" and isinstance(self._engine.pool, StaticPool)
         self._closed = threading.Event()
         self._commit_lock = threading.Lock()
-        self._commits = 0
+        self._revision_writes = 0
         self._purge_lock = threading.Lock()
         self._purge_thread: threading.Thread | None = None
         try:
@@ -73,10 +82,11 @@ class Database:
             raise
 
     @property
-    def commits(self) -> int:
-        """How many write transactions this object has committed: a cache of what the
-        database holds is stale once this changed (``board.RevisionReader``)."""
-        return self._commits
+    def revision_writes(self) -> int:
+        """How many committed write transactions of this object changed a workshop's
+        revision (:func:`revision_changed`): a cache of revisions is stale once this
+        changed (``board.RevisionReader``). Ballots, vectors and links leave it be."""
+        return self._revision_writes
 
     @classmethod
     def open(cls, url: str | None = None) -> Self:
@@ -119,13 +129,16 @@ class Database:
         started = self._fail_fast()
         try:
             with self._engine.connect() as conn:
+                conn.info.pop(_REVISION_CHANGED, None)  # info outlives a pool checkout
                 conn.execution_options(harvest_write=True)
                 with conn.begin():
                     yield conn
+                changed = conn.info.pop(_REVISION_CHANGED, False)
         except _CONNECTION_ERRORS as exc:
             raise self._failed(exc, started) from exc
-        with self._commit_lock:
-            self._commits += 1
+        if changed:
+            with self._commit_lock:
+                self._revision_writes += 1
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from harvest.store import migrations as schema
-from harvest.store.database import Database
+from harvest.store.database import Database, revision_changed
 from harvest.store.meta import scrub_derived_meta
 from harvest.store.processes import leave_processes
 from harvest.store.records import (
@@ -30,6 +30,7 @@ def delete_workshop_rows(conn: Connection, workshop_id: int) -> None:
     """Delete a workshop and all it holds inside ``conn``'s transaction: out of every
     process first (their revisions move on), its children, then its row."""
     load_workshop(conn, workshop_id)
+    revision_changed(conn)  # a board of it must ask again (and learn it is gone)
     leave_processes(conn, workshop_id)
     own_statements = sa.select(statements_t.c.id).where(statements_t.c.workshop_id == workshop_id)
     conn.execute(sa.delete(versions_t).where(versions_t.c.statement_id.in_(own_statements)))

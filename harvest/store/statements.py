@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from harvest.intake import clean_kind, clean_statement
 from harvest.model import ORIGINS, Statement
-from harvest.store.database import Database
+from harvest.store.database import Database, revision_changed
 from harvest.store.errors import HiddenByModerator, StatementNotFound, WorkshopNotFound
 from harvest.store.records import (
     NewStatement,
@@ -148,6 +148,7 @@ class StatementStore(Database):
                 ).first()
                 if bumped is None:
                     raise WorkshopNotFound(f"No workshop with id {workshop_id}.")
+                revision_changed(conn)
                 text = clean_statement(text, bumped.max_chars)
                 if submission_id is not None:
                     existing = conn.execute(

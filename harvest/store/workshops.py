@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 
 from harvest.intake import accept_text
 from harvest.model import DEFAULT_MAX_CHARS, Table, Workshop
-from harvest.store.database import Database
+from harvest.store.database import Database, revision_changed
 from harvest.store.errors import TableExists, TableNotFound, WorkshopNotFound
 from harvest.store.records import (
     TITLE_MAX_CHARS,
@@ -68,6 +68,7 @@ def bump(conn: Connection, workshop_id: int, by: int = 1) -> int:
     ).scalar_one_or_none()
     if revision is None:
         raise WorkshopNotFound(f"No workshop with id {workshop_id}.")
+    revision_changed(conn)
     return int(revision)
 
 def current_revision(conn: Connection, workshop_id: int) -> int | None:
