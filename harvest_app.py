@@ -73,27 +73,26 @@ def role_pages(acc: Access) -> list[st.Page]:
     quietly showing another page."""
     # a phone that scans the QR code while input or a vote is on lands on the form
     participant_first = acc.role == "participant" and participation_active(acc.workshop_id)
-    pages = {
-        "board": page("board", "nav.board", "hub",
-                      default=acc.role != "facilitator" and not participant_first),
-        "participate": page("participate", "nav.participate", "front_hand",
-                            default=participant_first),
-        "entry": page("entry", "nav.entry", "edit_note", default=acc.role == "facilitator"),
-        "curate": page("curate", "nav.curate", "tune"),
-        "moderate": page("moderate", "nav.moderate", "how_to_vote"),
-        "summary": page("summary", "nav.summary", "summarize"),
-        "export": page("export", "nav.export", "download"),
-        "start": page("start", "nav.start", "home"),
+    icons = {  # name -> (icon, whether it is the page a link opens first)
+        "board": ("hub", acc.role != "facilitator" and not participant_first),
+        "participate": ("front_hand", participant_first),
+        "entry": ("edit_note", acc.role == "facilitator"),
+        "curate": ("tune", False),
+        "moderate": ("how_to_vote", False),
+        "summary": ("summarize", False),
+        "export": ("download", False),
+        "start": ("home", False),
     }
-    allowed = [p for name, p in pages.items() if acc.allows(name)]
-    refused = [page(name, f"nav.{name}", "block", hidden=True)
-               for name in pages if not acc.allows(name)]
-    process_pages = [("compare", "nav.compare", "grid_on"), ("trace", "nav.trace", "account_tree")]
+    process_icons = {"compare": "grid_on", "trace": "account_tree"}
+    allowed = [page(name, f"nav.{name}", icon, default=default)
+               for name, (icon, default) in icons.items() if acc.allows(name)]
+    refused = [name for name in icons if not acc.allows(name)]
     if acc.process:
-        allowed[1:1] = [page(*spec) for spec in process_pages]
+        allowed[1:1] = [page(name, f"nav.{name}", icon) for name, icon in process_icons.items()]
     else:
-        refused += [page(*spec, hidden=True) for spec in process_pages]
-    return allowed + refused
+        refused += list(process_icons)
+    refused_pages = [page(name, f"nav.{name}", "block", hidden=True) for name in refused]
+    return allowed + refused_pages
 
 
 def main() -> None:

@@ -298,7 +298,8 @@ class LiveBoard:
                 board = self._boards.get((grant.workshop_id, entry.revision)) \
                     or self._board(grant.workshop_id, entry.revision)
                 entry.png = self._draw(board)
-                self.maps_drawn += 1
+                with self._lock:  # the watcher counts under it too
+                    self.maps_drawn += 1
             png = entry.png
         current = version == str(entry.revision)
         return Reply(200, png, "image/png", etag=f'"{entry.revision}"',
@@ -442,8 +443,7 @@ class LiveBoard:
         with self._lock:
             entry = self._maps.get(workshop_id)
         now = self.clock()
-        if entry is None or entry.revision == latest.revision \
-                or now - entry.drawn_at < self.map_seconds:
+        if entry is None or not self._map_due(entry, latest.revision, now):
             return  # the first picture is drawn when a phone first asks for it
         drawn = _Map(latest.revision, now, self._draw(latest))
         with self._lock:
@@ -471,11 +471,14 @@ class LiveBoard:
         now = self.clock()
         with self._lock:
             entry = self._maps.get(workshop_id)
-            if entry is None or (not self.background and entry.revision != revision
-                                 and now - entry.drawn_at >= self.map_seconds):
+            if entry is None or (not self.background and self._map_due(entry, revision, now)):
                 entry = _Map(revision, now)  # drawn when a phone asks for it
                 self._maps[workshop_id] = entry
             return entry.revision
+
+    def _map_due(self, entry: _Map, revision: int, now: float) -> bool:
+        """A new picture is due: the board moved on and the last one is ``map_seconds`` old."""
+        return entry.revision != revision and now - entry.drawn_at >= self.map_seconds
 
     def _fragment(self, grant: Access, lang: str) -> tuple[str, str]:
         workshop_id = grant.workshop_id
