@@ -26,7 +26,7 @@ from typing import Any
 
 import networkx as nx
 
-from harvest.conceptmap.style import OTHER_COLOR, PALETTE, SHAPES, TABLE_COLOR
+from harvest.conceptmap.style import KINDS, OTHER_COLOR, PALETTE, SHAPES, TABLE_COLOR
 from harvest.i18n import plural, reason_text, translate
 from harvest.model import OTHER_THEME_ID, Assignment, Clustering, Document, StatementId, Theme
 
@@ -204,6 +204,21 @@ def theme_colors(graph: nx.Graph) -> dict[str, str]:
         for _, data in graph.nodes(data=True)
         if data.get("kind") == "theme"
     }
+
+
+def legend_themes(graph: nx.Graph) -> list[dict[str, Any]]:
+    """The theme nodes' data in the order a legend lists them: "other" last, then the
+    most statements first, then by name."""
+    return sorted(
+        (d for _, d in graph.nodes(data=True) if d.get("kind") == "theme"),
+        key=lambda d: (bool(d.get("is_other")), -int(d.get("count", 0)), str(d.get("name"))),
+    )
+
+
+def present_kinds(graph: nx.Graph) -> list[str]:
+    """The kinds of node (``style.KINDS``, in its order) the map has."""
+    found = {d.get("kind") for _, d in graph.nodes(data=True)}
+    return [k for k in KINDS if k in found]
 
 
 def _scale(value: float, high: float, bounds: tuple[float, float]) -> float:

@@ -33,10 +33,9 @@ from typing import Any
 import networkx as nx
 from pyvis.network import Network
 
-from harvest.conceptmap.graph import texts
+from harvest.conceptmap.graph import legend_themes, present_kinds, texts
 from harvest.conceptmap.layout import canvas_extent
 from harvest.conceptmap.style import (
-    KINDS,
     PICTURE_DISC,
     SHAPE_GLYPHS,
     draw_rank,
@@ -317,11 +316,10 @@ _APP_JS = """
 
 def shape_marks_html(graph: nx.Graph, language: str) -> str:
     """One ``<li>`` per kind of node the map has: its glyph and its name (escaped)."""
-    kinds = [k for k in KINDS if any(d.get("kind") == k for _, d in graph.nodes(data=True))]
     return "".join(
         f'<li><span class="gl">{SHAPE_GLYPHS[k]}</span>'
         f'{html.escape(translate(f"shape.{k}", language))}</li>'
-        for k in kinds
+        for k in present_kinds(graph)
     )
 
 
@@ -335,10 +333,13 @@ def pictogram_credit_html(language: str, codes: Iterable[str | None]) -> str:
 
 
 def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> str:
-    themes = sorted(
-        (d for _, d in graph.nodes(data=True) if d.get("kind") == "theme"),
-        key=lambda d: (bool(d.get("is_other")), -int(d.get("count", 0)), str(d.get("name"))),
-    )
+    themes = legend_themes(graph)
+    marks = shape_marks_html(graph, language)
+    # CC BY-SA: the pictograms' credit travels with them
+    credit = pictogram_credit_html(language, (d.get("pictogram") for d in themes))
+    if not themes_listed:  # the page around the map lists the themes: shapes only, one row
+        return (f'<div id="harvest-legend" class="compact"><ul class="kinds">{marks}</ul>'
+                f"{credit}</div>")
     rows = []
     for data in themes[:16]:
         rows.append(
@@ -351,13 +352,7 @@ def _legend_html(graph: nx.Graph, language: str, themes_listed: bool = True) -> 
         )
     if len(themes) > 16:
         rows.append(f'<li class="n">+ {len(themes) - 16}</li>')
-    marks = shape_marks_html(graph, language)
     heading = translate("map.themes", language)
-    # CC BY-SA: the pictograms' credit travels with them
-    credit = pictogram_credit_html(language, (d.get("pictogram") for d in themes))
-    if not themes_listed:  # the page around the map lists the themes: shapes only, one row
-        return (f'<div id="harvest-legend" class="compact"><ul class="kinds">{marks}</ul>'
-                f"{credit}</div>")
     return (
         f'<div id="harvest-legend" aria-label="{heading}"><b>{heading}</b>'
         f'<ul>{"".join(rows)}</ul><ul class="kinds">{marks}</ul>{credit}</div>'

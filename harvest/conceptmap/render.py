@@ -28,8 +28,9 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Circle, Patch, RegularPolygon  # noqa: E402
 
+from harvest.conceptmap.graph import legend_themes, present_kinds  # noqa: E402
 from harvest.conceptmap.layout import canvas_extent, label_box  # noqa: E402
-from harvest.conceptmap.style import KINDS, MARKERS, OTHER_COLOR, SHAPES, draw_rank, map_colors  # noqa: E402
+from harvest.conceptmap.style import MARKERS, OTHER_COLOR, SHAPES, draw_rank, map_colors  # noqa: E402
 from harvest.formats import PAPER_MM  # noqa: E402
 from harvest.i18n import plural, translate  # noqa: E402
 from harvest.safety import printable  # noqa: E402
@@ -343,10 +344,7 @@ def _node_label(
 def _legend(
     figure: Figure, graph: nx.Graph, theme: Mapping[str, str], unit: float, language: str
 ) -> None:
-    themes = sorted(
-        (d for _, d in graph.nodes(data=True) if d.get("kind") == "theme"),
-        key=lambda d: (bool(d.get("is_other")), -int(d.get("count", 0)), str(d.get("name"))),
-    )
+    themes = legend_themes(graph)
     ax = figure.add_axes((0.78, 0.03, 0.2, 0.82))
     ax.set_axis_off()
     ax.set_xlim(0, 1)
@@ -370,8 +368,7 @@ def _legend(
               color=theme["muted"], va="top")
         y += row
     y += row * 0.6
-    kinds = [k for k in KINDS if any(d.get("kind") == k for _, d in graph.nodes(data=True))]
-    for kind in kinds:
+    for kind in present_kinds(graph):
         marker = MARKERS[SHAPES[kind]]
         ax.plot([0.04], [y + row * 0.3], marker=marker,
                 markersize=(1.3 if kind == "theme" else 0.8) * unit, linestyle="none",

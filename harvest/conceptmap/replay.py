@@ -430,6 +430,7 @@ def replay_gif(
     scale = min(width / STAGE[0], (height - top - bottom) / STAGE[1])
     left = (width - STAGE[0] * scale) / 2
     images = []
+    credited = bool(credit_line(lang, (t.pictogram for t in data.themes)))
     for frame in data.frames or (Frame(0, {}),):
         image = Image.new("RGB", (width, height), bg)
         draw = ImageDraw.Draw(image)
@@ -455,7 +456,7 @@ def replay_gif(
             draw.text((cx, cy + r + 4 * unit), theme.label, font=bold, fill=fg, anchor="ma",
                       stroke_width=max(1, round(3 * unit)), stroke_fill=bg)
             draw.text((cx, cy + r + 30 * unit), str(n), font=small, fill=muted, anchor="ma")
-        if any(t.pictogram for t in data.themes):
+        if credited:  # the short credit: a frame's corner has no room for the whole line
             draw.text((width - 20 * unit, height - 14 * unit), CREDIT, font=small, fill=muted,
                       anchor="rd")
         images.append(image.quantize(colors=128, method=Image.Quantize.FASTOCTREE))

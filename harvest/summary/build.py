@@ -127,14 +127,13 @@ def build_summary(
         language=lang,
         assignments=clustering.assignments,
         max_representatives=max_representatives,
-        reasons=reasons,
         votes=votes,
         table_names={table.id: table.name for table in tables or ()},
         palette={**assign_theme_colors([theme.id for theme in themes]), **(colors or {})},
         total=len(visible),
     )
     summaries = _theme_summaries(themes, members, visible, context)
-    return Summary(
+    summary = Summary(
         title=workshop.title,
         date=workshop.date,
         place=workshop.place,
@@ -145,6 +144,7 @@ def build_summary(
         table_count=_table_count(visible.values(), tables),
         themes=summaries,
     )
+    return summary if reasons else without_reasons(summary)
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,6 @@ class _Context:
     language: str
     assignments: Mapping[StatementId, Assignment]
     max_representatives: int
-    reasons: bool
     votes: Mapping[StatementId, int] | None
     table_names: Mapping[int, str]
     """table id -> name, for statements without ``table_name``"""
@@ -249,8 +248,8 @@ def _theme_summary(theme: Theme, mine: Sequence[Statement], context: _Context) -
 
 
 def without_reasons(summary: Summary) -> Summary:
-    """``summary`` as ``build_summary(..., reasons=False)`` builds it: every demand's
-    reason left out (what paper and files get), without building it again."""
+    """``summary`` with every demand's reason left out (what paper and files get), without
+    building it again; ``build_summary(..., reasons=False)`` ends with this."""
     return dataclasses.replace(summary, themes=tuple(
         dataclasses.replace(theme, demands=tuple((text, "") for text, _ in theme.demands))
         for theme in summary.themes
@@ -266,7 +265,7 @@ def _split_demands(mine: Sequence[Statement], context: _Context) -> _Demands:
         assignment = context.assignments.get(statement.id)
         flagged, reason = _demand(statement, assignment, context.language)
         if flagged:
-            demands.append((statement.text, reason if context.reasons else ""))
+            demands.append((statement.text, reason))
             demand_ids.append(statement.id)
         else:
             voices.append(statement)
