@@ -156,10 +156,12 @@ def peer_labels(vectors: np.ndarray, k: int, seed: int = 0) -> dict[str, list[in
 
 
 def score_texts(texts: Sequence[str], truth: Sequence[str],
-                settings: EngineSettings | None = None, seed: int = 0) -> list[Score]:
+                settings: EngineSettings | None = None, seed: int = 0,
+                vectors: np.ndarray | None = None, embed_seconds: float = 0.0) -> list[Score]:
     """ARI, NMI, number of themes and time for Harvest (defaults, and keywords only), the
     semantic peer (each of its two methods) and the baseline. Harvest's and the peer's
-    times include embedding (done once, shared)."""
+    times include embedding (done once, shared; given ``vectors``, the ``embed_seconds``
+    they took, so that several seeds embed once)."""
     from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
     def score(method: str, predicted: Sequence[object], seconds: float) -> Score:
@@ -169,9 +171,10 @@ def score_texts(texts: Sequence[str], truth: Sequence[str],
 
     settings = settings or EngineSettings()
     k = len(set(truth))
-    start = time.perf_counter()
-    vectors = embed_texts(texts)
-    embed_seconds = time.perf_counter() - start
+    if vectors is None:
+        start = time.perf_counter()
+        vectors = embed_texts(texts)
+        embed_seconds = time.perf_counter() - start
     results = []
     start = time.perf_counter()
     clustering = cluster_texts(texts, settings, vectors=vectors, seed=seed)
