@@ -63,10 +63,11 @@ def cached_vectors(name: str, texts: list[str]):  # noqa: ANN201 - numpy in a be
 
     import numpy as np
 
-    from harvest.engine.embedding import MODEL_VERSION
+    from harvest.engine.embedding import MODEL_VERSION, text_key
     from harvest.engine.evaluate import embed_texts
 
-    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+    # by what the encoder reads, so a change to that re-embeds
+    digest = hashlib.sha256("\n".join(map(text_key, texts)).encode()).hexdigest()[:16]
     path = CACHE / f"{name}-{MODEL_VERSION}-{digest}.npy"
     if path.exists():
         return np.load(path)

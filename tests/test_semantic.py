@@ -178,6 +178,20 @@ def test_statements_the_encoder_cannot_use_are_placed_by_keywords() -> None:
     assert keyword_theme != "other"
 
 
+def test_posts_pasted_from_a_feed_get_the_themes_of_their_words() -> None:
+    # handles, retweet marks and links are neither keywords nor meaning: the same
+    # statements with them get the same themes, labels and demands
+    docs = demo_documents()
+    marks = ["RT @user_{0}: {1} https://t.co/{2:04x}", "@stadt_md {1} via @lokal_{0}",
+             "{1} (www.example.org/{2}) cc @team_{0}"]
+    posted = [Document(d.id, marks[d.id % 3].format(d.id % 7, d.text, d.id),
+                       kind=d.kind, table=d.table) for d in docs]
+    clean, feed = (detect_themes(ds, vectors=vectors_of(ds)) for ds in (docs, posted))
+    assert feed.assignments == clean.assignments
+    assert [(t.id, t.label, t.keywords) for t in feed.themes] == [
+        (t.id, t.label, t.keywords) for t in clean.themes]
+
+
 def test_secondary_themes_come_from_meaning_too() -> None:
     docs = demo_documents()
     clustering = detect_themes(docs, vectors=vectors_of(docs))

@@ -42,6 +42,16 @@ def test_numbers_urls_emails_and_emoji_are_dropped() -> None:
     assert normalise("  Radweg\u00a0 https://x.y  ") == "Radweg"
 
 
+def test_feed_markup_is_no_keyword_but_a_hashtag_keeps_its_words() -> None:
+    post = "RT @DB_Bahn: Die S-Bahn ist wieder zu spät #MehrTakt https://t.co/x via @mdr_de"
+    assert forms(post) == ["S-Bahn", "spät", "Takt"]
+    assert normalise("@OB_Magdeburg Wann kommt die Brücke? cc @stadtrat") == (
+        "Wann kommt die Brücke?")
+    # an e-mail address, "C#", an "@" between words and entities are not feed markup
+    assert normalise("an info@stadt.de: C# und &amp; um 18 Uhr @ Rathaus") == (
+        "an : C# und & um 18 Uhr @ Rathaus")
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -58,7 +58,6 @@ _ABBREVIATION = re.compile(
     r"\b(etc|usw|bzw|inkl|ca|vgl|evtl|ggf|z\.\s?b|u\.\s?a|e\.\s?g|i\.\s?e|incl|approx)\.",
     re.IGNORECASE,
 )
-_URL = re.compile(r"\(?\bhttps?://\S+|\bwww\.\S+")
 _CLAUSE = re.compile(r"[,:–]| - ")
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
@@ -166,8 +165,7 @@ def demand_reason(
     if not text:
         return None
     language = language if language in ("de", "en") else detect_language(text, "de")
-    # a link is no wording; an abbreviation's dot no sentence end
-    text = _URL.sub(" ", text)
+    # an abbreviation's dot is no sentence end (normalise took the links out)
     text = _ABBREVIATION.sub(lambda m: m.group(0)[:-1].replace(".", ""), text).strip()
     if not _WORD.search(text):
         return None

@@ -28,6 +28,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from harvest.engine.text import normalise
+
 __all__ = [
     "DIMENSIONS",
     "EMBED_MAX_CHARS",
@@ -98,22 +100,25 @@ def default_encoder() -> Encoder:
 
 
 def is_embeddable(text: str) -> bool:
-    """True when ``text`` has something the encoder can read: a letter or a digit.
+    """True when ``text`` has something the encoder can read: a letter or a digit, beside
+    links and handles.
 
-    >>> is_embeddable("Kita 2"), is_embeddable("😀 !!"), is_embeddable("")
+    >>> is_embeddable("Kita 2"), is_embeddable("😀 !!"), is_embeddable("@stadt https://x.de")
     (True, False, False)
     """
-    return any(ch.isalnum() for ch in text)
+    return any(ch.isalnum() for ch in _prepared(text))
 
 
 def _prepared(text: str) -> str:
-    return " ".join(text.split())[:EMBED_MAX_CHARS]
+    """What the encoder reads: the statement's words as the keywords read them (no links,
+    handles or retweet marks, :func:`~harvest.engine.text.normalise`), its beginning."""
+    return normalise(text)[:EMBED_MAX_CHARS]
 
 
 def text_key(text: str) -> str:
     """The cache key of ``text``'s vector: SHA-256 of the text as it is embedded.
 
-    >>> text_key("Mehr  Kitas ") == text_key("Mehr Kitas")
+    >>> text_key("Mehr  Kitas ") == text_key("RT @stadt: Mehr Kitas https://t.co/1")
     True
     """
     return hashlib.sha256(_prepared(text).encode("utf-8", "surrogatepass")).hexdigest()

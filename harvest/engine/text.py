@@ -10,6 +10,7 @@ analyses that statement.
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 import unicodedata
@@ -26,8 +27,15 @@ from stop_words import get_stop_words
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en")
 DATA_DIR = Path(__file__).parent.parent / "data"  # harvest/data, beside the engine
 
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_URL = re.compile(r"\(?(?:https?://|www\.)\S+", re.IGNORECASE)  # with a bracket around it
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
+# Social-media markup (posts pasted from a feed): a retweet mark with its source, "via" or
+# "cc" with a handle, a handle; then a hashtag's sign (its words stay: "#MehrRadwege" ->
+# "Mehr Radwege").
+_HANDLES = re.compile(r"(?<![\w@])(?:(?:RT|MT)\s+|(?:via|cc)\s+)?@\w+:?", re.IGNORECASE)
+_RETWEET = re.compile(r"^\s*RT\b:?\s*")
+_HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
+_CAMEL = re.compile(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])")
 # A word starts with a letter; inner hyphens and apostrophes stay ("PV-Anlage", "don't").
 _WORD = re.compile(r"[^\W\d_](?:[\w]|[-'’](?=\w))*")
 _LINKING = ("s", "es", "n", "en", "e", "er", "ens")
@@ -113,13 +121,34 @@ def detect_language(text: str, default: str = "de") -> str:
     return _language_of([w.casefold() for w in _WORD.findall(text)], default)
 
 
-def normalise(text: str) -> str:
-    """NFC-normalised text without URLs and e-mail addresses, whitespace collapsed."""
+def strip_markup(text: str) -> str:
+    """``text`` (NFC) without what is not its words: URLs, e-mail addresses, @handles
+    with a retweet mark or "via" before them, hashtag signs (a hashtag's words stay),
+    HTML entities read as their characters. The one rule for what the keywords, the
+    demand finder and the sentence encoder read.
+
+    >>> normalise("RT @stadt_md: Mehr Kitas! #MehrKitaPlätze https://t.co/x via @mdr")
+    'Mehr Kitas! Mehr Kita Plätze'
+    >>> normalise("Mail an info@example.org &amp; C# um 18 Uhr @ Rathaus")
+    'Mail an & C# um 18 Uhr @ Rathaus'
+    """
     text = unicodedata.normalize("NFC", text)
+    if "&" in text and ";" in text:
+        text = html.unescape(text)
     if "://" in text or "www." in text or "WWW." in text:
         text = _URL.sub(" ", text)
     if "@" in text:
-        text = _EMAIL.sub(" ", text)
+        text = _HANDLES.sub(" ", _EMAIL.sub(" ", text)).lstrip()
+    elif text.startswith("RT"):
+        text = _RETWEET.sub("", text)
+    if "#" in text:
+        text = _HASHTAG.sub(lambda m: _CAMEL.sub(" ", m.group(1)), text)
+    return text
+
+
+def normalise(text: str) -> str:
+    """:func:`strip_markup`, whitespace collapsed."""
+    text = strip_markup(text)
     # str.split() splits at exactly what \s matches (both ask str.isspace()), so this is
     # re.sub(r"\s+", " ", text).strip() at a quarter of the cost.
     return " ".join(text.split())
@@ -228,11 +257,7 @@ _TRUNCATED = -1
 def _analyse(text: str, language: str, detect: bool) -> Analysis:
     # normalise() less the whitespace collapse: runs of spaces only ever sit between
     # words, and normalise() turns a newline into a space, so it marks no sentence here.
-    text = unicodedata.normalize("NFC", text)
-    if "://" in text or "www." in text or "WWW." in text:
-        text = _URL.sub(" ", text)
-    if "@" in text:
-        text = _EMAIL.sub(" ", text)
+    text = strip_markup(text)
     words = _WORDS
     if len(words) > _WORDS_LIMIT:
         words.clear()
