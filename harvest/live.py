@@ -70,6 +70,9 @@ finds the newest board ready instead of starting its computation and showing the
 one until its next poll, 3 s later."""
 WATCH_IDLE_SECONDS = 30.0
 """A workshop no phone asked about for this long is no longer watched."""
+REVISION_SECONDS = 1.0
+"""How late the watcher may see a revision another server wrote (one query a second per
+watched workshop; a write through this server is seen at its next round)."""
 MAP_WIDTH_PX = 1400
 CACHE_ENTRIES = 64
 
@@ -215,7 +218,7 @@ class LiveBoard:
         self.background = background
         self.map_seconds = map_seconds
         self.clock = clock
-        self.revisions = RevisionReader(store, max_age=WATCH_SECONDS)
+        self.revisions = RevisionReader(store, max_age=REVISION_SECONDS)
         self.renders = 0
         """fragments rendered (not answered from memory): what the tests count"""
         self.boards_computed = 0
@@ -234,6 +237,24 @@ class LiveBoard:
         self._watched: dict[int, float] = {}
         """workshop -> when a phone last asked for it (time.monotonic)"""
         self._watcher: threading.Thread | None = None
+        self._closed = threading.Event()
+        self.rounds = 0
+        """rounds the watcher made (tests wait for them)"""
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the watcher (and start none again); a poll is still answered, computing
+        what it needs itself."""
+        self._closed.set()
+        with self._lock:
+            watcher = self._watcher
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join(timeout)
+
+    def __enter__(self) -> LiveBoard:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     # --- what the routes ask ----------------------------------------------------------
 
@@ -367,12 +388,11 @@ class LiveBoard:
         """The board of ``revision``, or (with ``background``) the newest one computed
         while the watcher computes the newest revision: a poll never waits for the
         engine, except for a workshop's very first board."""
-        if self.background:
-            self._watch(workshop_id)
+        watching = self._watching() and self._watch(workshop_id)
         with self._lock:
             board = self._boards.get((workshop_id, revision))
             latest = self._latest.get(workshop_id)
-            if board is None and latest is not None and self.background:
+            if board is None and latest is not None and watching:
                 return latest
         return board if board is not None else self._compute(workshop_id)
 
@@ -400,25 +420,34 @@ class LiveBoard:
 
     # --- the watcher: boards and map pictures made before a phone asks --------------
 
-    def _watch(self, workshop_id: int) -> None:
-        """Note that a phone asked for this workshop; start the watcher if none runs."""
+    def _watching(self) -> bool:
+        """The watcher keeps boards and pictures up to date (else each poll does)."""
+        return self.background and not self._closed.is_set()
+
+    def _watch(self, workshop_id: int) -> bool:
+        """Note that a phone asked for this workshop; start the watcher if none runs.
+        False once the board is closed: nothing watches any more."""
         with self._lock:
+            if self._closed.is_set():
+                return False
             self._watched[workshop_id] = time.monotonic()
             if self._watcher is None:
                 self._watcher = threading.Thread(target=self._watch_loop,
                                                  name="live board watcher", daemon=True)
                 self._watcher.start()
+        return True
 
     def _watch_loop(self) -> None:
         """Every ``WATCH_SECONDS``: bring each watched workshop's board and map up to
-        date; stop when no phone asked for any workshop for ``WATCH_IDLE_SECONDS``."""
+        date; stop when no phone asked for any workshop for ``WATCH_IDLE_SECONDS``, or
+        when the board is closed."""
         while True:
             now = time.monotonic()
             with self._lock:
                 for workshop_id, asked in list(self._watched.items()):
                     if now - asked > WATCH_IDLE_SECONDS:
                         del self._watched[workshop_id]
-                if not self._watched:
+                if not self._watched or self._closed.is_set():
                     self._watcher = None  # under the lock: the next poll starts one
                     return
                 watched = list(self._watched)
@@ -429,7 +458,9 @@ class LiveBoard:
                     pass  # the database is away for a moment: look again next time
                 except Exception:  # a watcher must outlive one bad board
                     log.exception("the light board of workshop %s failed", workshop_id)
-            time.sleep(WATCH_SECONDS)
+            with self._lock:
+                self.rounds += 1
+            self._closed.wait(WATCH_SECONDS)
 
     def _keep_up(self, workshop_id: int) -> None:
         """Compute the board of the newest revision if it is not there yet, then draw the
@@ -445,7 +476,15 @@ class LiveBoard:
         now = self.clock()
         if entry is None or not self._map_due(entry, latest.revision, now):
             return  # the first picture is drawn when a phone first asks for it
-        drawn = _Map(latest.revision, now, self._draw(latest))
+        try:
+            drawn = _Map(latest.revision, now, self._draw(latest))
+        except Exception:
+            # phones keep the last picture; the next try when the next one is due, not
+            # every round (a drawing that fails costs its second each time)
+            log.exception("the map picture of workshop %s failed", workshop_id)
+            with self._lock:
+                self._maps[workshop_id] = _Map(entry.revision, now, entry.png)
+            return
         with self._lock:
             self._maps[workshop_id] = drawn
             self.maps_drawn += 1
@@ -471,7 +510,7 @@ class LiveBoard:
         now = self.clock()
         with self._lock:
             entry = self._maps.get(workshop_id)
-            if entry is None or (not self.background and self._map_due(entry, revision, now)):
+            if entry is None or (not self._watching() and self._map_due(entry, revision, now)):
                 entry = _Map(revision, now)  # drawn when a phone asks for it
                 self._maps[workshop_id] = entry
             return entry.revision

@@ -122,6 +122,71 @@ def test_the_watcher_draws_the_next_map_picture_before_a_fragment_names_it(
     assert BARE_ASPECT[0] <= width / height <= BARE_ASPECT[1]
 
 
+def wait_rounds(board: LiveBoard, rounds: int) -> None:
+    """Until the watcher made ``rounds`` more rounds (or 30 s passed)."""
+    goal = board.rounds + rounds
+    deadline = time.monotonic() + 30
+    while board.rounds < goal and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert board.rounds >= goal, "the watcher stopped"
+
+
+def test_a_failed_map_picture_is_tried_again_when_the_next_is_due_not_every_round(
+    sqlite_store: Store,
+) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    clock = Clock()
+    with LiveBoard(sqlite_store, clock=clock, map_seconds=15.0) as board:
+        first = board.board(tokens["participant"]).body.decode()
+        version = re.search(r"map\.png\?v=(\d+)", first)
+        assert version is not None
+        assert board.map_png(tokens["participant"], version=version.group(1)).status == 200
+        drawings: list[int] = []
+        draw = board._draw
+
+        def failing(found: object) -> bytes:
+            drawings.append(1)
+            raise RuntimeError("no font today")
+
+        board._draw = failing  # type: ignore[method-assign]
+        sqlite_store.add_statement(workshop_id, "Sprachcafé im Stadtteil", table="Sprache")
+        clock.now += 15.0
+        board.settle()
+        wait_rounds(board, 8)
+        assert len(drawings) == 1  # one try, not one per round
+        picture = board.map_png(tokens["participant"], version=version.group(1))
+        assert picture.body.startswith(b"\x89PNG")  # phones keep the last picture
+        board._draw = draw  # type: ignore[method-assign]
+        clock.now += 15.0
+        for _ in range(600):
+            if board.maps_drawn == 2:
+                break
+            time.sleep(0.05)
+        assert board.maps_drawn == 2
+
+
+def test_the_watcher_asks_the_store_about_once_a_second_and_stops_when_closed(
+    sqlite_store: Store,
+) -> None:
+    workshop_id, tokens = workshop(sqlite_store)
+    board = LiveBoard(sqlite_store, draw_map=False)
+    first = board.board(tokens["participant"])
+    asked = board.revisions.queries
+    wait_rounds(board, 12)  # at least 3 s
+    # a revision is read at most every REVISION_SECONDS, not each round (4 a second)
+    assert board.revisions.queries - asked <= 12 * live.WATCH_SECONDS / live.REVISION_SECONDS + 2
+    watcher = board._watcher
+    assert watcher is not None and watcher.is_alive()
+    board.close()
+    assert not watcher.is_alive()
+    rounds = board.rounds
+    sqlite_store.add_statement(workshop_id, "Sprachcafé im Stadtteil", table="Sprache")
+    fresh = board.board(tokens["participant"], have=first.etag)  # a poll computes it
+    assert "5 Aussagen" in fresh.body.decode()
+    time.sleep(3 * live.WATCH_SECONDS)
+    assert board.rounds == rounds and board._watcher is None
+
+
 def test_an_unchanged_board_answers_304(sqlite_store: Store) -> None:
     workshop_id, tokens = workshop(sqlite_store)
     board = board_of(sqlite_store)
