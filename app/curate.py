@@ -27,8 +27,8 @@ from harvest.board import (
     theme_counts,
 )
 from harvest.engine import curation
-from harvest.i18n import reason_text
-from harvest.model import OTHER_THEME_ID, Workshop
+from harvest.i18n import reason_text, theme_name
+from harvest.model import Workshop
 from harvest.store import Store, StoreError
 
 
@@ -117,7 +117,7 @@ def page_curate() -> None:
     st.title(T("curate.title"))
     board = cached_board(ws.id, store.revision(ws.id))
     themes = [t for t, _ in theme_counts(board)]
-    labels = {t.id: (T("theme.other") if t.id == OTHER_THEME_ID else t.label) for t in themes}
+    labels = {t.id: theme_name(t.label, t.is_other_theme, lang()) for t in themes}
     c = Curating(acc, store, ws, board, labels)
     tabs = st.tabs([T(f"curate.tab_{name}") for name in ("themes", "statements", "words",
                                                          "guided", "log")])

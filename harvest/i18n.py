@@ -762,6 +762,16 @@ def plural(key: str, n: int, lang: str = "de", **params: Any) -> str:
         return text
 
 
+def theme_name(label: str, is_other: bool, lang: str = "de") -> str:
+    """A theme's name as a page shows it: the catch-all theme's in the reader's language
+    (whatever the engine or an export called it), any other's label.
+
+    >>> theme_name("Other", True), theme_name("Kita", False, "en")
+    ('Sonstiges', 'Kita')
+    """
+    return translate("theme.other", lang) if is_other else label
+
+
 def kind_label(kind: str | None, lang: str = "de") -> str:
     """A statement kind as the UI names it ("none" or None: no kind)."""
     return translate(f"kind.{kind or 'none'}", lang)

@@ -40,8 +40,7 @@ from harvest.conceptmap.html import (  # the map page's rules and legend, shared
 )
 from harvest.conceptmap.style import OTHER_COLOR, live_colors
 from harvest.engine.semantic import NeighbourCache
-from harvest.i18n import LANGUAGES, translate
-from harvest.model import OTHER_THEME_ID
+from harvest.i18n import LANGUAGES, theme_name, translate
 from harvest.participation import Settings, Tally, Vote
 from harvest.safety import escape_html
 from harvest.store import (
@@ -120,7 +119,7 @@ def theme_list_html(board: Board, lang: str) -> tuple[str, int]:
     lines = []
     for theme, count in counts:
         color = colors.get(theme.id, OTHER_COLOR)
-        label = translate("theme.other", lang) if theme.id == OTHER_THEME_ID else theme.label
+        label = theme_name(theme.label, theme.is_other_theme, lang)
         code = board.pictograms.get(theme.id, "")
         picture = f'<img class="harvest-pict" alt="" src="{data_uri(code)}">' if code else ""
         lines.append(

@@ -34,7 +34,7 @@ import matplotlib
 from harvest.conceptmap.graph import theme_colors
 from harvest.conceptmap.style import OTHER_COLOR, is_dark_ink, mix, poster_ink, rgb
 from harvest.formats import POSTER_SIZES
-from harvest.i18n import translate
+from harvest.i18n import theme_name, translate
 from harvest.pictograms import CREDIT, pictogram_image
 from harvest.safety import drawable, printable
 from harvest.summary import ThemeSummary, build_summary, comparable, near_duplicate
@@ -272,7 +272,7 @@ def _themes(board: Board, language: str) -> list[_Theme]:
                   if (d := drawable(t))]
         # Demands lead (they are what the workshop asks for), voices fill in between.
         ordered = demands[:2] + voices[:2] + demands[2:] + voices[2:]
-        name = translate("theme.other", language) if theme.is_other else theme.label
+        name = theme_name(theme.label, theme.is_other, language)
         out.append(_Theme(
             theme.theme_id, drawable(name), theme.size,
             OTHER_COLOR if theme.is_other else theme.color,

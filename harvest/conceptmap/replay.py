@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from harvest.conceptmap.graph import theme_colors, theme_node
 from harvest.conceptmap.style import OTHER_COLOR, replay_colors, rgb
 from harvest.engine.themes import EngineSettings, detect_themes
-from harvest.i18n import translate
+from harvest.i18n import theme_name, translate
 from harvest.model import Clustering, Document, Statement
 from harvest.pictograms import CREDIT, credit_line, data_uri, pictogram_image
 
@@ -176,8 +176,7 @@ def build_replay(board: Board, *, steps: int = DEFAULT_STEPS, seed: int = 0) -> 
     for theme in final.themes:
         node = theme_node(theme.id)
         x, y = board.positions.get(node, (0.0, 0.0))
-        label = translate("theme.other", board.language) if theme.is_other else short_label(
-            theme.label)
+        label = theme_name(short_label(theme.label), theme.is_other, board.language)
         themes.append(ReplayTheme(
             theme.id, label, OTHER_COLOR if theme.is_other else colors.get(theme.id, OTHER_COLOR),
             board.pictograms.get(theme.id, ""), float(x), float(y), len(theme.statement_ids),
