@@ -38,7 +38,7 @@ from harvest.conceptmap.html import (  # the map page's rules and legend, shared
     script_json,
     shape_marks_html,
 )
-from harvest.conceptmap.style import OTHER_COLOR, live_colors
+from harvest.conceptmap.style import OTHER_COLOR, css_variables, live_colors
 from harvest.engine.semantic import NeighbourCache
 from harvest.i18n import LANGUAGES, theme_name, translate
 from harvest.participation import Settings, Tally, Vote
@@ -594,8 +594,10 @@ def _message_page(text: str, lang: str) -> bytes:
 
 
 SHELL_CSS = f"""
+:root {{color-scheme: light dark; {css_variables(_INK)}}}
+@media (prefers-color-scheme: dark) {{:root {{{css_variables(live_colors("dark"))}}}}}
 body {{font-family: system-ui, sans-serif; margin: 0 auto; padding: .8rem 1rem 2rem;
-      max-width: 70rem; color: {_INK["fg"]}; background: {_INK["bg"]};}}
+      max-width: 70rem; color: var(--fg); background: var(--bg);}}
 h1 {{font-size: 1.5rem; margin: .2rem 0 .8rem;}}
 .live-map {{width: 100%; height: auto; border-radius: .4rem;}}
 .live-legend {{margin: .1rem 0 .8rem; font-size: .9rem; opacity: .75;}}
@@ -607,7 +609,8 @@ h1 {{font-size: 1.5rem; margin: .2rem 0 .8rem;}}
 .live-go {{display: inline-block; padding: .6rem 1.1rem; border-radius: .5rem;
           background: {_INK["accent"]}; color: {_INK["on-accent"]}; text-decoration: none;
           font-weight: 600;}}
-.live-status {{color: {_INK["warn"]}; min-height: 1.2em;}}
+.live-status {{color: var(--warn); min-height: 1.2em;}}
+.harvest-pict {{background: var(--disc); border-radius: 50%;}}
 @media (min-width: 900px) {{
   #live {{display: grid; grid-template-columns: 3fr 1.2fr; gap: 1.2rem; align-items: start;}}
   #live > p:has(.live-go) {{grid-column: 1 / -1; order: -1;}}

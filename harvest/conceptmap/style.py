@@ -98,8 +98,14 @@ _REPLAY_DARK = {"bg": "#16181D", "fg": "#F2F2F2", "muted": "#A8A8A8"}
 ACCENT = "#B42318"
 """The red that marks what asks for action: a demand in the summary, the dots of a vote,
 the light page's "take part" button."""
-_LIVE = {"bg": "#FFFFFF", "fg": "#1F2328", "accent": ACCENT, "on-accent": "#FFFFFF",
-         "warn": "#9A3412"}
+_LIVE = {
+    "light": {"bg": "#FFFFFF", "fg": "#1F2328", "accent": ACCENT, "on-accent": "#FFFFFF",
+              "warn": "#9A3412", "disc": "transparent"},
+    # a phone in a dim hall: the same accent, light text, the map picture a light card,
+    # pictograms on a light disc (a black graduation cap vanishes on the dark ground)
+    "dark": {"bg": "#111418", "fg": "#E8EAED", "accent": ACCENT, "on-accent": "#FFFFFF",
+             "warn": "#FDBA74", "disc": "#E8EAED"},
+}
 _SUMMARY = {
     "light": {"bg": "#ffffff", "fg": "#17191c", "muted": "#52575e", "card": "#f4f5f7",
               "track": "#dfe2e6", "demand": ACCENT, "demand-bg": "#fdeceb",
@@ -142,10 +148,11 @@ def replay_colors(dark: bool = False) -> dict[str, str]:
     return dict(_REPLAY_DARK if dark else _REPLAY_LIGHT)
 
 
-def live_colors() -> dict[str, str]:
-    """The light page's background, text, accent (and the text on it) and warning text;
-    the vote ranking's dots use the accent on the Streamlit pages too."""
-    return dict(_LIVE)
+def live_colors(mode: str = "light") -> dict[str, str]:
+    """The light page's background, text, accent (and the text on it) and warning text
+    for ``mode`` "light" or "dark" (the phone's setting); the vote ranking's dots use the
+    accent on the Streamlit pages too."""
+    return dict(_LIVE[mode])
 
 
 def summary_colors(mode: str) -> dict[str, str]:

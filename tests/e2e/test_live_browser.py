@@ -61,3 +61,27 @@ def test_a_statement_typed_at_a_table_shows_on_the_light_board(
     assert "Dieser Link ist ungültig" in board.inner_text("body")
     facilitator.close()
     phone.close()
+
+
+def test_a_phone_set_to_dark_gets_the_dark_page(browser, running_app: RunningApp) -> None:
+    from harvest.conceptmap.style import live_colors, rgb
+
+    token = running_app.links["participant"].split("?t=", 1)[1]
+    colors = {}
+    for scheme in ("light", "dark"):
+        phone = browser.new_context(viewport={"width": 390, "height": 844},
+                                    color_scheme=scheme)
+        page = phone.new_page()
+        page.goto(f"{running_app.url}/live/{token}")
+        page.locator("img.live-map").first.wait_for(timeout=30_000)
+        colors[scheme] = page.evaluate(
+            "[getComputedStyle(document.body).backgroundColor,"
+            " getComputedStyle(document.body).color]")
+        if scheme == "dark":
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "live_board_dark.png"), full_page=True)
+        phone.close()
+    for scheme, (background, text) in colors.items():
+        ink = live_colors(scheme)
+        assert background == "rgb({}, {}, {})".format(*rgb(ink["bg"]))
+        assert text == "rgb({}, {}, {})".format(*rgb(ink["fg"]))
