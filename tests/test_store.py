@@ -19,6 +19,7 @@ from harvest.model import Statement, Table, Workshop
 from harvest.participation import VoteItem, item_key
 from harvest.store import (
     ActionNotFound,
+    DatabaseBusy,
     DatabaseUnavailable,
     LinkExists,
     NewStatement,
@@ -684,31 +685,48 @@ WRITERS = 16
 WRITES_EACH = 50
 
 
+BUSY_SENDS = 3
+"""A writer told "busy" sends again, as the message asks a facilitator to: a wait past
+the busy timeout depends on how loaded the machine is (16 processes with fsync on two
+cores, beside a browser test), not on the store's rules."""
+
+
 def _write_statements(url: str, workshop_id: int, writer: int, start: Any, results: Any) -> None:
-    """One writer process: open its own store, wait for the others, add statements."""
+    """One writer process: open its own store, wait for the others, add statements; put
+    (writer, errors, busy refusals)."""
     errors: list[str] = []
+    busy = 0
     try:
         store = Store(url)
         start.wait(timeout=120)
         for n in range(WRITES_EACH):
-            try:
-                store.add_statement(
-                    workshop_id, f"Schreiber {writer}, Aussage {n}", table=f"Tisch {n % 6}"
-                )
-            except Exception as exc:  # noqa: BLE001 - every error is a test failure
-                errors.append(f"{type(exc).__name__}: {exc}")
+            for _ in range(BUSY_SENDS):
+                try:
+                    store.add_statement(
+                        workshop_id, f"Schreiber {writer}, Aussage {n}", table=f"Tisch {n % 6}"
+                    )
+                    break
+                except DatabaseBusy:
+                    busy += 1  # nothing was saved: send again
+                except Exception as exc:  # noqa: BLE001 - every other error is a failure
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                    break
+            else:
+                errors.append(f"busy {BUSY_SENDS} times in a row")
         store.close()
     except Exception as exc:  # noqa: BLE001
         errors.append(f"{type(exc).__name__}: {exc}")
-    results.put((writer, errors))
+    results.put((writer, errors, busy))
 
 
 @pytest.fixture
-def concurrent_writers(store: Store) -> Iterator[Callable[[int], list[tuple[int, list[str]]]]]:
+def concurrent_writers(
+    store: Store,
+) -> Iterator[Callable[[int], list[tuple[int, list[str], int]]]]:
     context = multiprocessing.get_context("spawn")
     processes: list[Any] = []
 
-    def run(workshop_id: int) -> list[tuple[int, list[str]]]:
+    def run(workshop_id: int) -> list[tuple[int, list[str], int]]:
         start = context.Barrier(WRITERS)
         results = context.Queue()
         for writer in range(WRITERS):
@@ -731,15 +749,17 @@ def concurrent_writers(store: Store) -> Iterator[Callable[[int], list[tuple[int,
 @pytest.mark.slow  # 16 spawned interpreters: 10-15 s per engine on two cores
 @pytest.mark.xdist_group("store-concurrency")
 def test_sixteen_writer_processes_lose_nothing_and_count_every_write(
-    store: Store, concurrent_writers: Callable[[int], list[tuple[int, list[str]]]]
+    store: Store, concurrent_writers: Callable[[int], list[tuple[int, list[str], int]]]
 ) -> None:
     workshop = store.create_workshop("Viele Schreiber")
     before = store.revision(workshop.id)
 
     outcome = concurrent_writers(workshop.id)
 
-    assert sorted(writer for writer, _ in outcome) == list(range(WRITERS))
-    assert [errors for _, errors in outcome if errors] == []
+    assert sorted(writer for writer, _, _ in outcome) == list(range(WRITERS))
+    assert [errors for _, errors, _ in outcome if errors] == []
+    # "busy" is the rare answer of an overloaded machine, not how writers meet
+    assert sum(busy for _, _, busy in outcome) <= WRITERS
     stored = store.statements(workshop.id)
     assert len(stored) == WRITERS * WRITES_EACH
     assert {s.text for s in stored} == {
