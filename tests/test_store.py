@@ -682,7 +682,7 @@ def test_every_method_raises_database_unavailable_when_the_server_is_gone(pg_url
 # --- concurrency --------------------------------------------------------------------
 
 WRITERS = 16
-WRITES_EACH = 50
+WRITES_EACH = 25
 
 
 BUSY_SENDS = 3
