@@ -7,6 +7,10 @@ running server once the vectors are in.
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from harvest.board import (
@@ -92,12 +96,20 @@ def test_undoing_a_move_returns_the_statement_to_its_theme(store: Store) -> None
     assert _themes_of(store, workshop_id)[statement] == first.id
 
 
+def _add_on_another_server(url: str, workshop_id: int, text: str) -> None:
+    """A statement saved by another process: another server of the same database."""
+    script = ("import sys; from harvest.store import Store\n"
+              "with Store(sys.argv[1]) as s: s.add_statement(int(sys.argv[2]), sys.argv[3])")
+    subprocess.run([sys.executable, "-c", script, url, str(workshop_id), text], check=True,
+                   cwd=Path(__file__).resolve().parents[1], timeout=120)
+
+
 def test_revision_reader_asks_the_store_once_for_many_boards_within_its_age(store: Store) -> None:
     ws = store.create_workshop("Lesen")
     reader = RevisionReader(store, max_age=3600)
     first = reader.revision(ws.id)
-    with Store(store.url) as other_server:
-        other_server.add_statement(ws.id, "Mehr Bänke im Park")
+    _add_on_another_server(store.url, ws.id, "Mehr Bänke im Park")
+    assert store.revision(ws.id) > first
     assert {reader.revision(ws.id) for _ in range(300)} == {first}  # 300 viewers, one query
     assert reader.queries == 1
 
@@ -109,6 +121,11 @@ def test_revision_reader_sees_a_write_of_its_own_server_at_once(store: Store) ->
     store.add_statement(ws.id, "Mehr Bänke im Park")  # the moderator's own undo, say
     assert reader.revision(ws.id) == store.revision(ws.id) > first
     assert reader.queries == 2
+    # the app's pages and the light board open a store each: one server all the same
+    with Store(store.url) as pages:
+        pages.add_statement(ws.id, "Ein Brunnen am Markt")
+    assert reader.revision(ws.id) == store.revision(ws.id) > first + 1
+    assert reader.queries == 3
 
 
 def test_revision_reader_keeps_its_answer_through_writes_that_change_no_revision(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Self
@@ -46,6 +47,11 @@ _CONNECTION_ERRORS = (
 
 
 _REVISION_CHANGED = "harvest_revision_changed"
+_REVISION_WRITES: Counter[str] = Counter()
+"""Committed revision-changing writes per database URL, for the whole process: the app's
+pages and the light board open a store each, and one must see the other's writes (a
+process is one server; another server's writes are seen by asking the database)."""
+_REVISION_WRITES_LOCK = threading.Lock()
 
 
 def revision_changed(conn: Connection) -> None:
@@ -70,8 +76,6 @@ class Database:
         self.dialect: str = self._engine.dialect.name
         self._in_memory = self.dialect == "sqlite" and isinstance(self._engine.pool, StaticPool)
         self._closed = threading.Event()
-        self._commit_lock = threading.Lock()
-        self._revision_writes = 0
         self._purge_lock = threading.Lock()
         self._purge_thread: threading.Thread | None = None
         try:
@@ -83,10 +87,11 @@ class Database:
 
     @property
     def revision_writes(self) -> int:
-        """How many committed write transactions of this object changed a workshop's
-        revision (:func:`revision_changed`): a cache of revisions is stale once this
-        changed (``board.RevisionReader``). Ballots, vectors and links leave it be."""
-        return self._revision_writes
+        """How many committed write transactions of this process on this database changed
+        a workshop's revision (:func:`revision_changed`), through any store object: a
+        cache of revisions is stale once this changed (``board.RevisionReader``). Ballots,
+        vectors and links leave it be."""
+        return _REVISION_WRITES[self.url]
 
     @classmethod
     def open(cls, url: str | None = None) -> Self:
@@ -137,8 +142,8 @@ class Database:
         except _CONNECTION_ERRORS as exc:
             raise self._failed(exc, started) from exc
         if changed:
-            with self._commit_lock:
-                self._revision_writes += 1
+            with _REVISION_WRITES_LOCK:
+                _REVISION_WRITES[self.url] += 1
 
     @contextmanager
     def snapshot(self) -> Iterator[Connection]:
