@@ -595,7 +595,11 @@ def _message_page(text: str, lang: str) -> bytes:
 
 SHELL_CSS = f"""
 :root {{color-scheme: light dark; {css_variables(_INK)}}}
-@media (prefers-color-scheme: dark) {{:root {{{css_variables(live_colors("dark"))}}}}}
+@media (prefers-color-scheme: dark) {{
+  :root {{{css_variables(live_colors("dark"))}}}
+  .harvest-pict {{background: var(--disc); border-radius: 50%; padding: .12em;
+                  box-sizing: border-box;}}
+}}
 body {{font-family: system-ui, sans-serif; margin: 0 auto; padding: .8rem 1rem 2rem;
       max-width: 70rem; color: var(--fg); background: var(--bg);}}
 h1 {{font-size: 1.5rem; margin: .2rem 0 .8rem;}}
@@ -610,7 +614,6 @@ h1 {{font-size: 1.5rem; margin: .2rem 0 .8rem;}}
           background: {_INK["accent"]}; color: {_INK["on-accent"]}; text-decoration: none;
           font-weight: 600;}}
 .live-status {{color: var(--warn); min-height: 1.2em;}}
-.harvest-pict {{background: var(--disc); border-radius: 50%;}}
 @media (min-width: 900px) {{
   #live {{display: grid; grid-template-columns: 3fr 1.2fr; gap: 1.2rem; align-items: start;}}
   #live > p:has(.live-go) {{grid-column: 1 / -1; order: -1;}}

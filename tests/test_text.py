@@ -52,6 +52,19 @@ def test_feed_markup_is_no_keyword_but_a_hashtag_keeps_its_words() -> None:
         "an : C# und & um 18 Uhr @ Rathaus")
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Rathaus (https://x.de/a). Mehr Kitas!", "Rathaus . Mehr Kitas!"),  # the stop stays
+    ("Siehe www.stadt.de, dann", "Siehe , dann"),
+    ("Awww.Süß", "Awww.Süß"),  # no link
+    ("RT-Ticket für alle", "RT-Ticket für alle"),
+    ("RT: Mehr Kitas, Mail an info@x.de", "Mehr Kitas, Mail an"),
+    ("Mehr mt @x", "Mehr mt"),  # "MT @x" is a mark, "mt" a word
+    ("Kinder&notfall; &auml;", "Kinder&notfall; ä"),  # no entity, an entity
+])
+def test_markup_rules_take_only_markup(text: str, expected: str) -> None:
+    assert normalise(text) == expected
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

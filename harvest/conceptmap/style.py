@@ -100,7 +100,7 @@ ACCENT = "#B42318"
 the light page's "take part" button."""
 _LIVE = {
     "light": {"bg": "#FFFFFF", "fg": "#1F2328", "accent": ACCENT, "on-accent": "#FFFFFF",
-              "warn": "#9A3412", "disc": "transparent"},
+              "warn": "#9A3412"},
     # a phone in a dim hall: the same accent, light text, the map picture a light card,
     # pictograms on a light disc (a black graduation cap vanishes on the dark ground)
     "dark": {"bg": "#111418", "fg": "#E8EAED", "accent": ACCENT, "on-accent": "#FFFFFF",

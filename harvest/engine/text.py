@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from html.entities import html5
 from pathlib import Path
 from typing import NamedTuple
 
@@ -27,13 +28,17 @@ from stop_words import get_stop_words
 SUPPORTED_LANGUAGES: tuple[str, ...] = ("de", "en")
 DATA_DIR = Path(__file__).parent.parent / "data"  # harvest/data, beside the engine
 
-_URL = re.compile(r"\(?(?:https?://|www\.)\S+", re.IGNORECASE)  # with a bracket around it
+# A link in brackets goes with them; else it ends before the punctuation that follows it
+# ("… (https://x.de/a). Mehr …" keeps its full stop for the demand finder).
+_URL = re.compile(r"\((?:https?://|www\.)[^\s)]*\)|(?<!\w)(?:https?://|www\.)\S*[^\s.,;:!?)\]'\"]",
+                  re.IGNORECASE)
+_ENTITY = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
 _EMAIL = re.compile(r"\S+@\S+\.\w+")
 # Social-media markup (posts pasted from a feed): a retweet mark with its source, "via" or
 # "cc" with a handle, a handle; then a hashtag's sign (its words stay: "#MehrRadwege" ->
 # "Mehr Radwege").
-_HANDLES = re.compile(r"(?<![\w@])(?:(?:RT|MT)\s+|(?:via|cc)\s+)?@\w+:?", re.IGNORECASE)
-_RETWEET = re.compile(r"^\s*RT\b:?\s*")
+_HANDLES = re.compile(r"(?<![\w@])(?:(?:RT|MT)\s+|(?i:via|cc)\s+)?@\w+:?")
+_RETWEET = re.compile(r"^\s*RT(?=[:\s])\s*:?\s*")
 _HASHTAG = re.compile(r"(?<![\w&#])#(\w+)")
 _CAMEL = re.compile(r"(?<=[a-zäöüß])(?=[A-ZÄÖÜ])")
 # A word starts with a letter; inner hyphens and apostrophes stay ("PV-Anlage", "don't").
@@ -121,6 +126,12 @@ def detect_language(text: str, default: str = "de") -> str:
     return _language_of([w.casefold() for w in _WORD.findall(text)], default)
 
 
+def _entity(match: re.Match[str]) -> str:
+    """An HTML entity as its character; ``&notfall;`` (no entity) stays as it is."""
+    found = match.group(0)
+    return html.unescape(found) if found[1] == "#" or found[1:] in html5 else found
+
+
 def strip_markup(text: str) -> str:
     """``text`` (NFC) without what is not its words: URLs, e-mail addresses, @handles
     with a retweet mark or "via" before them, hashtag signs (a hashtag's words stay),
@@ -134,12 +145,12 @@ def strip_markup(text: str) -> str:
     """
     text = unicodedata.normalize("NFC", text)
     if "&" in text and ";" in text:
-        text = html.unescape(text)
+        text = _ENTITY.sub(_entity, text)
     if "://" in text or "www." in text or "WWW." in text:
         text = _URL.sub(" ", text)
     if "@" in text:
         text = _HANDLES.sub(" ", _EMAIL.sub(" ", text)).lstrip()
-    elif text.startswith("RT"):
+    if "RT" in text[:8]:
         text = _RETWEET.sub("", text)
     if "#" in text:
         text = _HASHTAG.sub(lambda m: _CAMEL.sub(" ", m.group(1)), text)
