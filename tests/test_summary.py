@@ -232,6 +232,15 @@ def test_representatives_cover_the_keywords_and_skip_near_duplicates():
     assert themes["other"].representatives == ("Hallo zusammen", "Der Kaffee war gut")
 
 
+def test_feed_copies_of_one_statement_are_near_duplicates():
+    from harvest.summary import comparable, near_duplicate
+
+    one = comparable("RT @stadt_md: Busse fahren am Abend zu selten https://t.co/x1")
+    other = comparable("Busse fahren am Abend zu selten! via @lokal_zeitung")
+    assert one == other == "busse fahren am abend zu selten"
+    assert near_duplicate(one, other)
+
+
 def test_max_representatives_limits_the_voices():
     themes = summarise(max_representatives=2).themes
     assert [len(t.representatives) for t in themes] == [2, 2, 1, 2]

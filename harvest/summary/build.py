@@ -20,6 +20,7 @@ from difflib import SequenceMatcher
 
 from harvest.conceptmap import assign_theme_colors
 from harvest.conceptmap.style import OTHER_COLOR
+from harvest.engine.text import strip_markup
 from harvest.i18n import LANGUAGES, reason_text, translate
 from harvest.model import (
     OTHER_THEME_ID,
@@ -382,8 +383,9 @@ def _representatives(
 
 
 def comparable(text: str) -> str:
-    """``text`` folded for comparing: NFKC, case-folded, punctuation gone."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    """``text`` folded for comparing: its words as the engine reads them (no links or
+    handles, ``text.strip_markup``), NFKC, case-folded, punctuation gone."""
+    text = unicodedata.normalize("NFKC", strip_markup(text)).casefold()
     return " ".join(re.sub(r"[\W_]+", " ", text).split())
 
 
