@@ -387,7 +387,7 @@ class LiveBoard:
         """The board of ``revision``, or (with ``background``) the newest one computed
         while the watcher computes the newest revision: a poll never waits for the
         engine, except for a workshop's very first board."""
-        watching = self._watching() and self._watch(workshop_id)
+        watching = self.background and self._watch(workshop_id)  # False once closed
         with self._lock:
             board = self._boards.get((workshop_id, revision))
             latest = self._latest.get(workshop_id)

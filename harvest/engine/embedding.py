@@ -106,7 +106,11 @@ def is_embeddable(text: str) -> bool:
     >>> is_embeddable("Kita 2"), is_embeddable("😀 !!"), is_embeddable("@stadt https://x.de")
     (True, False, False)
     """
-    return any(ch.isalnum() for ch in _prepared(text))
+    return _readable(_prepared(text))
+
+
+def _readable(prepared: str) -> bool:
+    return any(ch.isalnum() for ch in prepared)
 
 
 def _prepared(text: str) -> str:
@@ -130,10 +134,11 @@ def encode(texts: Sequence[str], encoder: Encoder | None = None, *,
     :func:`is_embeddable` rejects gets a row of zeros."""
     enc = encoder if encoder is not None else default_encoder()
     out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
-    todo = [i for i, t in enumerate(texts) if is_embeddable(t)]
+    prepared = [_prepared(t) for t in texts]  # once: markup and length rules per text
+    todo = [i for i, p in enumerate(prepared) if _readable(p)]
     for start in range(0, len(todo), batch_size):
         chunk = todo[start:start + batch_size]
-        vecs = enc.encode([_prepared(texts[i]) for i in chunk])
+        vecs = enc.encode([prepared[i] for i in chunk])
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         norms[norms == 0] = 1.0
         out[chunk] = vecs / norms

@@ -149,7 +149,7 @@ def strip_markup(text: str) -> str:
     if "://" in text or "www." in text or "WWW." in text:
         text = _URL.sub(" ", text)
     if "@" in text:
-        text = _HANDLES.sub(" ", _EMAIL.sub(" ", text)).lstrip()
+        text = _HANDLES.sub(" ", _EMAIL.sub(" ", text))
     if "RT" in text[:8]:
         text = _RETWEET.sub("", text)
     if "#" in text:
