@@ -173,6 +173,27 @@ def statement_count(page) -> int:  # noqa: ANN001
     return int(match.group(1)) if match else -1
 
 
+def open_expander(page, label: str, shows: str, attempts: int = 3) -> None:  # noqa: ANN001
+    """Open the expander titled ``label`` until the text ``shows`` is visible.
+
+    On a loaded CI machine a click once hung in Playwright's "performing click action"
+    for its whole 30 s, with the expander visible and stable. A second click is sent only
+    while ``shows`` is still hidden, so a late first click is never undone by a second."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    target = page.get_by_text(shows).first
+    for _ in range(attempts):
+        if target.is_visible():
+            return
+        try:
+            page.get_by_text(label).first.click(timeout=15_000)
+            target.wait_for(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            continue
+    target.wait_for(timeout=15_000)  # fails with the locator's own message
+
+
 def submit(page, text: str) -> None:  # noqa: ANN001
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(text)

@@ -9,7 +9,7 @@ import pytest
 
 from harvest import access
 from harvest.store import Store
-from tests.e2e.conftest import RunningApp, wait_for_app
+from tests.e2e.conftest import RunningApp, open_expander, wait_for_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
@@ -27,8 +27,7 @@ def test_urls_in_statements_show_as_text_on_the_summarys_text_view(
     page = context.new_page()
     page.goto(f"{running_app.url}/summary?t={token}")
     wait_for_app(page)
-    page.get_by_text("Als Text").first.click()
-    page.get_by_text("example.org/anmeldung").first.wait_for(timeout=30_000)
+    open_expander(page, "Als Text", shows="example.org/anmeldung")
     links = page.eval_on_selector_all(
         '[data-testid="stExpander"] a', "els => els.map(e => e.href)"
     )
