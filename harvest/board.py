@@ -635,7 +635,6 @@ def export_statements(
     a process's carry a ``workshop`` column (the member's slug) and every member's rows.
     ``votes``: ``board_votes`` if already read (the summary needs them too); "read": here."""
     from harvest import exports
-    from harvest.i18n import translate
 
     if fmt not in TABLE_FORMATS:
         raise ValueError(
@@ -643,9 +642,7 @@ def export_statements(
         )
     statements = board_statements(store, board, include_hidden=not visible_only)
     tables = [t for w in source_ids(board) for t in store.tables(w)]
-    themes = exports.statement_themes(
-        board.clustering, translate("theme.other", board.language)
-    )
+    themes = exports.statement_themes(board.clustering, board.language)
     workshops = {m.id: m.slug for m in board.members} if board.process else None
     dots = board_votes(store, board) if isinstance(votes, str) else votes
     export = exports.export_statements_csv if fmt == "csv" else exports.export_statements_xlsx

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from harvest.board import Board, theme_counts
 from harvest.exports import neutralise_cell
-from harvest.i18n import translate
+from harvest.i18n import theme_name, translate
 from harvest.model import Statement, StatementId, Theme, Workshop
 from harvest.safety import escape_markdown
 
@@ -124,11 +124,8 @@ class Comparison:
 
 
 def _labels(board: Board) -> dict[str, str]:
-    other = translate("theme.other", board.language)
-    return {
-        t.id: other if t.is_other_theme else t.label
-        for t in board.clustering.themes
-    }
+    return {t.id: theme_name(t.label, t.is_other_theme, board.language)
+            for t in board.clustering.themes}
 
 
 def compare(board: Board) -> Comparison:

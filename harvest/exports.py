@@ -18,7 +18,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-from harvest.i18n import translate
+from harvest.i18n import theme_name
 from harvest.model import Clustering, Statement, Table, Workshop
 from harvest.safety import xml_text
 
@@ -91,10 +91,10 @@ def _utc(moment: datetime) -> datetime:
 
 
 def statement_themes(
-    clustering: Clustering, other_label: str = translate("theme.other")
+    clustering: Clustering, language: str = "de"
 ) -> dict[int, tuple[str, str]]:
-    """Each assigned statement's theme id and label, as the board shows them (people
-    analyse themes in a spreadsheet); the unlabelled "other" bucket gets ``other_label``.
+    """Each assigned statement's theme id and name, as the board shows them in
+    ``language`` (people analyse themes in a spreadsheet).
 
     >>> from harvest.model import Assignment, Theme
     >>> c = Clustering(themes=(Theme("t1", "Sprache", (), (7,)),),
@@ -102,10 +102,7 @@ def statement_themes(
     >>> statement_themes(c)
     {7: ('t1', 'Sprache')}
     """
-    labels = {
-        t.id: other_label if t.is_other_theme else t.label
-        for t in clustering.themes
-    }
+    labels = {t.id: theme_name(t.label, t.is_other_theme, language) for t in clustering.themes}
     return {
         sid: (a.theme_id, labels.get(a.theme_id, ""))
         for sid, a in sorted(clustering.assignments.items())

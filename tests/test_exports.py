@@ -101,7 +101,7 @@ def test_csv_and_xlsx_carry_each_statement_theme_id_and_label() -> None:
             4: Assignment(4, "t2", None, False, None, ()),
         },
     )
-    themes = statement_themes(clustering, "Other")
+    themes = statement_themes(clustering, "en")
     expected = {1: ("t1", "Sprache · Abendkurse"), 2: ("t1", "Sprache · Abendkurse"),
                 3: (OTHER_THEME_ID, "Other"), 4: ("t2", "'=Formel"), 5: ("", "")}
     text = export_statements_csv(WORKSHOP, STATEMENTS[:5], TABLES, themes).decode("utf-8-sig")

@@ -33,7 +33,7 @@ from typing import Any
 import networkx as nx
 from pyvis.network import Network
 
-from harvest.conceptmap.graph import legend_themes, present_kinds, texts
+from harvest.conceptmap.graph import legend_themes, present_kinds
 from harvest.conceptmap.layout import canvas_extent
 from harvest.conceptmap.style import (
     PICTURE_DISC,
@@ -42,7 +42,7 @@ from harvest.conceptmap.style import (
     map_colors,
     mix,
 )
-from harvest.i18n import translate
+from harvest.i18n import theme_name, translate
 from harvest.safety import safe_color
 
 ASSETS = Path(__file__).parent.parent / "assets"
@@ -111,7 +111,7 @@ def _network(
     dark: bool,
     highlight: Collection[str],
     search: str,
-    other_label: str,
+    language: str,
 ) -> tuple[Network, dict[str, str]]:
     """The pyvis network (nodes, edges) and the hover texts, kept apart from it."""
     palette = map_colors(dark)
@@ -140,8 +140,8 @@ def _network(
         tips[node_id] = str(data.get("title", ""))
         # pyvis falls back to the node id for an empty label; a blank space shows nothing.
         label = str(data.get("label", "")) or " "
-        if data.get("kind") == "theme" and data.get("is_other"):
-            label = other_label  # the screen's language, as in the theme list beside it
+        if data.get("kind") == "theme":  # the screen's language, as in the list beside it
+            label = theme_name(label, bool(data.get("is_other")), language)
         net.add_node(
             node_id,
             label=label,
@@ -394,7 +394,7 @@ def _payload(
 ) -> dict[str, Any]:
     """What the page's script reads: nodes, edges, options, hover texts, halos, pictures."""
     net, tips = _network(graph, positions, dark=dark, highlight=content.highlight,
-                         search=content.search, other_label=texts(content.language)["other"])
+                         search=content.search, language=content.language)
     nodes, edges, _heading, _height, _width, _options = net.get_network_data()
     return {
         "nodes": nodes,
