@@ -85,3 +85,22 @@ def test_a_phone_set_to_dark_gets_the_dark_page(browser, running_app: RunningApp
         ink = live_colors(scheme)
         assert background == "rgb({}, {}, {})".format(*rgb(ink["bg"]))
         assert text == "rgb({}, {}, {})".format(*rgb(ink["fg"]))
+
+
+def test_the_server_starts_and_serves_both_boards_without_a_warning(
+    browser, running_app: RunningApp
+) -> None:
+    # the web server imports harvest_app.py before Streamlit's runtime exists: the pages'
+    # caches and page settings, imported then, each logged a warning at start-up
+    token = running_app.links["participant"].split("?t=", 1)[1]
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(running_app.links["moderator"])
+    wait_for_app(page)
+    answer = page.goto(f"{running_app.url}/live/{token}")
+    assert answer is not None and answer.status == 200
+    context.close()
+    log = running_app.log.read_text(errors="replace")
+    noise = [line for line in log.splitlines()
+             if "WARNING" in line or "ScriptRunContext" in line or "No runtime" in line]
+    assert noise == []
