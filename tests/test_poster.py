@@ -92,6 +92,22 @@ def test_on_a1_theme_names_and_voices_read_from_five_metres(board: Board) -> Non
     assert sorted(cap_height_mm(line.size) for line in voices)[len(voices) // 2] >= 9.0
 
 
+def test_a_long_compound_on_a_narrow_card_breaks_at_its_seam_in_wall_sized_type(
+    board: Board,
+) -> None:
+    # the demo's keyword board has eight cards on A1: "Ausländerbehörde" is wider than its
+    # card, and shrank to a 9.8 mm cap height before it could break
+    layout = layout_poster(board, size="A1")
+    names = [line for line in layout.lines if line.role == "theme"]
+    broken = [(a, b) for a, b in zip(names, names[1:], strict=False)
+              if a.text.endswith("-") and a.size == b.size]
+    assert [(a.text, b.text.split()[0]) for a, b in broken] == [("Ausländer-", "behörde")]
+    assert all(cap_height_mm(a.size) >= 15.0 for a, _ in broken)
+    # a word is broken only where the German dictionary breaks it, and once
+    assert wrap_text("Ausländerbehörde", 150, 60, True, "de") == ["Ausländer-", "behörde"]
+    assert wrap_text("Ausländerbehörde", 150, 60, True) == ["Ausländerb-", "ehörde"]
+
+
 def test_every_demo_theme_gets_a_block_with_its_pictogram_on_a1(board: Board) -> None:
     layout = layout_poster(board, size="A1")
     assert set(layout.themes) == {t.id for t in board.clustering.themes}

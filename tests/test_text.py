@@ -33,6 +33,16 @@ def test_old_spellings_are_modernised() -> None:
     assert noun_forms("Anerkennung von Abschlüssen") == ["Anerkennung", "Abschluss"]
 
 
+def test_an_adjective_used_as_a_noun_is_one_keyword_in_every_inflection() -> None:
+    # simplemma: "Geflüchtete" -> "Geflüchteter", "Geflüchteten" -> "Geflüchtete"
+    assert noun_forms("Geflüchtete fragen, Geflüchteten helfen, Jugendliche und "
+                      "Jugendlichen, Deutsche lernen mit Deutschen") == [
+        "Geflüchtete", "Geflüchtete", "Jugendliche", "Jugendliche", "Deutsche", "Deutsche"]
+    # nouns that end in -er are not read as such adjectives
+    assert noun_forms("Im Alter zählen Lehrer und Bürger, trotz des Alters") == [
+        "Alter", "Lehrer", "Bürger", "Alter"]
+
+
 def test_english_keeps_acronyms_and_lowers_the_rest() -> None:
     assert forms("We need a UBI and affordable Houses", "en") == ["UBI", "affordable", "house"]
 

@@ -81,7 +81,7 @@ def test_small_workshop_gives_these_themes_and_labels() -> None:
         ("t1", "Wohnung · Bahn · Familie", (16, 17, 18, 19, 22, 23)),
         ("t2", "Kinderbetreuung · Ferien · Kita-Gebühr", (3, 4, 5, 6)),
         ("t3", "Radweg · Innenstadt · Schule", (7, 8, 11)),
-        ("t4", "Sprachkurs · Abend · Berufstätiger", (1, 2)),
+        ("t4", "Sprachkurs · Abend · Berufstätige", (1, 2)),
         ("t5", "Bus · Dorf", (9, 10)),
         ("t6", "Formular · Behördengang · Deutsch", (12, 13)),
         ("t7", "Amt · Termin", (14, 15)),

@@ -30,9 +30,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib
+import pyphen
 
 from harvest.conceptmap.graph import theme_colors
 from harvest.conceptmap.style import OTHER_COLOR, is_dark_ink, mix, poster_ink, rgb
+from harvest.engine.text import is_word
 from harvest.formats import POSTER_SIZES
 from harvest.i18n import theme_name, translate
 from harvest.pictograms import CREDIT, pictogram_image
@@ -158,24 +160,61 @@ def text_width(text: str, size_pt: float, bold: bool = False) -> float:
     return _width_at_100(text, bold) / 100.0 * size_pt * _PT
 
 
-def wrap_text(text: str, width_mm: float, size_pt: float, bold: bool = False) -> list[str]:
+@lru_cache(maxsize=4)
+def _hyphenator(lang: str) -> pyphen.Pyphen:
+    return pyphen.Pyphen(lang="en_US" if lang == "en" else "de_DE")
+
+
+@lru_cache(maxsize=4096)
+def _hyphen_points(word: str, lang: str) -> tuple[tuple[bool, int], ...]:
+    """Where the dictionary hyphenates ``word``, each with whether the rest is a word of
+    its own (a compound's seam: "Ausländer|behörde", not "Ausländerbe|hörde")."""
+    return tuple((is_word(word[p:], lang), p) for p in _hyphenator(lang).positions(word))
+
+
+def _head(word: str, cut: int) -> str:
+    return word[:cut] if word[:cut].endswith("-") else word[:cut] + "-"
+
+
+def _hyphen_cut(word: str, room: float, bold: bool, lang: str) -> int | None:
+    """The break of ``word`` whose head (with its hyphen) fits ``room``: a seam of the
+    compound where one fits, else the longest; None where no dictionary break fits."""
+    fitting = [point for point in _hyphen_points(word, lang)
+               if _width_at_100(_head(word, point[1]), bold) <= room]
+    return max(fitting)[1] if fitting else None
+
+
+def _room(width_mm: float, size_pt: float) -> float:
+    """A line's width in units of the 100-px measuring font."""
+    return width_mm * 0.97 / (size_pt * _PT) * 100.0  # margin: PNG and PDF differ a hair
+
+
+def wrap_text(text: str, width_mm: float, size_pt: float, bold: bool = False,
+              lang: str | None = None) -> list[str]:
     """``text`` in lines no wider than ``width_mm``, broken at spaces; never shortened.
 
-    A single word wider than the line is broken with a hyphen (nothing is dropped).
+    A single word wider than the line is broken with a hyphen (nothing is dropped): with
+    ``lang``, where that language's dictionary breaks it, if such a break fits.
+
+    >>> word = "Ausländerbehörde"
+    >>> wrap_text(word, 150, 60, True), wrap_text(word, 150, 60, True, "de")
+    (['Ausländerb-', 'ehörde'], ['Ausländer-', 'behörde'])
     """
     # In units of the 100-px measuring font; a line's width is the sum of its words and
     # spaces (kerning across a space is nil in DejaVu), so each word is measured once.
-    room = width_mm * 0.97 / (size_pt * _PT) * 100.0  # margin: PNG and PDF differ a hair
+    room = _room(width_mm, size_pt)
     space = _width_at_100(" ", bold)
     lines: list[str] = []
     used = 0.0
     for word in text.split():
         wide = _width_at_100(word, bold)
         while wide > room and len(word) > 1:
-            cut = len(word) - 1
-            while cut > 1 and _width_at_100(word[:cut] + "-", bold) > room:
-                cut -= 1
-            lines.append(word[:cut] + "-")
+            cut = _hyphen_cut(word, room, bold, lang) if lang else None
+            if cut is None:
+                cut = len(word) - 1
+                while cut > 1 and _width_at_100(word[:cut] + "-", bold) > room:
+                    cut -= 1
+            lines.append(_head(word, cut))
             used = _width_at_100(lines[-1], bold)
             word = word[cut:]
             wide = _width_at_100(word, bold)
@@ -188,10 +227,18 @@ def wrap_text(text: str, width_mm: float, size_pt: float, bold: bool = False) ->
     return lines
 
 
-def fits_words(text: str, width_mm: float, size_pt: float, bold: bool = False) -> bool:
-    """Whether every word of ``text`` fits on a line of ``width_mm`` (none must break)."""
-    room = width_mm * 0.97 / (size_pt * _PT) * 100.0
-    return all(_width_at_100(word, bold) <= room for word in text.split())
+def fits_words(text: str, width_mm: float, size_pt: float, bold: bool = False,
+               lang: str | None = None) -> bool:
+    """Whether every word of ``text`` fits on a line of ``width_mm``: none must break, or
+    (with ``lang``) a long one once, where that language's dictionary breaks it."""
+    room = _room(width_mm, size_pt)
+    for word in text.split():
+        if _width_at_100(word, bold) <= room:
+            continue
+        cut = _hyphen_cut(word, room, bold, lang) if lang else None
+        if cut is None or _width_at_100(word[cut:], bold) > room:
+            return False
+    return True
 
 
 def _line_height(size_pt: float) -> float:
@@ -554,17 +601,20 @@ def _badge(x: float, y: float, h: float, text: str, size: float,
                  ink["bg"], "badge", "center"))
 
 
-def _name_lines(name: str, width: float, size: float) -> tuple[list[str], float, bool]:
-    """The theme's name wrapped at ``size`` or smaller (down to 0.7 of it) so that no
-    word has to be broken and it takes at most three lines; an engine label ("A · B · C")
-    may lose trailing words, which the keyword line shows anyway."""
+def _name_lines(name: str, width: float, size: float,
+                hyphens: str | None = None) -> tuple[list[str], float, bool]:
+    """The theme's name wrapped at ``size`` or smaller so that it takes at most three
+    lines and no word has to be broken, or (``hyphens``: a language) a long one once,
+    where that language's dictionary breaks it ("Ausländer-behörde"); an engine label
+    ("A · B · C") may lose trailing words, which the keyword line shows anyway."""
     parts = name.split(" · ")
     for shrink in (1.0, 0.9):  # a name stays wall-sized: 0.9 of it at the least
         for keep in range(len(parts), 0, -1):
             text = " · ".join(parts[:keep])
-            widest = max(text_width(w, size * shrink, True) for w in text.split())
-            wrapped = wrap_text(text, width, size * shrink, bold=True)
-            if widest <= width * 0.97 and len(wrapped) <= 3:
+            if not fits_words(text, width, size * shrink, True, hyphens):
+                continue
+            wrapped = wrap_text(text, width, size * shrink, bold=True, lang=hyphens)
+            if len(wrapped) <= 3:
                 return wrapped, size * shrink, True
     # A narrow card: smaller type rather than a broken word (only where nothing else fits)
     text = parts[0]
@@ -655,6 +705,11 @@ def _fitting(block: _Block) -> list[_Attempt]:
             break
         fitting = [t for t in (_attempt(block, scale, 2, False, False),
                                _attempt(block, scale, 2, True, False)) if not t.overflow]
+    if not fitting:  # a long compound on a narrow card: broken once, where the dictionary
+        # breaks it, before its type shrinks below the wall size
+        tries = [_attempt(block, 1.0, lines, stack, False, hyphens=True)
+                 for lines in (2, 1, 0) for stack in (False, True)]
+        fitting = [t for t in tries if not t.overflow]
     small_names = not fitting
     if small_names:
         tries = [_attempt(block, scale, lines, stack, True) for scale in (1.0, 0.8)
@@ -668,16 +723,18 @@ def _fitting(block: _Block) -> list[_Attempt]:
 
 
 def _attempt(
-    block: _Block, scale: float, keyword_lines: int, stacked: bool, small_names: bool
+    block: _Block, scale: float, keyword_lines: int, stacked: bool, small_names: bool,
+    hyphens: bool = False,
 ) -> _Attempt:
     """The block with its type at ``scale``, at most ``keyword_lines`` lines of keywords
     and the name beside the pictogram or (``stacked``) under it. It overflows where name,
     figures and keywords run past the card, a word of the name is broken, or the name
-    shrinks below 0.9 of its size (unless ``small_names``)."""
+    shrinks below 0.9 of its size (unless ``small_names``); with ``hyphens`` a long word
+    of the name may break once where the dictionary breaks it."""
     pt = block.page.pt
     # the name, the key text, never shrinks below its wall size (0.9 for long words)
     t_pt = pt["theme"] * max(scale, 1.0)
-    heading, y, name_pt, whole = _heading(block, t_pt, stacked)
+    heading, y, name_pt, whole = _heading(block, t_pt, stacked, hyphens)
     figures, y = _figures(block, y, pt["count"] * scale)
     keywords, y = _keywords(block, y, pt["keywords"] * scale, keyword_lines)
     overflow = y > block.card.limit or not whole or (name_pt < 0.89 * t_pt and not small_names)
@@ -685,14 +742,16 @@ def _attempt(
     return _Attempt(overflow, _join(heading, figures, keywords, voices))
 
 
-def _heading(block: _Block, t_pt: float, stacked: bool) -> tuple[_Part, float, float, bool]:
+def _heading(block: _Block, t_pt: float, stacked: bool,
+             hyphens: bool = False) -> tuple[_Part, float, float, bool]:
     """The pictogram and the theme's name beside it or (``stacked``) under it; the top of
     what follows, the name's size and whether it is whole (no word broken, room enough)."""
     theme, card, ink = block.theme, block.card, block.page.ink
     icon = 2.0 * _line_height(t_pt) if theme.pictogram else 0.0
     stacked = stacked and bool(icon)
     room = card.inner if stacked or not icon else card.inner - icon - card.pad * 0.6
-    name_lines, name_pt, whole = _name_lines(theme.name, room, t_pt)
+    name_lines, name_pt, whole = _name_lines(theme.name, room, t_pt,
+                                             block.page.lang if hyphens else None)
     whole = whole and room >= 0.4 * card.inner
     text_x = card.x + card.pad + (0.0 if stacked or not icon else icon + card.pad * 0.6)
     lines: list[Line] = []

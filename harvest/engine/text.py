@@ -167,11 +167,38 @@ def normalise(text: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def lemmatise(word: str, language: str) -> str:
-    """simplemma's lemma, cached (the same words recur across statements)."""
+    """simplemma's lemma, cached (the same words recur across statements).
+
+    A German adjective used as a noun keeps its "-e" form: simplemma gives "Geflüchtete"
+    the lemma "Geflüchteter" but "Geflüchteten" the lemma "Geflüchtete", so one word
+    would be two keywords. Only the inflections of that "-e" form are read so ("Alter",
+    the age, stays "Alter").
+
+    >>> lemmatise("Geflüchtete", "de"), lemmatise("Geflüchteten", "de"), lemmatise("Alters", "de")
+    ('Geflüchtete', 'Geflüchtete', 'Alter')
+    """
     try:
-        return simplemma.lemmatize(word, lang=language)
+        lemma = simplemma.lemmatize(word, lang=language)
     except (ValueError, KeyError):  # an unknown language or odd input: keep the word
         return word
+    if language == "de" and lemma.endswith("er") and lemma[:1].isupper():
+        base = lemma[:-1]
+        if word in (base, base + "n", base + "m", base + "s"):
+            return base
+    return lemma
+
+
+def is_word(word: str, language: str) -> bool:
+    """Whether the lemmatiser's dictionary knows ``word``, as written or capitalised.
+
+    >>> is_word("behörde", "de"), is_word("hörde", "de")
+    (True, False)
+    """
+    try:
+        return bool(simplemma.is_known(word, lang=language)
+                    or simplemma.is_known(word[:1].upper() + word[1:], lang=language))
+    except (ValueError, KeyError):
+        return False
 
 
 @lru_cache(maxsize=50_000)
