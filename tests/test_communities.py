@@ -45,6 +45,26 @@ def test_a_warm_start_from_a_settled_partition_stops_after_one_quiet_pass(
     assert passes == [1]
 
 
+def test_an_unsettled_warm_start_runs_until_a_pass_leaves_its_predecessor_alone(
+    passes: list[int], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    graph = _graph()
+    seen: list[list[int]] = []
+    compare = communities._same_partition
+
+    def recorded(found: list[int], before: list[int]) -> bool:
+        seen.append(before)
+        return compare(found, before)
+
+    monkeypatch.setattr(communities, "_same_partition", recorded)
+    start = [i % 7 for i in range(300)]
+    result = leiden_graph(graph, 1.0, 0, initial=start)
+    assert 1 < len(passes) < MAX_ITERATIONS and set(passes) == {1}
+    # each pass is set against the one before it, the first against the start
+    assert seen[0] == start and compare(result, seen[-1])
+    assert all(not compare(a, b) for a, b in zip(seen, seen[1:], strict=False))
+
+
 def test_a_warm_start_that_keeps_moving_stops_after_the_most_passes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

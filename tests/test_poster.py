@@ -103,9 +103,14 @@ def test_a_long_compound_on_a_narrow_card_breaks_at_its_seam_in_wall_sized_type(
               if a.text.endswith("-") and a.size == b.size]
     assert [(a.text, b.text.split()[0]) for a, b in broken] == [("Ausländer-", "behörde")]
     assert all(cap_height_mm(a.size) >= 15.0 for a, _ in broken)
-    # a word is broken only where the German dictionary breaks it, and once
-    assert wrap_text("Ausländerbehörde", 150, 60, True, "de") == ["Ausländer-", "behörde"]
+    # a word breaks where the German dictionary breaks it, at a seam of the compound
+    # (both sides words) where one fits: not "Ausländerbehör-de", though "de" is a word
     assert wrap_text("Ausländerbehörde", 150, 60, True) == ["Ausländerb-", "ehörde"]
+    for width in (150, 210):
+        assert wrap_text("Ausländerbehörde", width, 60, True, "de") == ["Ausländer-",
+                                                                       "behörde"]
+    assert wrap_text("Klimaschutzmaßnahmen", 210, 60, True, "de") == ["Klimaschutz-",
+                                                                      "maßnahmen"]
 
 
 def test_every_demo_theme_gets_a_block_with_its_pictogram_on_a1(board: Board) -> None:

@@ -165,11 +165,22 @@ def _hyphenator(lang: str) -> pyphen.Pyphen:
     return pyphen.Pyphen(lang="en_US" if lang == "en" else "de_DE")
 
 
+def _seam(head: str, rest: str, lang: str) -> bool:
+    """Whether a break between ``head`` and ``rest`` is a compound's seam: both sides are
+    words of their own ("Ausländer|behörde", "Nahverkehrs|angebote"), not a syllable
+    ("Ausländerbehör|de", whose "de" the dictionary knows as well)."""
+    rest = rest.rstrip(".,;:!?)]»“\"'")
+    if len(rest) < 4 or len(head) < 3 or not is_word(rest, lang):
+        return False
+    head = head.rstrip("-")
+    return is_word(head, lang) or (head.endswith("s") and is_word(head[:-1], lang))
+
+
 @lru_cache(maxsize=4096)
 def _hyphen_points(word: str, lang: str) -> tuple[tuple[bool, int], ...]:
-    """Where the dictionary hyphenates ``word``, each with whether the rest is a word of
-    its own (a compound's seam: "Ausländer|behörde", not "Ausländerbe|hörde")."""
-    return tuple((is_word(word[p:], lang), p) for p in _hyphenator(lang).positions(word))
+    """Where the dictionary hyphenates ``word``, each with whether it is a seam."""
+    return tuple((_seam(word[:p], word[p:], lang), p)
+                 for p in _hyphenator(lang).positions(word))
 
 
 def _head(word: str, cut: int) -> str:
@@ -177,11 +188,13 @@ def _head(word: str, cut: int) -> str:
 
 
 def _hyphen_cut(word: str, room: float, bold: bool, lang: str) -> int | None:
-    """The break of ``word`` whose head (with its hyphen) fits ``room``: a seam of the
-    compound where one fits, else the longest; None where no dictionary break fits."""
-    fitting = [point for point in _hyphen_points(word, lang)
-               if _width_at_100(_head(word, point[1]), bold) <= room]
-    return max(fitting)[1] if fitting else None
+    """The break of ``word`` whose head (with its hyphen) fits ``room``: one whose rest
+    fits too, a seam of the compound, the longest head, in that order; None where no
+    dictionary break fits."""
+    fitting = [(_width_at_100(word[point:], bold) <= room, seam, point)
+               for seam, point in _hyphen_points(word, lang)
+               if _width_at_100(_head(word, point), bold) <= room]
+    return max(fitting)[2] if fitting else None
 
 
 def _room(width_mm: float, size_pt: float) -> float:
@@ -197,7 +210,7 @@ def wrap_text(text: str, width_mm: float, size_pt: float, bold: bool = False,
     ``lang``, where that language's dictionary breaks it, if such a break fits.
 
     >>> word = "Ausländerbehörde"
-    >>> wrap_text(word, 150, 60, True), wrap_text(word, 150, 60, True, "de")
+    >>> wrap_text(word, 150, 60, True), wrap_text(word, 210, 60, True, "de")
     (['Ausländerb-', 'ehörde'], ['Ausländer-', 'behörde'])
     """
     # In units of the 100-px measuring font; a line's width is the sum of its words and

@@ -172,7 +172,7 @@ def lemmatise(word: str, language: str) -> str:
     A German adjective used as a noun keeps its "-e" form: simplemma gives "Geflüchtete"
     the lemma "Geflüchteter" but "Geflüchteten" the lemma "Geflüchtete", so one word
     would be two keywords. Only the inflections of that "-e" form are read so ("Alter",
-    the age, stays "Alter").
+    the age, stays "Alter"; so does the masculine singular "ein Geflüchteter").
 
     >>> lemmatise("Geflüchtete", "de"), lemmatise("Geflüchteten", "de"), lemmatise("Alters", "de")
     ('Geflüchtete', 'Geflüchtete', 'Alter')

@@ -178,15 +178,16 @@ def open_expander(page, label: str, shows: str, attempts: int = 3) -> None:  # n
 
     On a loaded CI machine a click once hung in Playwright's "performing click action"
     for its whole 30 s, with the expander visible and stable. A second click is sent only
-    while ``shows`` is still hidden, so a late first click is never undone by a second."""
+    while the expander is still closed, so a late first click is never undone by a
+    second."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    details = page.locator('[data-testid="stExpander"] details').filter(has_text=label).first
     target = page.get_by_text(shows).first
     for _ in range(attempts):
-        if target.is_visible():
-            return
         try:
-            page.get_by_text(label).first.click(timeout=15_000)
+            if details.get_attribute("open", timeout=15_000) is None:
+                details.locator("summary").first.click(timeout=15_000)
             target.wait_for(timeout=15_000)
             return
         except PlaywrightTimeout:
