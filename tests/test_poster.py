@@ -17,6 +17,7 @@ from harvest.conceptmap.poster import (
     cap_height_mm,
     layout_poster,
     render_poster,
+    text_width,
     wrap_text,
 )
 from harvest.demo import create_demo
@@ -141,10 +142,14 @@ def test_a_long_statement_is_left_out_rather_than_cut(board: Board) -> None:
     assert all(not line.text.endswith(ELLIPSES) for line in layout.lines)
 
 
-def test_wrapping_never_drops_a_word() -> None:
-    text = "Kinderbetreuungseinrichtungsplatzvergabeverfahren dauert viel zu lange"
-    lines = wrap_text(text, 60.0, 36.0)
-    assert "".join(lines).replace("-", "").replace(" ", "") == text.replace(" ", "")
+@pytest.mark.parametrize("lang", [None, "de", "en"])
+def test_wrapping_never_drops_a_word(lang: str | None) -> None:
+    text = ("Kinderbetreuungseinrichtungsplatzvergabeverfahren dauert viel zu lange, "
+            "Kita-Gebühren (Ausländerbehörde) information-overload")
+    lines = wrap_text(text, 60.0, 36.0, lang=lang)
+    assert "".join(lines).replace("-", "").replace(" ", "") == text.replace(
+        "-", "").replace(" ", "")
+    assert all(text_width(line, 36.0) <= 60.0 for line in lines)
 
 
 def test_png_pdf_and_svg_are_drawn_and_svg_text_has_no_ellipsis(board: Board) -> None:

@@ -302,3 +302,15 @@ def test_any_title_gives_a_safe_slug_and_file_name(title: str) -> None:
 
     name = map_filename(replace(workshop, slug=slug, title=title, date=date(2026, 1, 1)), "png")
     assert re.fullmatch(r"harvest-[a-z0-9-]+-2026-01-01\.png", name)
+
+
+@settings(FAST, max_examples=60)
+@given(text=TEXT, width=st.floats(min_value=20.0, max_value=300.0),
+       lang=st.sampled_from([None, "de", "en"]))
+def test_poster_wrapping_of_any_text_keeps_every_letter(text: str, width: float,
+                                                        lang: str | None) -> None:
+    from harvest.conceptmap.poster import wrap_text
+
+    lines = wrap_text(text, width, 36.0, lang=lang)
+    kept = "".join(line.replace(" ", "") for line in lines).replace("-", "")
+    assert kept == "".join(text.split()).replace("-", "")

@@ -815,7 +815,8 @@ def _keywords(block: _Block, y: float, k_pt: float, most: int) -> tuple[_Part, f
     words = [k for k in theme.keywords if k.casefold() not in named][:6]
     wrapped: list[str] = []
     while words:
-        wrapped = wrap_text(" · ".join(words), card.inner, k_pt)
+        # a keyword wider than the card breaks where the dictionary breaks it
+        wrapped = wrap_text(" · ".join(words), card.inner, k_pt, lang=block.page.lang)
         if len(wrapped) <= most:
             break
         words.pop()
