@@ -359,9 +359,12 @@ def _best_demands(board: Board, summary_theme: ThemeSummary, limit: int = 8) -> 
         scored.append((-score, len(statement.text), statement.id, statement.text))
     scored.sort()
     chosen: list[str] = []
+    folded: list[str] = []  # the chosen texts as compared (each folded once)
     for *_, text in scored:  # near-repeats of a pick say nothing new on a wall
-        if not any(near_duplicate(comparable(text), comparable(c)) for c in chosen):
+        form = comparable(text)
+        if not any(near_duplicate(form, c) for c in folded):
             chosen.append(text)
+            folded.append(form)
         if len(chosen) >= limit:
             break
     return chosen
