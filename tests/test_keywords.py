@@ -63,3 +63,56 @@ def test_display_prefers_spelling_inside_sentences() -> None:
 def test_english_statements_keep_all_content_words() -> None:
     table = extract_keywords(["We need affordable housing for families"], "en")
     assert keywords(table, 0) == ["affordable", "housing", "family"]
+
+
+def _fresh(texts: list[str], lexicon: Lexicon | None = None):
+    """The table built in one go, without the vocabularies kept from earlier calls."""
+    from harvest.engine.keywords import _Options, _Vocabulary
+
+    return _Vocabulary(_Options("de", lexicon or Lexicon(), True, True, True)).grow(texts)
+
+
+def _same(grown, fresh) -> None:
+    assert grown.keys == fresh.keys
+    assert list(grown.display.items()) == list(fresh.display.items())
+    assert grown.doc_keywords == fresh.doc_keywords
+    assert grown.compound_parts == fresh.compound_parts
+    assert grown.standalone == fresh.standalone
+    assert grown.doc_languages == fresh.doc_languages
+
+
+def test_a_new_word_links_the_compounds_already_on_the_board() -> None:
+    texts = ["Die Straßenkreuzung ist gefährlich.", "Mehr Licht im Park"]
+    before = extract_keywords(texts, "de")
+    assert keywords(before, 0) == ["Straßenkreuzung"]
+    after = extract_keywords([*texts, "Jede Kreuzung braucht eine Ampel"], "de")
+    assert keywords(after, 0) == ["Straßenkreuzung", "Kreuzung"]
+    _same(after, _fresh([*texts, "Jede Kreuzung braucht eine Ampel"]))
+
+
+def test_growing_a_workshop_statement_by_statement_gives_the_table_built_at_once() -> None:
+    lexicon = Lexicon.from_overrides(Overrides(stopwords=frozenset({"abend"}),
+                                               synonyms={"Kurs": "Sprachkurs"}))
+    texts = [*TEXTS, "Kurse am Abend", "Die Sprachkurse sind voll", "Betreuungsplätze fehlen",
+             "Platz für Kinder", "Sprachkurs-Angebote ausbauen", "We need more courses"]
+    for lex in (None, lexicon):
+        for n in range(1, len(texts) + 1):
+            _same(extract_keywords(texts[:n], "de", lex), _fresh(texts[:n], lex))
+    # another order is another workshop: built afresh, the same as at once
+    _same(extract_keywords(texts[::-1], "de"), _fresh(texts[::-1]))
+
+
+def test_a_changed_lexicon_is_not_served_the_vocabulary_of_the_old_one() -> None:
+    assert keywords(extract_keywords(TEXTS, "de"), 0)[-1] == "Abend"
+    lexicon = Lexicon.from_overrides(Overrides(stopwords=frozenset({"abend"})))
+    assert "Abend" not in keywords(extract_keywords(TEXTS, "de", lexicon), 0)
+
+
+def test_finding_compounds_by_many_new_words_agrees_with_finding_them_by_a_few() -> None:
+    from harvest.engine.keywords import _containing
+
+    words = {"straßenkreuzung", "kitaplatz", "radweg", "arbeitsmarkt", "ampel"}
+    few = ["kreuzung", "markt"]
+    many = few + [f"wort{i}" for i in range(100)]
+    assert sorted(_containing(words, few)) == ["arbeitsmarkt", "straßenkreuzung"]
+    assert sorted(_containing(words, many)) == ["arbeitsmarkt", "straßenkreuzung"]

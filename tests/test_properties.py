@@ -314,3 +314,29 @@ def test_poster_wrapping_of_any_text_keeps_every_letter(text: str, width: float,
     lines = wrap_text(text, width, 36.0, lang=lang)
     kept = "".join(line.replace(" ", "") for line in lines).replace("-", "")
     assert kept == "".join(text.split()).replace("-", "")
+
+
+_WORDS = ["Kreuzung", "Straßenkreuzung", "Kita", "Kitaplatz", "Platz", "Sprache", "Sprachkurs",
+          "Kurs", "Arbeit", "Arbeitsmarkt", "Markt", "Wohnung", "Wohnungsmarkt", "housing",
+          "market", "Rad", "Radweg", "Weg", "Ampel", "Schule", "Schulweg"]
+
+
+@given(st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=6), min_size=1,
+                max_size=25),
+       st.lists(st.integers(min_value=1, max_value=6), min_size=1, max_size=8))
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_vocabulary_grown_in_any_steps_is_the_one_built_at_once(
+        statements: list[list[str]], steps: list[int]) -> None:
+    from harvest.engine.keywords import Lexicon, _Options, _Vocabulary, extract_keywords
+
+    texts = [" ".join(words) + "." for words in statements]
+    end = 0
+    for step in steps:
+        end = min(len(texts), end + step)
+        grown = extract_keywords(texts[:end], "de")
+        fresh = _Vocabulary(_Options("de", Lexicon(), True, True, True)).grow(texts[:end])
+        assert grown.keys == fresh.keys
+        assert list(grown.display.items()) == list(fresh.display.items())
+        assert grown.doc_keywords == fresh.doc_keywords
+        assert grown.compound_parts == fresh.compound_parts
+        assert grown.standalone == fresh.standalone

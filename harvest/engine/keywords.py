@@ -23,7 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 
-from harvest.engine.text import Analysis, Term, analyse, split_compound
+import numpy as np
+
+from harvest.engine.text import analyse, split_compound
 from harvest.model import Overrides, resolve_chains
 
 
@@ -70,8 +72,10 @@ class KeywordTable:
     """all keywords of the workshop, sorted"""
     display: dict[str, str]
     """keyword key -> how to show it ("kinderbetreuung" -> "Kinderbetreuung")"""
-    doc_keywords: tuple[tuple[int, ...], ...]
-    """per statement: indices into ``keys``, in reading order, compound parts after the word"""
+    indptr: np.ndarray
+    """statement ``i``'s keywords are ``indices[indptr[i]:indptr[i + 1]]`` (CSR rows)"""
+    indices: np.ndarray
+    """indices into ``keys``, per statement in reading order, compound parts after the word"""
     doc_languages: tuple[str, ...]
     compound_parts: dict[str, tuple[str, ...]]
     """compound key -> the part keys it was linked to"""
@@ -81,13 +85,18 @@ class KeywordTable:
     """per keyword: the share of its uses as a word of its own rather than as a part of
     a compound ("Mittel" is mostly "Lebensmittel"), to show whole words first"""
 
+    def row(self, doc: int) -> list[int]:
+        """Statement ``doc``'s keywords as indices into ``keys``."""
+        return self.indices[self.indptr[doc]:self.indptr[doc + 1]].tolist()
+
+    @property
+    def doc_keywords(self) -> tuple[tuple[int, ...], ...]:
+        """Every statement's keywords, one tuple each (for reading, not for hot loops)."""
+        return tuple(tuple(self.row(doc)) for doc in range(len(self.indptr) - 1))
+
     def document_frequency(self) -> list[int]:
         """How many statements use each keyword (index-aligned with ``keys``)."""
-        counts = [0] * len(self.keys)
-        for ids in self.doc_keywords:
-            for i in ids:
-                counts[i] += 1
-        return counts
+        return np.bincount(self.indices, minlength=len(self.keys)).tolist()
 
 
 @contextmanager
@@ -114,87 +123,238 @@ def extract_keywords(
 ) -> KeywordTable:
     """The keywords of each statement, with the moderator's lexicon applied.
 
-    Each statement's analysis is cached (see :func:`harvest.engine.text.analyse`); the rest is
-    a pass over the workshop's distinct keywords, so adding one statement stays cheap.
+    Each statement's analysis is cached (see :func:`harvest.engine.text.analyse`), and so is
+    the last few workshops' vocabulary: when ``texts`` continue a list seen before (a
+    statement arrived), only the new statements and the compounds their words touch are
+    read. The table is the same as one built afresh.
     """
     lexicon = lexicon or Lexicon()
-    analyses: list[Analysis] = [analyse(t, language, detect=detect_language) for t in texts]
-    doc_terms = [
-        a.noun_terms if german_nouns_only and a.language == "de" else a.terms for a in analyses
-    ]
-    # Count each (word, spelling, position) once per workshop, not once per occurrence.
-    occurrences: Counter[Term] = Counter(chain.from_iterable(doc_terms))
-    canonical = {key: lexicon.canonical(key) for key in sorted({t.key for t in occurrences})}
-    # Plain dicts, not a Counter per keyword: over 10,000 statements the Counters' set-up
-    # alone cost a fifth of this function.
-    forms: dict[str, dict[tuple[bool, str], int]] = {}
-    for term, count in occurrences.items():
-        key = canonical[term.key]
-        if key is None:
-            continue
-        # A synonym shows as its canonical word, not as the word that was typed.
-        form = term.form if key == term.key else lexicon.spelling.get(key, key)
-        spellings = forms.get(key)
-        if spellings is None:
-            spellings = forms[key] = {}
-        spelling = (not term.initial, form)
-        spellings[spelling] = spellings.get(spelling, 0) + count
-    doc_keys = [
-        a.noun_keys if german_nouns_only and a.language == "de" else a.keys for a in analyses
-    ]
-    raw_docs: list[Sequence[str]]
-    if lexicon.stopwords or lexicon.synonyms:
-        raw_docs = [
-            [key for k in keys if (key := canonical[k]) is not None] for keys in doc_keys
-        ]
-    else:  # the common case: nothing to map, the cached keys serve as they are
-        raw_docs = list(doc_keys)
-    german = {
-        key for a, keys in zip(analyses, raw_docs, strict=True) if a.language == "de"
-        for key in keys
-    }
+    options = _Options(language, lexicon, compounds, detect_language, german_nouns_only)
+    return _VOCABULARIES.table(list(texts), options)
 
-    standalone = frozenset(forms)
-    parts_of: dict[str, tuple[str, ...]] = {}
-    if compounds:
-        for key in sorted(german):
+
+@dataclass(frozen=True)
+class _Options:
+    language: str
+    lexicon: Lexicon
+    compounds: bool
+    detect_language: bool
+    german_nouns_only: bool
+
+    def key(self) -> tuple[object, ...]:
+        lex = self.lexicon
+        return (self.language, lex.stopwords, tuple(sorted(lex.synonyms.items())),
+                tuple(sorted(lex.spelling.items())), self.compounds, self.detect_language,
+                self.german_nouns_only)
+
+
+class _Vocabulary:
+    """One workshop's keywords, grown statement by statement.
+
+    Keywords are numbered in order of first use, which adding statements never changes;
+    the table renumbers them in sorted order. Everything here is a sum over statements or
+    a function of the set of keywords, so growing by ``b`` after ``a`` gives what ``a + b``
+    gives at once.
+    """
+
+    def __init__(self, options: _Options) -> None:
+        self.options = options
+        self.lock = threading.Lock()
+        self.texts: list[str] = []
+        self.languages: list[str] = []
+        self.dedupe: list[str] = []
+        self.raw_docs: list[Sequence[str]] = []
+        """per statement: its keyword keys with the lexicon applied"""
+        self.canonical: dict[str, str | None] = {}
+        self.forms: dict[str, dict[tuple[bool, str], int]] = {}
+        """key -> (inside a sentence, spelling) -> uses; keys in order of first use"""
+        self.number: dict[str, int] = {}
+        """key -> its number (order of first use)"""
+        self.german: set[str] = set()
+        self.parts_of: dict[str, tuple[str, ...]] = {}
+        self.rows: list[tuple[int, ...]] = []
+        """per statement: keyword numbers, the words' own and their parts"""
+        self.shown: dict[str, str] = {}
+        self.indptr = np.zeros(1, dtype=np.int64)
+        self.flat = np.zeros(0, dtype=np.int32)
+        self.sorted_keys: tuple[str, ...] = ()
+        self.rank = np.zeros(0, dtype=np.int32)
+
+    def continues(self, texts: list[str]) -> bool:
+        m = len(self.texts)
+        return m <= len(texts) and texts[:m] == self.texts
+
+    def grow(self, texts: list[str]) -> KeywordTable:
+        """The table of ``texts``, which begin with the texts read so far."""
+        new = texts[len(self.texts):]
+        if new or not self.texts:
+            self._read(new)
+        return self._table()
+
+    def _read(self, texts: list[str]) -> None:
+        opts = self.options
+        lexicon = opts.lexicon
+        analyses = [analyse(t, opts.language, detect=opts.detect_language) for t in texts]
+        touched: set[str] = set()
+        fresh: list[str] = []
+        german_new: set[str] = set()
+        first = len(self.raw_docs)
+        for a in analyses:
+            nouns = opts.german_nouns_only and a.language == "de"
+            for term in a.noun_terms if nouns else a.terms:
+                key = self._canonical(term.key)
+                if key is None:
+                    continue
+                form = term.form if key == term.key else lexicon.spelling.get(key, key)
+                spellings = self.forms.get(key)
+                if spellings is None:
+                    spellings = self.forms[key] = {}
+                    self.number[key] = len(self.number)
+                    fresh.append(key)
+                spelling = (not term.initial, form)
+                spellings[spelling] = spellings.get(spelling, 0) + 1
+                touched.add(key)
+            keys: Sequence[str] = a.noun_keys if nouns else a.keys
+            if lexicon.stopwords or lexicon.synonyms:
+                keys = [key for k in keys if (key := self._canonical(k)) is not None]
+            self.raw_docs.append(keys)
+            if a.language == "de":
+                german_new.update(k for k in keys if k not in self.german)
+                self.german.update(keys)
+            self.languages.append(a.language)
+            self.dedupe.append(a.dedupe)
+        self.texts.extend(texts)
+        for key in touched:
+            self.shown[key] = _display_form(key, self.forms[key])
+        changed = self._link_compounds(fresh, german_new) if opts.compounds else set()
+        if changed:  # a word's parts changed: the statements using it are read again
+            self.rows = [self._row(keys) if not changed.isdisjoint(keys) else row
+                         for keys, row in zip(self.raw_docs, self.rows, strict=False)]
+        self.rows.extend(self._row(keys) for keys in self.raw_docs[first:])
+        if changed or first == 0:
+            self._flatten(0)
+        else:
+            self._flatten(first)
+        if fresh or first == 0:
+            self.sorted_keys = tuple(sorted(self.forms))
+            self.rank = np.zeros(len(self.number), dtype=np.int32)
+            for position, key in enumerate(self.sorted_keys):
+                self.rank[self.number[key]] = position
+
+    def _canonical(self, key: str) -> str | None:
+        try:
+            return self.canonical[key]
+        except KeyError:
+            found = self.canonical[key] = self.options.lexicon.canonical(key)
+            return found
+
+    def _link_compounds(self, fresh: list[str], german_new: set[str]) -> set[str]:
+        """Split the compounds a new word may be part of, and new German words; the keys
+        whose parts changed."""
+        candidates = set(german_new)
+        older = self.german - german_new
+        if fresh and older:
+            candidates.update(_containing(older, fresh))
+        vocabulary = frozenset(self.forms)
+        changed: set[str] = set()
+        for key in sorted(candidates):
             if len(key) < 7 and "-" not in key:
                 continue
             parts = []
-            for part in _SPLITS.split(key, standalone):
-                part_key = lexicon.canonical(part)
+            for part in _SPLITS.split(key, vocabulary):
+                part_key = self.options.lexicon.canonical(part)
                 if part_key is not None and part_key != key:
                     parts.append(part_key)
-            if parts:
-                parts_of[key] = tuple(dict.fromkeys(parts))
+            linked = tuple(dict.fromkeys(parts))
+            if linked != self.parts_of.get(key, ()):
+                changed.add(key)
+                if linked:
+                    self.parts_of[key] = linked
+                else:
+                    del self.parts_of[key]
+        return changed
 
-    keys_sorted = tuple(sorted(forms))
-    index = {key: i for i, key in enumerate(keys_sorted)}
-    # Each word stands for itself and the parts it links to.
-    expansion = {
-        key: (index[key], *(index[part] for part in parts_of.get(key, ())))
-        for key in keys_sorted
-    }
-    doc_keywords = [
-        tuple(dict.fromkeys(chain.from_iterable(expansion[key] for key in keys)))
-        for keys in raw_docs
-    ]
-    display = {key: _display_form(key, forms[key]) for key in keys_sorted}
-    uses = {key: sum(counter.values()) for key, counter in forms.items()}
-    as_part: Counter[str] = Counter()
-    for key, linked in parts_of.items():
-        for part in linked:
-            as_part[part] += uses.get(key, 0)
-    standalone_share = tuple(uses[key] / (uses[key] + as_part[key]) for key in keys_sorted)
-    return KeywordTable(
-        keys=keys_sorted,
-        display=display,
-        doc_keywords=tuple(doc_keywords),
-        doc_languages=tuple(a.language for a in analyses),
-        compound_parts=parts_of,
-        doc_dedupe=tuple(a.dedupe for a in analyses),
-        standalone=standalone_share,
-    )
+    def _row(self, keys: Sequence[str]) -> tuple[int, ...]:
+        number, parts_of = self.number, self.parts_of
+        ids: dict[int, None] = {}
+        for key in keys:
+            ids[number[key]] = None
+            for part in parts_of.get(key, ()):
+                ids[number[part]] = None
+        return tuple(ids)
+
+    def _flatten(self, start: int) -> None:
+        """The CSR arrays of ``rows``, rebuilt from row ``start`` on."""
+        rows = self.rows[start:]
+        lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+        offset = self.indptr[start]
+        indptr = np.concatenate([self.indptr[:start + 1], offset + np.cumsum(lengths)])
+        flat = np.fromiter(chain.from_iterable(rows), dtype=np.int32,
+                           count=int(indptr[-1] - offset))
+        self.flat = np.concatenate([self.flat[:offset], flat])
+        self.indptr = indptr
+
+    def _table(self) -> KeywordTable:
+        keys = self.sorted_keys
+        uses = {key: sum(spellings.values()) for key, spellings in self.forms.items()}
+        as_part: Counter[str] = Counter()
+        for key, linked in self.parts_of.items():
+            for part in linked:
+                as_part[part] += uses[key]
+        return KeywordTable(
+            keys=keys,
+            display={key: self.shown[key] for key in keys},
+            indptr=self.indptr,
+            indices=self.rank[self.flat],
+            doc_languages=tuple(self.languages),
+            compound_parts=dict(self.parts_of),
+            doc_dedupe=tuple(self.dedupe),
+            standalone=tuple(uses[key] / (uses[key] + as_part[key]) for key in keys),
+        )
+
+
+def _containing(words: set[str], parts: list[str]) -> list[str]:
+    """The ``words`` that contain one of ``parts`` (a few parts: one regular expression;
+    many, as on an import: every word's substrings looked up)."""
+    if len(parts) <= 64:
+        inside = re.compile("|".join(map(re.escape, sorted(parts)))).search
+        return [word for word in words if inside(word)]
+    wanted = frozenset(parts)
+    shortest = min(map(len, parts))
+    return [word for word in words
+            if any(word[i:j] in wanted for i in range(len(word))
+                   for j in range(i + shortest, len(word) + 1))]
+
+
+class _Vocabularies:
+    """The last few workshops' vocabularies (a server holds several boards). Thread-safe:
+    one recompute at a time grows a vocabulary; the others start their own."""
+
+    def __init__(self, limit: int = 4) -> None:
+        self._lock = threading.Lock()
+        self._kept: list[_Vocabulary] = []
+        self._limit = limit
+
+    def table(self, texts: list[str], options: _Options) -> KeywordTable:
+        key = options.key()
+        with self._lock:
+            fitting = [v for v in self._kept
+                       if v.options.key() == key and v.continues(texts) and not v.lock.locked()]
+            vocabulary = max(fitting, key=lambda v: len(v.texts), default=None)
+            if vocabulary is None:
+                vocabulary = _Vocabulary(options)
+            else:
+                self._kept.remove(vocabulary)
+            self._kept.insert(0, vocabulary)
+            del self._kept[self._limit:]
+            vocabulary.lock.acquire()
+        try:
+            return vocabulary.grow(texts)
+        finally:
+            vocabulary.lock.release()
+
+
+_VOCABULARIES = _Vocabularies()
 
 
 class _SplitMemo:

@@ -78,12 +78,9 @@ def _workspace(docs: list[Document], language: str, lexicon: Lexicon,
         german_nouns_only=settings.german_nouns_only,
     )
     n, v = len(docs), len(table.keys)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(ids) for ids in table.doc_keywords])
-    indices = np.fromiter((i for ids in table.doc_keywords for i in ids), dtype=np.int32,
-                          count=int(indptr[-1]))
-    data = np.ones(len(indices), dtype=np.float64)
-    matrix = sp.csr_matrix((data, indices, indptr), shape=(n, v))
+    data = np.ones(len(table.indices), dtype=np.float64)
+    # copies: scipy may sort a matrix's indices in place, and the table keeps reading order
+    matrix = sp.csr_matrix((data, table.indices.copy(), table.indptr.copy()), shape=(n, v))
     seen: dict[str, int] = {}
     unique: list[int] = []
     for row, key in enumerate(table.doc_dedupe):
@@ -1111,7 +1108,7 @@ def _moderated(ws: _Workspace, engine_primary: list[str], inputs: _Inputs) -> li
         if key:
             pins.append((key, merges.get(theme_id, theme_id)))
     for row in range(len(primary) if pins else 0):
-        row_keys = {ws.table.keys[i] for i in ws.table.doc_keywords[row]}
+        row_keys = {ws.table.keys[i] for i in ws.table.row(row)}
         hits = Counter(theme for key, theme in pins if key in row_keys)
         if hits:
             target, _ = max(hits.items(), key=lambda item: (item[1], _neg(item[0])))
@@ -1215,7 +1212,7 @@ def _assignments(ws: _Workspace, primary: list[str], secondaries: list[str | Non
             secondary_theme_id=secondaries[row],
             is_demand=is_demand,
             demand_reason=None if reason is None else reason.text(rules),
-            keywords=tuple(map(shown.__getitem__, ws.table.doc_keywords[row])),
+            keywords=tuple(map(shown.__getitem__, ws.table.row(row))),
             reason=None if reason is None else (reason.code, reason.params),
         )
     return assignments
