@@ -116,3 +116,20 @@ def test_finding_compounds_by_many_new_words_agrees_with_finding_them_by_a_few()
     many = few + [f"wort{i}" for i in range(100)]
     assert sorted(_containing(words, few)) == ["arbeitsmarkt", "straßenkreuzung"]
     assert sorted(_containing(words, many)) == ["arbeitsmarkt", "straßenkreuzung"]
+
+
+def test_the_moderators_words_count_in_every_inflection() -> None:
+    lexicon = Lexicon.from_overrides(Overrides(
+        stopwords=frozenset({"Abende"}), synonyms={"Sprachkurse": "Kurse"}))
+    table = extract_keywords(TEXTS, "de", lexicon)
+    assert keywords(table, 0) == ["Kinderbetreuung", "Betreuung", "Kind"]
+    # 'Sprachkurse' (the keyword 'Sprachkurs') now counts as the keyword 'Kurs'
+    assert keywords(table, 2)[0] == "Kurs"
+    assert table.keys[table.row(2)[0]] == table.keys[table.row(3)[0]] == "kurs"
+
+
+def test_a_word_typed_as_it_stands_wins_over_another_words_inflection() -> None:
+    lexicon = Lexicon.from_overrides(Overrides(
+        synonyms={"Kurse": "Sprachkurs", "Kurs": "Weiterbildung"}))
+    assert lexicon.canonical("kurs") == "weiterbildung"
+    assert lexicon.canonical("kurse") == "sprachkurs"

@@ -218,9 +218,10 @@ def test_move_into_a_new_user_theme_creates_it() -> None:
     assert_partition(third, [i for i, _, _ in WORKSHOP])
 
 
-def test_pinned_keyword_pulls_its_statements() -> None:
+@pytest.mark.parametrize("typed", ["formular", "Formulare"])  # as keyed, and inflected
+def test_pinned_keyword_pulls_its_statements(typed: str) -> None:
     first = detect_themes(documents())
-    overrides = Overrides(pinned_keywords={"formular": "t7"})
+    overrides = Overrides(pinned_keywords={typed: "t7"})
     second = detect_themes(documents(), overrides=overrides, previous=first)
     assert second.assignments[12].theme_id == "t7"
     assert second.assignments[13].theme_id == "t7"
@@ -233,6 +234,11 @@ def test_demand_marks_override_the_wording() -> None:
         True, "vom Moderationsteam markiert")
     assert (clustering.assignments[1].is_demand, clustering.assignments[1].demand_reason) == (
         False, None)
+
+
+def test_a_stopword_typed_in_the_plural_removes_the_keyword_everywhere() -> None:
+    clustering = detect_themes(documents(), overrides=Overrides(stopwords=frozenset({"Wohnungen"})))
+    assert "Wohnung" not in clustering.vocabulary
 
 
 def test_extra_stopword_removes_a_keyword_everywhere() -> None:

@@ -25,7 +25,7 @@ from itertools import chain
 
 import numpy as np
 
-from harvest.engine.text import analyse, split_compound
+from harvest.engine.text import analyse, split_compound, word_key, word_keys
 from harvest.model import Overrides, resolve_chains
 
 
@@ -39,22 +39,32 @@ class Lexicon:
     """canonical key -> the moderator's spelling of it ("öpnv" -> "ÖPNV")"""
 
     @classmethod
-    def from_overrides(cls, overrides: Overrides) -> Lexicon:
-        """The lexicon part of a moderator's overrides, case-folded."""
+    def from_overrides(cls, overrides: Overrides, language: str = "de") -> Lexicon:
+        """The lexicon part of a moderator's overrides, keyed as statements' words are: a
+        word stands for all its inflections ("Sprachkurse" stops "Sprachkurs"), and a
+        synonym's canonical word is the keyword that word is in ``language``."""
+        pairs = [(word_keys(word), word_key(canonical.strip(), language), canonical.strip())
+                 for word, canonical in sorted(overrides.synonyms.items()) if canonical.strip()]
         synonyms: dict[str, str] = {}
         spelling: dict[str, str] = {}
-        for word, canonical in sorted(overrides.synonyms.items()):
-            word_key, canonical_key = word.strip().casefold(), canonical.strip().casefold()
-            if word_key and canonical_key and word_key != canonical_key:
-                synonyms[word_key] = canonical_key
-                spelling.setdefault(canonical_key, canonical.strip())
+        # a word as it was typed first, then the other inflections of every word
+        for forms, canonical_key, shown in [(f[:1], c, s) for f, c, s in pairs] + pairs:
+            for form in forms:
+                if form != canonical_key and form not in synonyms:
+                    synonyms[form] = canonical_key
+                    spelling.setdefault(canonical_key, shown)
         # Follow chains (a -> b -> c) so that every word lands on one canonical key.
         synonyms = resolve_chains(synonyms)
         return cls(
-            stopwords=frozenset(w.strip().casefold() for w in overrides.stopwords if w.strip()),
+            stopwords=frozenset(chain.from_iterable(map(word_keys, overrides.stopwords))),
             synonyms=synonyms,
             spelling=spelling,
         )
+
+    def keys_of(self, word: str) -> frozenset[str]:
+        """The keywords a word the moderator typed may be (to pin it): none if stopped."""
+        return frozenset(key for form in word_keys(word)
+                         if (key := self.canonical(form)) is not None)
 
     def canonical(self, key: str) -> str | None:
         """The key a word counts as, or None if the moderator made it a stopword."""

@@ -188,6 +188,39 @@ def lemmatise(word: str, language: str) -> str:
     return lemma
 
 
+def word_key(word: str, language: str) -> str:
+    """The keyword key ``word`` gets inside a sentence of ``language``: its lemma, case-folded
+    (stopwords not applied: a moderator's own word counts even if it is one).
+
+    >>> word_key("Fahrräder", "de"), word_key("bikes", "en"), word_key("Abschluss", "de")
+    ('fahrrad', 'bike', 'abschluss')
+    """
+    lemma = lemmatise(word, language)
+    return (_modern(lemma, word) if language == "de" else lemma).casefold()
+
+
+def _modern(lemma: str, word: str) -> str:
+    """simplemma's lexicon keeps some pre-1996 spellings ("Abschluß"): the word's own wins."""
+    return lemma.replace("ß", "ss") if "ß" in lemma and "ß" not in word else lemma
+
+
+def word_keys(word: str) -> tuple[str, ...]:
+    """Every key a word a moderator typed may stand for, in any inflection: as typed, and
+    its lemma in German (as typed and as a noun) and in English.
+
+    >>> word_keys("Sprachkurse")
+    ('sprachkurse', 'sprachkurs')
+    >>> word_keys("geflüchteten")
+    ('geflüchteten', 'geflüchtet', 'geflüchtete')
+    """
+    word = word.strip()
+    if not word:
+        return ()
+    keys = (word.casefold(), word_key(word, "de"), word_key(word[:1].upper() + word[1:], "de"),
+            word_key(word.lower(), "en"))
+    return tuple(dict.fromkeys(keys))
+
+
 def is_word(word: str, language: str) -> bool:
     """Whether the lemmatiser's dictionary knows ``word``, as written or capitalised.
 
@@ -245,10 +278,8 @@ def _term(word: str, folded: str, language: str, initial: bool) -> Term | None:
         # English keeps acronyms ("UBI", "NZ") and lower-cases the rest.
         form = word if word.isupper() and len(word) > 1 else key
         return Term(key, form, initial, True)
-    if "ß" in lemma and "ß" not in word:
-        # simplemma's lexicon keeps some pre-1996 spellings ("Abschluß").
-        lemma = lemma.replace("ß", "ss")
-        key = lemma.casefold()
+    lemma = _modern(lemma, word)
+    key = lemma.casefold()
     # German capitalises nouns; at a sentence start ask the lexicon instead.
     noun = _noun_at_start(word, language) if initial else lemma[:1].isupper()
     noun = noun or (word.isupper() and len(word) > 1)

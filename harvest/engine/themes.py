@@ -355,7 +355,7 @@ def _detect_themes(documents: Sequence[Document], overrides: Overrides,
                    neighbours: NeighbourCache | None = None) -> Clustering:
     docs = _unique_by_id(documents)
     language = language if language in ("de", "en") else settings.language
-    lexicon = Lexicon.from_overrides(overrides)
+    lexicon = Lexicon.from_overrides(overrides, language)
     if not docs:
         return Clustering(themes=(), assignments={})
     ws = _workspace(docs, language, lexicon, settings)
@@ -1101,15 +1101,15 @@ def _moderated(ws: _Workspace, engine_primary: list[str], inputs: _Inputs) -> li
     overrides, merges = inputs.overrides, inputs.merges
     primary = list(engine_primary)
     # Pinned keywords pull every statement that uses them to their theme.
-    lexicon = Lexicon.from_overrides(overrides)
-    pins: list[tuple[str, str]] = []
+    lexicon = Lexicon.from_overrides(overrides, inputs.language)
+    pins: list[tuple[frozenset[str], str]] = []
     for keyword, theme_id in sorted(overrides.pinned_keywords.items()):
-        key = lexicon.canonical(keyword.strip().casefold())
-        if key:
-            pins.append((key, merges.get(theme_id, theme_id)))
+        keys = lexicon.keys_of(keyword)
+        if keys:
+            pins.append((keys, merges.get(theme_id, theme_id)))
     for row in range(len(primary) if pins else 0):
         row_keys = {ws.table.keys[i] for i in ws.table.row(row)}
-        hits = Counter(theme for key, theme in pins if key in row_keys)
+        hits = Counter(theme for keys, theme in pins if not keys.isdisjoint(row_keys))
         if hits:
             target, _ = max(hits.items(), key=lambda item: (item[1], _neg(item[0])))
             primary[row] = target
