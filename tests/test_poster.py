@@ -152,6 +152,14 @@ def test_wrapping_never_drops_a_word(lang: str | None) -> None:
     assert all(text_width(line, 36.0) <= 60.0 for line in lines)
 
 
+def test_a_keyword_separator_never_opens_a_line() -> None:
+    width = text_width("Pflegekraft", 36.0) + 3.0  # the keyword fits, its "·" not beside it
+    lines = wrap_text("Pflegekraft · Kita · Ort", width, 36.0, lang="de", parted=True)
+    assert lines == ["Pflegekraft", "Kita · Ort"]
+    # a statement keeps it
+    assert wrap_text("Pflegekraft · Kita · Ort", width, 36.0, lang="de")[1] == "· Kita · Ort"
+
+
 def test_png_pdf_and_svg_are_drawn_and_svg_text_has_no_ellipsis(board: Board) -> None:
     layout = layout_poster(board, size="A4")
     png = render_poster(layout, "png")

@@ -309,11 +309,22 @@ def test_any_title_gives_a_safe_slug_and_file_name(title: str) -> None:
        lang=st.sampled_from([None, "de", "en"]))
 def test_poster_wrapping_of_any_text_keeps_every_letter(text: str, width: float,
                                                         lang: str | None) -> None:
+    from harvest.conceptmap.graph import is_separator
     from harvest.conceptmap.poster import wrap_text
 
     lines = wrap_text(text, width, 36.0, lang=lang)
     kept = "".join(line.replace(" ", "") for line in lines).replace("-", "")
     assert kept == "".join(text.split()).replace("-", "")
+    lines = wrap_text(text, width, 36.0, lang=lang, parted=True)
+    kept = "".join(line.replace(" ", "") for line in lines).replace("-", "")
+    # parted: every word is kept, in order; a separator may be left out at a line break
+    for word in text.split():
+        word = word.replace("-", "")
+        if kept.startswith(word):
+            kept = kept[len(word):]
+        else:
+            assert is_separator(word), (word, kept)
+    assert kept == ""
 
 
 _WORDS = ["Kreuzung", "Straßenkreuzung", "Kita", "Kitaplatz", "Platz", "Sprache", "Sprachkurs",

@@ -130,6 +130,11 @@ def shorten(text: str, limit: int) -> str:
     return cut.rstrip(" ,.;:-") + "…"
 
 
+def is_separator(token: str) -> bool:
+    """A word that only parts others ("·" between keywords, "–"): it never opens a line."""
+    return len(token) == 1 and not token.isalnum()
+
+
 def wrap(text: str, width: int) -> str:
     """``text`` on lines of about ``width`` characters, broken at spaces ("\\n" between).
 
@@ -141,7 +146,7 @@ def wrap(text: str, width: int) -> str:
     """
     tokens: list[str] = []
     for token in text.split():
-        if tokens and len(token) == 1 and not token.isalnum():
+        if tokens and is_separator(token):
             tokens[-1] += " " + token
         else:
             tokens.append(token)

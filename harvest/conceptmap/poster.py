@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import matplotlib
 import pyphen
 
-from harvest.conceptmap.graph import theme_colors
+from harvest.conceptmap.graph import is_separator, theme_colors
 from harvest.conceptmap.style import OTHER_COLOR, is_dark_ink, mix, poster_ink, rgb
 from harvest.engine.text import is_word
 from harvest.formats import POSTER_SIZES
@@ -203,11 +203,14 @@ def _room(width_mm: float, size_pt: float) -> float:
 
 
 def wrap_text(text: str, width_mm: float, size_pt: float, bold: bool = False,
-              lang: str | None = None) -> list[str]:
+              lang: str | None = None, *, parted: bool = False) -> list[str]:
     """``text`` in lines no wider than ``width_mm``, broken at spaces; never shortened.
 
     A single word wider than the line is broken with a hyphen (nothing is dropped): with
-    ``lang``, where that language's dictionary breaks it, if such a break fits.
+    ``lang``, where that language's dictionary breaks it, if such a break fits. In a
+    ``parted`` text (keywords or names between separators, "A · B") a separator that does
+    not fit at the end of a line is left out, not put at the start of the next one: the
+    line break parts the words. A statement keeps every character.
 
     >>> word = "Ausländerbehörde"
     >>> wrap_text(word, 150, 60, True), wrap_text(word, 210, 60, True, "de")
@@ -221,6 +224,8 @@ def wrap_text(text: str, width_mm: float, size_pt: float, bold: bool = False,
     used = 0.0
     for word in text.split():
         wide = _width_at_100(word, bold)
+        if parted and is_separator(word) and (not lines or used + space + wide > room):
+            continue
         while wide > room and len(word) > 1:
             cut = _hyphen_cut(word, room, bold, lang) if lang else None
             if cut is None:
@@ -461,7 +466,8 @@ def _header(board: Board, page: _Page, qr_url: str | None) -> tuple[_Part, float
     for text in wrap_text(title, head_right - margin, pt["title"], bold=True)[:2]:
         lines.append(Line(margin, y, text, pt["title"], True, ink["fg"], "title"))
         y += _line_height(pt["title"])
-    for text in wrap_text(_subtitle(board, page.lang), head_right - margin, pt["subtitle"]):
+    for text in wrap_text(_subtitle(board, page.lang), head_right - margin, pt["subtitle"],
+                          parted=True):
         lines.append(Line(margin, y, text, pt["subtitle"], False, ink["muted"], "subtitle"))
         y += _line_height(pt["subtitle"])
     if qr_url:
@@ -588,7 +594,7 @@ def _more_lines(rest: Sequence[_Theme], width: float, page: _Page) -> list[str]:
         return []
     more = translate("poster.more_themes", page.lang) + ": " + " · ".join(
         f"{t.name} ({t.count})" for t in rest)
-    return wrap_text(more, width, page.pt["legend"])
+    return wrap_text(more, width, page.pt["legend"], parted=True)
 
 
 def _more_height(more_lines: Sequence[str], page: _Page) -> float:
@@ -629,14 +635,15 @@ def _name_lines(name: str, width: float, size: float,
             text = " · ".join(parts[:keep])
             if not fits_words(text, width, size * shrink, True, hyphens):
                 continue
-            wrapped = wrap_text(text, width, size * shrink, bold=True, lang=hyphens)
+            wrapped = wrap_text(text, width, size * shrink, bold=True, lang=hyphens,
+                                parted=True)
             if len(wrapped) <= 3:
                 return wrapped, size * shrink, True
     # A narrow card: smaller type rather than a broken word (only where nothing else fits)
     text = parts[0]
     widest = max(text_width(w, size, True) for w in text.split())
     shrink = max(0.45, min(0.9, width * 0.97 / widest))
-    wrapped = wrap_text(text, width, size * shrink, bold=True)
+    wrapped = wrap_text(text, width, size * shrink, bold=True, parted=True)
     return wrapped, size * shrink, widest * shrink <= width * 0.97
 
 
@@ -819,7 +826,8 @@ def _keywords(block: _Block, y: float, k_pt: float, most: int) -> tuple[_Part, f
     wrapped: list[str] = []
     while words:
         # a keyword wider than the card breaks where the dictionary breaks it
-        wrapped = wrap_text(" · ".join(words), card.inner, k_pt, lang=block.page.lang)
+        wrapped = wrap_text(" · ".join(words), card.inner, k_pt, lang=block.page.lang,
+                            parted=True)
         if len(wrapped) <= most:
             break
         words.pop()
