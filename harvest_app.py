@@ -15,10 +15,19 @@ else:  # imported once by `streamlit run`'s web server, which then serves this A
     # Streamlit's pages plus the light live board's plain HTTP routes (harvest/web.py).
     # Nothing of the pages is imported here: Streamlit's runtime does not exist yet, and
     # their caches and page settings would each log a warning at start-up.
+    import threading
+
     from streamlit.starlette import App
 
     from harvest import config
     from harvest.web import live_routes
+
+    def _warm_up() -> None:  # while the server waits for its first visitor
+        from harvest.board import warm_up
+
+        warm_up()
+
+    threading.Thread(target=_warm_up, name="harvest-warm-up", daemon=True).start()
 
     def _database_url() -> str:
         from app.shared import db_url  # at the first light-board request

@@ -66,7 +66,7 @@ statement is deleted for good; backups carry it)."""
 __all__ = [
     "MAP_FORMATS", "MAP_MIME", "STATE_KEY", "Board", "BoardInputs", "BoardState",
     "RevisionReader", "board_votes", "build_board", "compute_board", "export_map", "load_inputs",
-    "load_state", "render_map", "save_state", "statement_vectors",
+    "load_state", "render_map", "save_state", "statement_vectors", "warm_up",
 ]
 REVISION_MAX_AGE_S = 0.5
 """How old a revision a board refresh may show: at most this much later than a query."""
@@ -395,6 +395,17 @@ def build_board(
         inputs.members,
     )
     return board, state
+
+
+def warm_up() -> None:
+    """Load what the first board after a server start would otherwise wait for: this
+    module's libraries, the lemmatiser's dictionaries and the sentence encoder (about a
+    second each). A server runs it once, in a thread, as it starts."""
+    from harvest.engine.embedding import default_encoder
+    from harvest.engine.text import warm_up as load_dictionaries
+
+    load_dictionaries()
+    default_encoder()
 
 
 def compute_board(

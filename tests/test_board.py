@@ -266,3 +266,24 @@ def test_a_process_board_reads_its_members_statements_once_per_revision(
     store.set_hidden(hidden.id, True)
     assert hidden.id not in {s.id for s in workshop_statements(store, member)}
     assert hidden.id not in {s.id for s in compute_board(store, process.workshop.id).statements}
+
+
+def test_the_servers_warm_up_loads_the_encoder_and_the_dictionaries() -> None:
+    # a fresh interpreter, as a server starts; the encoder is the module's shared one
+    script = """
+import unittest.mock
+from harvest.board import warm_up
+from harvest.engine import embedding
+from harvest.engine.text import analyse
+warm_up()
+assert embedding._DEFAULT is not None, "encoder not loaded"
+def refuse(code):
+    raise SystemExit("loaded " + code)
+with unittest.mock.patch(
+        "simplemma.strategies.dictionaries.dictionary_factory._load_dictionary_from_disk",
+        refuse):
+    analyse("Mehr Sprachkurse am Abend.", "de", detect=False)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent, check=False)
+    assert done.returncode == 0, done.stderr

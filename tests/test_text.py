@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -130,3 +134,28 @@ def test_any_unicode_is_analysed(text: str, language: str) -> None:
     assert analysis.language in ("de", "en")
     for term in analysis.terms:
         assert term.key and term.key == term.key.casefold()
+
+
+_LOADER = "simplemma.strategies.dictionaries.dictionary_factory._load_dictionary_from_disk"
+
+
+@pytest.mark.parametrize("warmed", [True, False])
+def test_after_the_warm_up_reading_statements_loads_no_dictionary(warmed: bool) -> None:
+    # a fresh interpreter: the test process has long loaded every dictionary
+    script = f"""
+import unittest.mock
+from harvest.engine.text import analyse, warm_up
+if {warmed}:
+    warm_up()
+def refuse(code):
+    raise SystemExit("loaded " + code)
+with unittest.mock.patch("{_LOADER}", refuse):
+    analyse("Die Wohnungsbaugenossenschaften bauen.", "de", detect=False)
+    analyse("The housing cooperatives build.", "en", detect=False)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent, check=False)
+    if warmed:
+        assert done.returncode == 0, done.stderr
+    else:
+        assert "loaded de" in done.stderr

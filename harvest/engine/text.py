@@ -221,6 +221,14 @@ def word_keys(word: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(keys))
 
 
+def warm_up() -> None:
+    """Load the lemmatiser's dictionaries (about a second each: the first board after a
+    server start would wait for them). A server calls this once as it starts."""
+    for language in SUPPORTED_LANGUAGES:
+        simplemma.lemmatize("Häuser", lang=language)
+        simplemma.is_known("Häuser", lang=language)
+
+
 def is_word(word: str, language: str) -> bool:
     """Whether the lemmatiser's dictionary knows ``word``, as written or capitalised.
 
