@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from harvest.engine.keywords import Lexicon, extract_keywords
 from harvest.model import Overrides
 
@@ -133,3 +135,23 @@ def test_a_word_typed_as_it_stands_wins_over_another_words_inflection() -> None:
         synonyms={"Kurse": "Sprachkurs", "Kurs": "Weiterbildung"}))
     assert lexicon.canonical("kurs") == "weiterbildung"
     assert lexicon.canonical("kurse") == "sprachkurs"
+
+
+def test_a_vocabulary_that_failed_to_grow_is_not_served_again(monkeypatch) -> None:  # noqa: ANN001
+    import harvest.engine.keywords as keywords_module
+
+    texts = ["Mehr Radwege in der Stadt", "Sichere Kreuzungen"]
+    extract_keywords(texts, "de")
+    real = keywords_module._display_form
+
+    def failing(key: str, counts):  # noqa: ANN001, ANN202 - fails halfway through a read
+        if key == "ampel":
+            raise MemoryError
+        return real(key, counts)
+
+    monkeypatch.setattr(keywords_module, "_display_form", failing)
+    grown = [*texts, "Neue Ampel am Markt"]
+    with pytest.raises(MemoryError):
+        extract_keywords(grown, "de")
+    monkeypatch.setattr(keywords_module, "_display_form", real)
+    _same(extract_keywords(grown, "de"), _fresh(grown))

@@ -265,6 +265,8 @@ class _Vocabulary:
         older = self.german - german_new
         if fresh and older:
             candidates.update(_containing(older, fresh))
+        if not candidates:
+            return set()
         vocabulary = frozenset(self.forms)
         changed: set[str] = set()
         for key in sorted(candidates):
@@ -360,6 +362,11 @@ class _Vocabularies:
             vocabulary.lock.acquire()
         try:
             return vocabulary.grow(texts)
+        except BaseException:  # half grown: never served again
+            with self._lock:
+                if vocabulary in self._kept:
+                    self._kept.remove(vocabulary)
+            raise
         finally:
             vocabulary.lock.release()
 
