@@ -64,6 +64,8 @@ def demo_documents() -> list[Document]:
 @pytest.mark.parametrize(("name", "filename", "language"), [
     ("polis_klimarat_at_de", "polis_klimarat_at_de.csv", "de"),
     ("polis_scoop_hivemind_en", "polis_scoop_hivemind_en.csv", "en"),
+    # long contributions (32 keywords a text): meaning leads there (settings.long_keywords)
+    ("thf_tempelhofer_feld_de", "thf_proposals_de.csv", "de"),
 ])
 def test_meaning_and_keywords_reach_the_semantic_peer(name, filename, language) -> None:
     """ARI and NMI at least those of the best of the peer's two methods on the same

@@ -80,6 +80,15 @@ class EngineSettings:
     """... and by shared keywords"""
     keyword_weight: float = 1.0
     """weight of the keyword neighbours beside the meaning neighbours"""
+    long_keywords: float = 20.0
+    """from this many keywords per statement on average (long contributions: 32 on the THF
+    proposals, 2-12 on short posts, titles and Polis comments) ..."""
+    long_knn: int = 20
+    """... meaning has these many neighbours ..."""
+    long_keyword_weight: float = 0.25
+    """... and keyword neighbours this weight: among 20-30 keywords per text, shared ones
+    say little (a long proposal's keyword neighbours share its topic barely more often
+    than chance)"""
     graph_hub_share: float = 0.25
     """keywords in more than this share of the statements link nothing in the statement
     graph ("Bahn" in 80% of a mobility consultation says nothing about its themes)"""
