@@ -248,3 +248,25 @@ def test_a_full_sqlite_disk_says_so_and_keeps_what_was_acknowledged(tmp_path: Pa
         assert [s.id for s in store.statements(ws.id)] == [s.id for s in saved]
     finally:
         store.close()
+
+
+# --- a PostgreSQL statement that outlasts the server's statement timeout ------------------
+
+
+@pytest.mark.postgres
+def test_a_postgresql_statement_timeout_is_busy_and_the_next_call_goes_through(
+        pg_url: str) -> None:
+    """The server cancels the statement and says so: it is there, so the writer hears
+    "send again", and the next call is not refused by the back-off for stalled servers."""
+    store = Store(pg_url)
+    try:
+        ws = store.create_workshop("Langsam", tables=["A"])
+        with pytest.raises(DatabaseBusy) as caught, store.transaction() as conn:
+            # longer than PG_BACKOFF_AFTER_S: a stall this long would start the back-off
+            conn.exec_driver_sql("SET LOCAL statement_timeout = 1200")
+            conn.exec_driver_sql("SELECT pg_sleep(3)")
+        assert "nothing was saved" in str(caught.value)
+        saved = store.add_statement(ws.id, "Gleich danach", table="A")
+        assert [s.id for s in store.statements(ws.id)] == [saved.id]
+    finally:
+        store.close()

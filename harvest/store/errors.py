@@ -98,9 +98,11 @@ def unavailable_error(exc: Exception) -> DatabaseUnavailable:
     )
 
 
-_BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
-"""PostgreSQL's lock_not_available, serialization_failure and deadlock_detected: others
-are writing, the server is there."""
+_BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01", "57014"})
+"""PostgreSQL's lock_not_available, serialization_failure, deadlock_detected and
+query_canceled (its statement timeout: a queue of writers on one workshop row outlasted it
+on a loaded machine): others are writing or the server is loaded, but it is there and
+answered, so this is "send again", not a stall that starts the back-off."""
 
 
 def _is_busy(exc: BaseException) -> bool:
