@@ -209,6 +209,17 @@ def test_rename_survives_adding_more_statements(store: Store) -> None:
     assert curate.selectbox(key="cur_theme").format_func(theme_id) == "Unser Sprachthema"
 
 
+def test_a_stopword_typed_in_the_plural_leaves_the_board(store: Store) -> None:
+    workshop_id, tokens = workshop_with(store, 40)
+    assert "Sprachkurs" in compute_board(store, workshop_id).clustering.vocabulary
+    curate = app(tokens["moderator"], "curate")
+    curate.text_input(key="cur_stopword").input("Sprachkurse")
+    curate.button(key="cur_add_stopword").click().run()
+    assert not curate.exception
+    vocabulary = compute_board(store, workshop_id).clustering.vocabulary
+    assert "Sprachkurs" not in vocabulary and "Kinderbetreuung" in vocabulary
+
+
 def test_rename_field_shows_the_name_of_the_theme_chosen_now(store: Store) -> None:
     workshop_id, tokens = workshop_with(store, 40)
     curate = app(tokens["moderator"], "curate")
