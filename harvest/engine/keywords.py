@@ -169,7 +169,10 @@ class _Vocabulary:
 
     def __init__(self, options: _Options) -> None:
         self.options = options
+        self.key = options.key()
         self.lock = threading.Lock()
+        self.table: KeywordTable | None = None
+        """the table of ``texts``, built once for all the recomputes that ask for it"""
         self.texts: list[str] = []
         self.languages: list[str] = []
         self.dedupe: list[str] = []
@@ -197,9 +200,10 @@ class _Vocabulary:
     def grow(self, texts: list[str]) -> KeywordTable:
         """The table of ``texts``, which begin with the texts read so far."""
         new = texts[len(self.texts):]
-        if new or not self.texts:
+        if new or self.table is None:
             self._read(new)
-        return self._table()
+            self.table = self._table()
+        return self.table
 
     def _read(self, texts: list[str]) -> None:
         opts = self.options
@@ -241,11 +245,8 @@ class _Vocabulary:
             self.rows = [self._row(keys) if not changed.isdisjoint(keys) else row
                          for keys, row in zip(self.raw_docs, self.rows, strict=False)]
         self.rows.extend(self._row(keys) for keys in self.raw_docs[first:])
-        if changed or first == 0:
-            self._flatten(0)
-        else:
-            self._flatten(first)
-        if fresh or first == 0:
+        self._flatten(0 if changed else first)
+        if fresh:
             self.sorted_keys = tuple(sorted(self.forms))
             self.rank = np.zeros(len(self.number), dtype=np.int32)
             for position, key in enumerate(self.sorted_keys):
@@ -274,7 +275,7 @@ class _Vocabulary:
                 continue
             parts = []
             for part in _SPLITS.split(key, vocabulary):
-                part_key = self.options.lexicon.canonical(part)
+                part_key = self._canonical(part)
                 if part_key is not None and part_key != key:
                     parts.append(part_key)
             linked = tuple(dict.fromkeys(parts))
@@ -351,7 +352,7 @@ class _Vocabularies:
         key = options.key()
         with self._lock:
             fitting = [v for v in self._kept
-                       if v.options.key() == key and v.continues(texts) and not v.lock.locked()]
+                       if v.key == key and v.continues(texts) and not v.lock.locked()]
             vocabulary = max(fitting, key=lambda v: len(v.texts), default=None)
             if vocabulary is None:
                 vocabulary = _Vocabulary(options)
@@ -399,8 +400,8 @@ class _SplitMemo:
         if len(changed) > self._limit or len(self._parts) > 100_000:
             self._parts = {}
         elif changed:
-            inside = re.compile("|".join(map(re.escape, sorted(changed)))).search
-            self._parts = {key: parts for key, parts in self._parts.items() if not inside(key)}
+            stale = set(_containing(set(self._parts), sorted(changed)))
+            self._parts = {key: parts for key, parts in self._parts.items() if key not in stale}
         self._vocabulary = vocabulary
 
 

@@ -108,6 +108,17 @@ class EngineSettings:
     edge_keywords_per_theme: int = 12
     edges_per_map_keyword: int = 6
 
+    def meaning_graph(self, keywords_per_statement: float) -> tuple[int, float]:
+        """The meaning neighbours per statement and the keyword neighbours' weight for a
+        workshop whose statements have this many keywords on average.
+
+        >>> EngineSettings().meaning_graph(6.5), EngineSettings().meaning_graph(32.0)
+        ((15, 1.0), (20, 0.25))
+        """
+        if keywords_per_statement >= self.long_keywords:
+            return self.long_knn, self.long_keyword_weight
+        return self.knn, self.keyword_weight
+
     def __post_init__(self) -> None:
         if self.resolution <= 0:
             raise EngineError("resolution must be positive")

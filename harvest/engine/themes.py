@@ -382,12 +382,10 @@ def _detect_themes(documents: Sequence[Document], overrides: Overrides,
     copies: dict[int, int] = {}
     if matrix is not None:
         # Meaning: one graph of statements (vector and keyword neighbours), Leiden on it.
-        long = float(np.diff(ws.matrix.indptr).mean()) >= settings.long_keywords
+        knn, keyword_weight = settings.meaning_graph(ws.matrix.nnz / n)
         parts = statement_graph(
-            matrix, ws.matrix, k=settings.long_knn if long else settings.knn,
-            keyword_k=settings.keyword_knn,
-            keyword_weight=settings.long_keyword_weight if long else settings.keyword_weight,
-            hub_share=settings.graph_hub_share,
+            matrix, ws.matrix, k=knn, keyword_k=settings.keyword_knn,
+            keyword_weight=keyword_weight, hub_share=settings.graph_hub_share,
             duplicate_similarity=settings.duplicate_similarity, seed=seed,
             ids=np.array([d.id for d in docs], dtype=np.int64), cache=neighbours,
             keyword_names=ws.table.keys)
